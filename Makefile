@@ -1,0 +1,91 @@
+# Sevensteps: `make run` serves the app on embedded defaults, `make test` runs the whole suite
+# against real PostgreSQL, Redis and Chromium. Both set up what they need on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# The newest Python >= 3.12 on this machine (Django 6 needs it): PATH first, then pyenv.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 \
+	$$HOME/.pyenv/versions/3.14*/bin/python $$HOME/.pyenv/versions/3.13*/bin/python \
+	$$HOME/.pyenv/versions/3.12*/bin/python python3; do \
+	  command -v $$p >/dev/null 2>&1 || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+# Services the test suite talks to (override on the command line or in the environment).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sevensteps
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint format bench install install-test check-services check-chromium clean
+
+help:
+	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
+	@echo "make test    install test tools, check PostgreSQL/Redis/Chromium, run ruff and pytest"
+	@echo "make lint    ruff check and format check"
+	@echo "make bench   live-room benchmark (see docs/performance.md)"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or pass PYTHON=/path/to/python3.12."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_content
+	$(PY) manage.py seed_demo
+	@echo "Sevensteps on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+
+check-chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium not found at $(CHROMIUM). Install it (Debian: sudo apt-get install chromium) or pass CHROMIUM=/path/to/chromium."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+check-services: install-test
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/check_services.py
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install-test check-chromium check-services lint
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-bench check-services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""The question bank: frameworks with ordered steps, and case studies with a guide per step."""
+
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+
+
+class Framework(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(step.minutes for step in self.steps.all())
+
+
+class FrameworkStep(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=40)
+    title = models.CharField(max_length=100)
+    purpose = models.TextField(blank=True)
+    covers = models.JSONField(default=list, blank=True)
+    minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["framework", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "key"], name="framework_step_key_unique"),
+            models.UniqueConstraint(
+                fields=["framework", "position"], name="framework_step_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class CaseStudyQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=CaseStudy.Status.PUBLISHED)
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(title__icontains=text)
+            | Q(summary__icontains=text)
+            | Q(prompt__icontains=text)
+            | Q(tags__icontains=text)
+        )
+
+    def with_step_count(self):
+        return self.annotate(step_count=Count("steps", distinct=True))
+
+
+class CaseStudy(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    class Difficulty(models.TextChoices):
+        EASY = "easy", "Easy"
+        MEDIUM = "medium", "Medium"
+        HARD = "hard", "Hard"
+
+    class Domain(models.TextChoices):
+        RECOMMENDATION = "recommendation", "Recommendation"
+        SEARCH = "search", "Search"
+        VISION = "vision", "Vision"
+        TRUST_SAFETY = "trust-safety", "Trust and safety"
+        ADS = "ads", "Ads"
+        SOCIAL = "social", "Social"
+        MARKETPLACE = "marketplace", "Marketplace"
+        RISK = "risk", "Risk and fraud"
+        LOGISTICS = "logistics", "Logistics"
+        LANGUAGE = "language", "Language"
+
+    slug = models.SlugField(unique=True, max_length=80)
+    title = models.CharField(max_length=200)
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="cases")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    domain = models.CharField(max_length=30, choices=Domain.choices)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
+    tags = models.JSONField(default=list, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    reviewer = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    prompt = models.TextField(help_text="Markdown. The candidate-facing opening.")
+    diagram = models.TextField(blank=True, help_text="Mermaid text: the reference architecture.")
+    version = models.PositiveIntegerField(default=1)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "case studies"
+        indexes = [models.Index(fields=["status", "domain", "difficulty"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("casestudies:detail", kwargs={"slug": self.slug})
+
+
+class CaseStep(models.Model):
+    """The private interviewer guide for one step of one case study."""
+
+    LIST_FIELDS = (
+        "follow_ups",
+        "hints",
+        "curveballs",
+        "strong_signals",
+        "red_flags",
+        "further_reading",
+    )
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="steps")
+    framework_step = models.ForeignKey(FrameworkStep, on_delete=models.PROTECT, related_name="+")
+    probe = models.TextField(blank=True, help_text="Markdown. What to probe in this step.")
+    follow_ups = models.JSONField(default=list, blank=True)
+    hints = models.JSONField(default=list, blank=True, help_text="In escalating order.")
+    curveballs = models.JSONField(default=list, blank=True)
+    strong_signals = models.JSONField(default=list, blank=True)
+    red_flags = models.JSONField(default=list, blank=True)
+    reference_notes = models.TextField(
+        blank=True, help_text="Markdown. Shown to the candidate after the session."
+    )
+    further_reading = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["case_study", "framework_step__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_study", "framework_step"], name="case_step_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_study} · {self.framework_step.title}"
+
+    @property
+    def key(self) -> str:
+        return self.framework_step.key

@@ -1,0 +1,197 @@
+"""Writes to the question bank. The admin, the content commands and the tests all call these."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import content, selectors
+from .models import CaseStep, CaseStudy, Framework, FrameworkStep
+
+
+class PublishRefused(Exception):
+    def __init__(self, case: CaseStudy, missing: list[str]) -> None:
+        self.case, self.missing = case, missing
+        super().__init__(f"{case.slug} is incomplete: " + "; ".join(missing))
+
+
+class SyncConflict(Exception):
+    """The object was edited in the admin since it was last loaded or exported, and its file
+    changed too: loading would throw away one of the two edits."""
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    slug: str
+    action: str  # "created", "updated", "unchanged"
+    version: int
+
+
+def sync_decision(*, stored_hash: str, db_hash: str, file_hash: str, force: bool) -> str:
+    """Decide what loading a file does to an existing object.
+
+    ``stored_hash`` is the hash of the document at the last load or export, ``db_hash`` of what
+    the database holds now, ``file_hash`` of the file being loaded.
+    """
+    if file_hash in (stored_hash, db_hash):
+        return "unchanged"
+    if db_hash != stored_hash and not force:
+        raise SyncConflict(
+            "was edited in the admin since it was last loaded and its file changed too; "
+            "run export_content to keep the admin edits, or load_content --force to keep the file"
+        )
+    return "update"
+
+
+@transaction.atomic
+def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
+    """Create or update a framework and its steps from a validated document.
+
+    Steps are matched by key: a step that disappears from the file is refused if case studies
+    still use it (PROTECT), so no guide is silently orphaned.
+    """
+    file_hash = content.content_hash(doc)
+    framework = Framework.objects.filter(slug=doc["slug"]).first()
+    if framework is None:
+        framework = Framework.objects.create(
+            slug=doc["slug"],
+            title=doc["title"],
+            description=doc["description"],
+            content_hash=file_hash,
+        )
+        action = "created"
+    else:
+        db_hash = content.content_hash(selectors.framework_doc(framework))
+        if (
+            sync_decision(
+                stored_hash=framework.content_hash,
+                db_hash=db_hash,
+                file_hash=file_hash,
+                force=force,
+            )
+            == "unchanged"
+        ):
+            if framework.content_hash != file_hash:
+                Framework.objects.filter(pk=framework.pk).update(content_hash=file_hash)
+            return UpsertResult(framework.slug, "unchanged", framework.version)
+        framework.title, framework.description = doc["title"], doc["description"]
+        framework.version += 1
+        framework.content_hash = file_hash
+        framework.save()
+        action = "updated"
+    keys = [step["key"] for step in doc["steps"]]
+    framework.steps.exclude(key__in=keys).delete()
+    # Park positions out of the way first so reordering never trips the unique constraint.
+    framework.steps.update(position=F("position") + 1000)
+    for position, step in enumerate(doc["steps"], start=1):
+        FrameworkStep.objects.update_or_create(
+            framework=framework,
+            key=step["key"],
+            defaults={
+                "position": position,
+                "title": step["title"],
+                "purpose": step["purpose"],
+                "covers": step["covers"],
+                "minutes": step["minutes"],
+            },
+        )
+    return UpsertResult(framework.slug, action, framework.version)
+
+
+def _apply_case_doc(case: CaseStudy, doc: dict) -> None:
+    for name in (
+        "title",
+        "status",
+        "domain",
+        "difficulty",
+        "tags",
+        "author",
+        "reviewer",
+        "summary",
+        "prompt",
+        "diagram",
+    ):
+        setattr(case, name, doc[name])
+    if case.status == CaseStudy.Status.PUBLISHED and case.published_at is None:
+        case.published_at = timezone.now()
+
+
+@transaction.atomic
+def case_study_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
+    """Create or update a case study and its step guides from a validated document.
+
+    A changed document bumps the version. Runs in one transaction: a failure leaves the case
+    study as it was.
+    """
+    file_hash = content.content_hash(doc)
+    framework = Framework.objects.get(slug=doc["framework"])
+    steps_by_key = {step.key: step for step in framework.steps.all()}
+    case = (
+        selectors.case_study_with_steps()
+        .select_for_update(of=("self",))
+        .filter(slug=doc["slug"])
+        .first()
+    )
+    if case is None:
+        case = CaseStudy(slug=doc["slug"], framework=framework, version=1)
+        action = "created"
+    else:
+        db_hash = content.content_hash(selectors.case_study_doc(case))
+        if (
+            sync_decision(
+                stored_hash=case.content_hash, db_hash=db_hash, file_hash=file_hash, force=force
+            )
+            == "unchanged"
+        ):
+            if case.content_hash != file_hash:
+                CaseStudy.objects.filter(pk=case.pk).update(content_hash=file_hash)
+            return UpsertResult(case.slug, "unchanged", case.version)
+        if case.framework_id != framework.pk:
+            case.framework = framework
+        case.version += 1
+        action = "updated"
+    _apply_case_doc(case, doc)
+    case.content_hash = file_hash
+    case.save()
+    case.steps.exclude(framework_step__key__in=list(doc["steps"])).delete()
+    for key, step in doc["steps"].items():
+        CaseStep.objects.update_or_create(
+            case_study=case, framework_step=steps_by_key[key], defaults=step
+        )
+    return UpsertResult(case.slug, action, case.version)
+
+
+def case_study_missing(*, case: CaseStudy) -> list[str]:
+    case = selectors.case_study_with_steps().get(pk=case.pk)
+    keys = [step.key for step in case.framework.steps.all()]
+    return content.missing_for_completeness(selectors.case_study_doc(case), keys)
+
+
+@transaction.atomic
+def case_study_set_status(*, case: CaseStudy, status: str, reviewer: str = "") -> CaseStudy:
+    """Move a case study through draft → in review → published → retired.
+
+    Publishing (or sending for review) checks completeness and raises ``PublishRefused`` with
+    what is missing instead of publishing half a case.
+    """
+    if status not in CaseStudy.Status.values:
+        raise ValueError(f"unknown status {status!r}")
+    if status in content.COMPLETE_STATUSES:
+        missing = case_study_missing(case=case)
+        if missing:
+            raise PublishRefused(case, missing)
+    updates = {"status": status, "version": case.version + 1, "updated_at": timezone.now()}
+    if status == CaseStudy.Status.PUBLISHED:
+        updates["published_at"] = timezone.now()
+        if reviewer:
+            updates["reviewer"] = reviewer
+    CaseStudy.objects.filter(pk=case.pk).update(**updates)
+    case.refresh_from_db()
+    return case
+
+
+def case_study_mark_edited(*, case: CaseStudy) -> None:
+    """An admin edit bumps the version (the content hash stays that of the last sync)."""
+    CaseStudy.objects.filter(pk=case.pk).update(version=case.version + 1)
+    case.version += 1

@@ -1,0 +1,193 @@
+"""Writes to rubrics."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from casestudies import content
+from casestudies import selectors as case_selectors
+from casestudies import services as case_services
+from casestudies.models import CaseStudy, Framework
+from casestudies.services import SyncConflict, UpsertResult, sync_decision
+
+from . import selectors
+from .content import parse_rubric
+from .models import Criterion, CriterionLevel, Rubric
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def rubric_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
+    """Create or update a rubric with its criteria and levels from a validated document; a
+    changed document bumps the version. One transaction: a failure changes nothing."""
+    file_hash = content.content_hash(doc)
+    framework = Framework.objects.get(slug=doc["framework"])
+    steps = {step.key: step for step in framework.steps.all()}
+    rubric = selectors.rubric_with_criteria().filter(slug=doc["slug"]).first()
+    if rubric is None:
+        rubric = Rubric(slug=doc["slug"], version=1)
+        action = "created"
+    else:
+        db_hash = content.content_hash(selectors.rubric_doc(rubric))
+        if (
+            sync_decision(
+                stored_hash=rubric.content_hash, db_hash=db_hash, file_hash=file_hash, force=force
+            )
+            == "unchanged"
+        ):
+            if rubric.content_hash != file_hash:
+                Rubric.objects.filter(pk=rubric.pk).update(content_hash=file_hash)
+            return UpsertResult(rubric.slug, "unchanged", rubric.version)
+        rubric.version += 1
+        action = "updated"
+    thresholds, bars = doc["hire_thresholds"], doc["level_expectations"]
+    rubric.title, rubric.description, rubric.framework = doc["title"], doc["description"], framework
+    rubric.no_hire_min = _decimal(thresholds["no_hire"])
+    rubric.lean_hire_min = _decimal(thresholds["lean_hire"])
+    rubric.hire_min = _decimal(thresholds["hire"])
+    rubric.strong_hire_min = _decimal(thresholds["strong_hire"])
+    rubric.mid_bar = _decimal(bars["mid"])
+    rubric.senior_bar = _decimal(bars["senior"])
+    rubric.staff_bar = _decimal(bars["staff"])
+    rubric.content_hash = file_hash
+    rubric.save()
+    keys = [c["key"] for c in doc["criteria"]]
+    # Criteria that left the file go; scores recorded against them keep them alive (PROTECT
+    # in the interviews app), which makes the whole load fail rather than lose evidence.
+    rubric.criteria.exclude(key__in=keys).delete()
+    for position, item in enumerate(doc["criteria"], start=1):
+        criterion, _ = Criterion.objects.update_or_create(
+            rubric=rubric,
+            key=item["key"],
+            defaults={
+                "position": position,
+                "framework_step": steps[item["step"]] if item["step"] else None,
+                "title": item["title"],
+                "description": item["description"],
+                "weight": item["weight"],
+            },
+        )
+        for level, anchor in item["levels"].items():
+            CriterionLevel.objects.update_or_create(
+                criterion=criterion, level=level, defaults={"anchor": anchor}
+            )
+    return UpsertResult(rubric.slug, action, rubric.version)
+
+
+# --- The whole bank: frameworks, case studies and rubrics from and to their folders ----------
+
+CASESTUDIES_DIR = settings.BASE_DIR / "casestudies" / "content"
+RUBRICS_DIR = settings.BASE_DIR / "rubrics" / "content"
+
+
+@dataclass
+class LoadReport:
+    results: list[tuple[str, UpsertResult]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for _, result in self.results if result.action == action)
+
+
+def _load_file(path: Path, parse, upsert, report: LoadReport, *, force: bool) -> None:
+    source = _relative(path)
+    try:
+        doc = parse(content.load_yaml(path.read_text(encoding="utf-8"), source=source), source)
+        report.results.append((source, upsert(doc=doc, force=force)))
+    except content.ContentError as exc:
+        report.errors.append(str(exc))
+    except SyncConflict as exc:
+        report.errors.append(f"{source}: {exc}")
+    except (IntegrityError, ProtectedError) as exc:
+        report.errors.append(f"{source}: the database refused it: {exc}")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(settings.BASE_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _known_frameworks() -> dict[str, list[str]]:
+    frameworks: dict[str, list[str]] = {}
+    for framework in Framework.objects.prefetch_related("steps"):
+        frameworks[framework.slug] = [step.key for step in framework.steps.all()]
+    return frameworks
+
+
+def content_load(
+    *,
+    casestudies_dir: Path = CASESTUDIES_DIR,
+    rubrics_dir: Path = RUBRICS_DIR,
+    force: bool = False,
+) -> LoadReport:
+    """Upsert every content file: frameworks, then case studies, then rubrics. Each file loads
+    in its own transaction; a bad file is reported and skipped whole, the others still load."""
+    report = LoadReport()
+    for path in sorted((casestudies_dir / "frameworks").glob("*.yaml")):
+        _load_file(
+            path,
+            lambda d, s: content.parse_framework(d, source=s),
+            case_services.framework_upsert,
+            report,
+            force=force,
+        )
+    frameworks = _known_frameworks()
+    for path in sorted(casestudies_dir.glob("*.yaml")):
+        _load_file(
+            path,
+            lambda d, s: content.parse_case_study(d, source=s, frameworks=frameworks),
+            case_services.case_study_upsert,
+            report,
+            force=force,
+        )
+    for path in sorted(rubrics_dir.glob("*.yaml")):
+        _load_file(
+            path,
+            lambda d, s: parse_rubric(d, source=s, frameworks=frameworks),
+            rubric_upsert,
+            report,
+            force=force,
+        )
+    return report
+
+
+def content_export(
+    *, casestudies_dir: Path = CASESTUDIES_DIR, rubrics_dir: Path = RUBRICS_DIR
+) -> list[Path]:
+    """Write every framework, case study and rubric to its file in canonical form, and mark each
+    as in sync with its file."""
+    written = []
+    (casestudies_dir / "frameworks").mkdir(parents=True, exist_ok=True)
+    rubrics_dir.mkdir(parents=True, exist_ok=True)
+    for framework in Framework.objects.prefetch_related("steps"):
+        written.append(
+            _write(
+                casestudies_dir / "frameworks",
+                case_selectors.framework_doc(framework),
+                Framework,
+                framework.pk,
+            )
+        )
+    for case in case_selectors.case_study_with_steps().order_by("slug"):
+        written.append(
+            _write(casestudies_dir, case_selectors.case_study_doc(case), CaseStudy, case.pk)
+        )
+    for rubric in selectors.rubric_with_criteria():
+        written.append(_write(rubrics_dir, selectors.rubric_doc(rubric), Rubric, rubric.pk))
+    return written
+
+
+def _write(folder: Path, doc: dict, model, pk: int) -> Path:
+    path = folder / f"{doc['slug']}.yaml"
+    path.write_text(content.dump_yaml(doc), encoding="utf-8")
+    model.objects.filter(pk=pk).update(content_hash=content.content_hash(doc))
+    return path

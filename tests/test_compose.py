@@ -1,0 +1,92 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check it offline: valid against the
+Compose specification, and every command it (and the Dockerfile) runs exists in the project."""
+
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+from tests.conftest import ROOT
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_file_is_valid_against_the_compose_specification():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(ROOT / "docker-compose.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_web_worker_beat_database_and_redis_with_health_checks():
+    services = COMPOSE["services"]
+    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    for name in ("web", "worker", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert {"pgdata", "redisdata"} <= set(COMPOSE["volumes"])
+    env = COMPOSE["x-app-environment"]
+    assert env["DEBUG"] == "false"
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert env["REDIS_URL"].startswith("redis://")
+
+
+def words_of(service) -> list[str]:
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def test_manage_py_commands_used_by_compose_exist():
+    text = (ROOT / "docker-compose.yml").read_text() + (ROOT / "Dockerfile").read_text()
+    used = set(re.findall(r"manage\.py (\w+)", text))
+    assert {"migrate", "load_content", "collectstatic"} <= used
+    assert used <= set(get_commands()), used - set(get_commands())
+
+
+def test_the_asgi_application_named_by_compose_and_dockerfile_imports():
+    web = " ".join(words_of(COMPOSE["services"]["web"]))
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    targets = set(re.findall(r"uvicorn (\S+)", web)) | set(
+        re.findall(r'"uvicorn", "([^"]+)"', dockerfile)
+    )
+    assert targets == {"config.asgi:application"}
+    module, attribute = targets.pop().split(":")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module} as m; print(type(m.{attribute}).__name__)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ProtocolTypeRouter"
+
+
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_the_celery_commands_exist(service):
+    words = words_of(COMPOSE["services"][service])
+    assert words[:3] == ["celery", "--app", "config"]
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "celery"), "--app", "config", words[3], "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    for flag in [w for w in words[4:] if w.startswith("--")]:
+        assert flag in result.stdout, flag

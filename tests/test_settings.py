@@ -1,0 +1,125 @@
+"""Settings come from the environment: embedded defaults with nothing set, real services with
+DATABASE_URL and REDIS_URL, and a loud failure on bad values. Each case runs in a fresh process
+so the settings module is evaluated from scratch."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+from config.celery import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "eager": app.conf.task_always_eager,
+    "broker": app.conf.broker_url,
+    "acks_late": app.conf.task_acks_late,
+    "reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "debug": settings.DEBUG,
+}))
+"""
+CLEAN_KEYS = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CELERY_EAGER")
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def probe(**env: str) -> dict:
+    result = run_python(PROBE, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_nothing_set_runs_on_embedded_defaults():
+    seen = probe()
+    assert seen["engine"] == "django.db.backends.sqlite3"
+    assert seen["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert seen["eager"] is True
+    assert seen["debug"] is True
+
+
+def test_an_empty_database_url_counts_as_unset():
+    assert probe(DATABASE_URL="", REDIS_URL="")["engine"] == "django.db.backends.sqlite3"
+
+
+def test_database_and_redis_urls_switch_to_postgres_and_redis():
+    seen = probe(DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"])
+    assert seen["engine"] == "django.db.backends.postgresql"
+    assert seen["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["eager"] is False
+    assert seen["broker"] == os.environ["REDIS_URL"]
+    assert seen["acks_late"] is True
+    assert seen["reject_on_worker_lost"] is True
+
+
+def test_the_suite_itself_runs_on_postgres_and_redis():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL must be a URL with scheme"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL must be a URL with scheme"),
+        ({"DEBUG": "false", "ALLOWED_HOSTS": "example.org"}, "SECRET_KEY must be set"),
+        ({"CELERY_TIME_LIMIT": "soon"}, "CELERY_TIME_LIMIT must be an integer"),
+        ({"CSRF_TRUSTED_ORIGINS": "example.org"}, "CSRF_TRUSTED_ORIGINS entries must start"),
+    ],
+)
+def test_bad_values_fail_loudly_naming_the_variable(env, message):
+    result = run_python(PROBE, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k7#fQ2!vL9@pX4$wR8^zT1&mN6*bY3(hJ5)cD0-gS2_eA7+uK9=iO4",
+    "ALLOWED_HOSTS": "interviews.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://interviews.example.org",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in CLEAN_KEYS},
+            **PRODUCTION,
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+            "REDIS_URL": os.environ["REDIS_URL"],
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stderr + result.stdout

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from interviews import views as interview_views
+
 admin.site.site_header = "Sevensteps curation"
 admin.site.site_title = "Sevensteps curation"
 admin.site.index_title = "Question bank, rubrics and sessions"
@@ -8,6 +10,10 @@ admin.site.index_title = "Question bank, rubrics and sessions"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # The library pages combine the bank with the user's own practice, so they live in the
+    # interviews app; curation previews stay with the bank.
+    path("library/", interview_views.library, name="library"),
+    path("library/<slug:slug>/", interview_views.case_detail, name="case_detail"),
     path("library/", include("casestudies.urls")),
     path("", include("interviews.urls")),
 ]

@@ -1,14 +1,80 @@
+"""The live room's socket: authenticate, check access, join the role's group, validate each
+message with the protocol and dispatch it to a service. No rules and no queries live here."""
+
+import logging
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from . import handlers, protocol, realtime, selectors, services
+from .models import Interview
+from .protocol import ErrorCode, ProtocolError
 
-class PingConsumer(AsyncJsonWebsocketConsumer):
-    """A liveness probe for the socket stack: only a logged-in user gets a pong."""
+log = logging.getLogger(__name__)
+
+
+@database_sync_to_async
+def _open(user, interview_id) -> tuple[services.Actor, dict]:
+    access = selectors.interview_get_for_user(user=user, interview_id=interview_id)
+    interview = access.interview
+    actor = services.Actor(user, interview.pk, access.role, interview.is_solo)
+    services.presence_change(interview_id=interview.pk, user=user, delta=+1)
+    return actor, selectors.room_snapshot(interview=interview, role=access.role, user=user)
+
+
+class RoomConsumer(AsyncJsonWebsocketConsumer):
+    actor: services.Actor | None = None
 
     async def connect(self) -> None:
-        if not self.scope["user"].is_authenticated:
+        user = self.scope["user"]
+        if not user.is_authenticated:
             await self.close(code=4401)
             return
+        try:
+            self.actor, snapshot = await _open(user, self.scope["url_route"]["kwargs"]["pk"])
+        except Interview.DoesNotExist:
+            await self.close(code=4404)
+            return
+        self.group = realtime.group_name(self.actor.interview_id, self.actor.role)
+        self.bucket = protocol.TokenBucket()
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await self.send_json(protocol.envelope("snapshot", snapshot))
 
-    async def receive_json(self, content, **kwargs) -> None:
-        await self.send_json({"type": "pong"})
+    async def disconnect(self, code: int) -> None:
+        if self.actor is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(services.presence_change)(
+            interview_id=self.actor.interview_id, user=self.actor.user, delta=-1
+        )
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        in_response = None
+        try:
+            if not self.bucket.take():
+                raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages; slow down.")
+            message = protocol.parse(text_data if text_data is not None else bytes_data)
+            in_response = message.id
+            replies = await database_sync_to_async(handlers.dispatch)(self.actor, message)
+        except ProtocolError as exc:
+            replies = [protocol.error(exc.code, exc.message, exc.in_response, **exc.extra)]
+        except services.ServiceError as exc:
+            replies = [protocol.error(exc.code, exc.message, in_response, **exc.extra)]
+        except Exception:
+            log.exception("room message failed")
+            replies = [
+                protocol.error(
+                    ErrorCode.SERVER_ERROR,
+                    "Something broke; nothing was saved. Try again.",
+                    in_response,
+                )
+            ]
+        for reply in replies:
+            if in_response is not None:
+                reply.setdefault("id", in_response)
+            await self.send_json(reply)
+
+    async def room_messages(self, event: dict) -> None:
+        for message in event["messages"]:
+            await self.send_json(message)

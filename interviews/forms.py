@@ -3,6 +3,7 @@ from django import forms
 from rubrics.models import TargetLevel
 
 from . import services
+from .models import Role
 
 
 class ProfileFields(forms.Form):
@@ -37,3 +38,41 @@ class SignupProfileForm(ProfileFields):
 
 class ProfileForm(ProfileFields):
     pass
+
+
+SURPRISE = "surprise"
+
+
+class InterviewForm(forms.Form):
+    """Create a peer interview or a solo drill."""
+
+    case_study = forms.ChoiceField(
+        label="Case study",
+        help_text="“Surprise me” picks a published case you have not practised yet.",
+    )
+    role = forms.ChoiceField(
+        label="Your role",
+        choices=Role.choices,
+        initial=Role.CANDIDATE,
+        widget=forms.RadioSelect,
+        help_text="Your peer joins in the other role through the invite link.",
+    )
+    target_level = forms.ChoiceField(
+        label="Candidate's target level",
+        choices=TargetLevel.choices,
+        help_text="Scores are compared with this level's bar in the report.",
+    )
+
+    def __init__(self, *args, cases, solo: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cases = {str(case.pk): case for case in cases}
+        self.fields["case_study"].choices = [(SURPRISE, "Surprise me")] + [
+            (str(case.pk), f"{case.title} · {case.get_difficulty_display()}") for case in cases
+        ]
+        if solo:
+            del self.fields["role"]
+            self.fields["target_level"].label = "Your target level"
+
+    def clean_case_study(self):
+        value = self.cleaned_data["case_study"]
+        return None if value == SURPRISE else self.cases[value]

@@ -1,9 +1,13 @@
-"""Interviews: people, live sessions, their timeline, scores and reports."""
+"""Interviews: people, live sessions, their timeline, documents, scores and reports."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
-from rubrics.models import TargetLevel
+from casestudies.models import CaseStudy
+from rubrics.models import Criterion, Rubric, TargetLevel
 
 
 class Profile(models.Model):
@@ -17,3 +21,272 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Role(models.TextChoices):
+    INTERVIEWER = "interviewer", "Interviewer"
+    CANDIDATE = "candidate", "Candidate"
+
+
+class Interview(models.Model):
+    """One mock interview (two peers) or one solo drill (a candidate alone)."""
+
+    class Kind(models.TextChoices):
+        PEER = "peer", "Peer interview"
+        SOLO = "solo", "Solo drill"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+        WRAPUP = "wrapup", "Wrap-up"
+        COMPLETED = "completed", "Completed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PEER)
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.PROTECT, related_name="interviews")
+    case_version = models.PositiveIntegerField()
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="interviews")
+    target_level = models.CharField(max_length=10, choices=TargetLevel.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    # Index into the framework's ordered steps. Changed only by compare-and-set in services.
+    step_index = models.PositiveSmallIntegerField(default=0)
+    # The clock: seconds spent per step key so far, plus when the running clock last started
+    # (null while paused or not live). Time now = elapsed + (now - clock_started_at).
+    elapsed = models.JSONField(default=dict, blank=True)
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+    revealed_steps = models.JSONField(default=list, blank=True)  # solo drill
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.case_study} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("room", kwargs={"interview_id": self.pk})
+
+    @property
+    def is_solo(self) -> bool:
+        return self.kind == self.Kind.SOLO
+
+
+class Participant(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    # Open sockets of this participant; changed with F() so concurrent tabs count right.
+    connections = models.IntegerField(default=0)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "role"], name="one_user_per_role"),
+            models.UniqueConstraint(fields=["interview", "user"], name="one_role_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+
+class Invite(models.Model):
+    """The link that lets the peer join in the other role: unguessable, expires, works once."""
+
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="invite")
+    token = models.CharField(max_length=64, unique=True)
+    role = models.CharField(max_length=12, choices=Role.choices)  # the role the peer gets
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Invite to {self.interview_id}"
+
+
+class Event(models.Model):
+    """The append-only timeline of an interview: every join, transition, hint, score and
+    revision. Rows are only ever inserted (services.event_record). Ordered by id."""
+
+    class Visibility(models.TextChoices):
+        ALL = "all", "Both participants"
+        INTERVIEWER = "interviewer", "Interviewer only"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    step_key = models.CharField(max_length=40, blank=True)
+    visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.ALL)
+    # For transitions: {"old": ..., "new": ...}; otherwise what the event needs to replay.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["interview", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.kind}"
+
+
+class Document(models.Model):
+    """A revisioned text: the candidate's notes for a step (slot ``notes:<step>``), the shared
+    diagram (``diagram``) or the interviewer's private notes (``private``). Written only by
+    compare-and-set on ``revision`` (services.document_edit)."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="documents")
+    slot = models.CharField(max_length=60)
+    private = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "slot"], name="one_document_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} r{self.revision}"
+
+
+class ChatMessage(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="chat")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Delivery(models.Model):
+    """A hint or curveball the interviewer sent to the candidate (a snapshot of its text)."""
+
+    class Kind(models.TextChoices):
+        HINT = "hint", "Hint"
+        CURVEBALL = "curveball", "Curveball"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="deliveries")
+    step_key = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    index = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "step_key", "kind", "index"], name="deliver_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.index + 1} of {self.step_key}"
+
+
+class Score(models.Model):
+    """One criterion scored by one side: the interviewer live and at wrap-up, or the candidate
+    assessing themselves. ``level`` is 1-4; ``not_observed`` marks a criterion the interview
+    never reached; neither means not scored yet."""
+
+    class Source(models.TextChoices):
+        INTERVIEWER = "interviewer", "Interviewer"
+        SELF = "self", "Self-assessment"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    not_observed = models.BooleanField(default=False)
+    evidence = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "criterion", "source"], name="one_score_per_side"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__isnull=True) | models.Q(level__gte=1, level__lte=4),
+                name="score_level_range",
+            ),
+            models.CheckConstraint(
+                condition=~(models.Q(level__isnull=False) & models.Q(not_observed=True)),
+                name="score_level_or_not_observed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        level = "not observed" if self.not_observed else self.level
+        return f"{self.criterion_id} by {self.source}: {level}"
+
+
+class Assessment(models.Model):
+    """A side's wrap-up: the candidate's self-assessment or the interviewer's scorecard."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="assessments")
+    source = models.CharField(max_length=12, choices=Score.Source.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reflection = models.TextField(blank=True)  # the candidate's
+    strengths = models.TextField(blank=True)  # the interviewer's
+    improvements = models.TextField(blank=True)  # the interviewer's
+    skipped = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "source"], name="one_assessment_per_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} assessment of {self.interview_id}"
+
+
+class Report(models.Model):
+    """The compiled feedback report. One per interview (the unique key makes compiling
+    idempotent); the worker claims it by compare-and-set on ``status``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Compiling"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="report")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    markdown = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    compiled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Report {self.interview_id} ({self.status})"

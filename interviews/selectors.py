@@ -1,10 +1,35 @@
-"""Reads for the interviews app, each starting from the user who asks."""
+"""Reads for the interviews app, each starting from the user who asks.
+
+``interview_get_for_user`` is the one access-checked getter: every view and the consumer go
+through it. What a role may see is decided here, on the server: the candidate's snapshot never
+contains the guide, the scores or the interviewer's private notes.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.template.loader import render_to_string
+from django.utils import timezone
 
-from rubrics.models import TargetLevel
+from casestudies.models import CaseStep, CaseStudy
+from rubrics.models import Criterion, TargetLevel
 
-from .models import Profile
+from . import flow
+from .models import (
+    ChatMessage,
+    Delivery,
+    Document,
+    Interview,
+    Participant,
+    Profile,
+    Role,
+    Score,
+)
+
+CHAT_HISTORY = 200
+PRESENCE_STALE_SECONDS = 90
 
 
 def profile_for(*, user: AbstractBaseUser) -> Profile:
@@ -18,3 +43,283 @@ def profile_for(*, user: AbstractBaseUser) -> Profile:
 
 def display_name(user: AbstractBaseUser) -> str:
     return profile_for(user=user).display_name
+
+
+# --- Access --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    interview: Interview
+    role: str  # "interviewer", "candidate", or "staff" for a staff member who is not in it
+
+    @property
+    def is_participant(self) -> bool:
+        return self.role in (Role.INTERVIEWER, Role.CANDIDATE)
+
+
+def interview_get_for_user(
+    *, user: AbstractBaseUser, interview_id: UUID | str, allow_staff: bool = False
+) -> Access:
+    """The interview and the user's role in it, in one query.
+
+    Raises ``Interview.DoesNotExist`` for anonymous users, malformed ids, and users who are not
+    participants (staff too, unless ``allow_staff``), so callers answer 404 without telling
+    whether the interview exists.
+    """
+    if not user.is_authenticated:
+        raise Interview.DoesNotExist
+    try:
+        interview_id = UUID(str(interview_id))
+    except ValueError:
+        raise Interview.DoesNotExist from None
+    my_role = Participant.objects.filter(interview=OuterRef("pk"), user=user).values("role")[:1]
+    interview = (
+        Interview.objects.select_related("case_study__framework", "rubric")
+        .annotate(my_role=Subquery(my_role))
+        .get(pk=interview_id)
+    )
+    if interview.my_role:
+        return Access(interview, interview.my_role)
+    if allow_staff and user.is_staff:
+        return Access(interview, "staff")
+    raise Interview.DoesNotExist
+
+
+# --- The room: what each role sees -----------------------------------------------------------
+
+
+def steps_of(interview: Interview) -> list[flow.Step]:
+    return [
+        flow.Step(step.key, step.title, step.minutes)
+        for step in interview.case_study.framework.steps.all()
+    ]
+
+
+def clock_of(interview: Interview) -> dict:
+    return {
+        "elapsed": {k: round(float(v), 3) for k, v in interview.elapsed.items()},
+        "running_since": (
+            interview.clock_started_at.isoformat() if interview.clock_started_at else None
+        ),
+    }
+
+
+def state_payload(interview: Interview) -> dict:
+    return {
+        "status": interview.status,
+        "step_index": interview.step_index,
+        "paused": interview.paused,
+        "clock": clock_of(interview),
+        "server_now": timezone.now().isoformat(),
+    }
+
+
+def presence_payload(interview_id: UUID) -> dict:
+    now = timezone.now()
+    rows = Participant.objects.filter(interview_id=interview_id).select_related("user__profile")
+    return {
+        "participants": [
+            {
+                "role": p.role,
+                "name": display_name(p.user),
+                "online": p.connections > 0
+                and p.last_seen_at is not None
+                and (now - p.last_seen_at).total_seconds() < PRESENCE_STALE_SECONDS,
+            }
+            for p in rows
+        ]
+    }
+
+
+def document_slot_visible(slot: str, role: str) -> bool:
+    return slot != "private" or role == Role.INTERVIEWER
+
+
+def delivery_payload(delivery: Delivery) -> dict:
+    return {
+        "step": delivery.step_key,
+        "kind": delivery.kind,
+        "index": delivery.index,
+        "text": delivery.text,
+        "sent_at": delivery.sent_at.isoformat(),
+    }
+
+
+def chat_payload(message: ChatMessage, role: str) -> dict:
+    return {
+        "id": message.pk,
+        "author": display_name(message.author),
+        "role": role,
+        "text": message.text,
+        "at": message.at.isoformat(),
+    }
+
+
+def score_payload(score: Score) -> dict:
+    return {
+        "criterion": score.criterion.key,
+        "level": score.level,
+        "not_observed": score.not_observed,
+        "evidence": score.evidence,
+    }
+
+
+def case_step(interview: Interview, step_key: str) -> CaseStep | None:
+    return (
+        CaseStep.objects.filter(case_study_id=interview.case_study_id, framework_step__key=step_key)
+        .select_related("framework_step")
+        .first()
+    )
+
+
+def step_criteria(interview: Interview, step_key: str) -> list[Criterion]:
+    """The rubric criteria scored during a step; the last step also gets the cross-cutting
+    ones (communication, trade-offs, time management), judged over the whole interview."""
+    criteria = (
+        Criterion.objects.filter(rubric_id=interview.rubric_id)
+        .select_related("framework_step")
+        .prefetch_related("levels")
+    )
+    keys = [step.key for step in interview.case_study.framework.steps.all()]
+    if keys and step_key == keys[-1]:
+        return [c for c in criteria if c.step_key in (step_key, "")]
+    return [c for c in criteria if c.step_key == step_key]
+
+
+def panel_html(
+    interview: Interview, step_key: str, *, scores: dict | None = None, sent: set | None = None
+) -> str:
+    """The interviewer's panel for one step: the private guide with send actions, and live
+    scoring of the step's criteria. Rendered from the same partial the room page includes."""
+    if scores is None:
+        scores = {
+            s.criterion.key: s
+            for s in Score.objects.filter(
+                interview=interview, source=Score.Source.INTERVIEWER
+            ).select_related("criterion")
+        }
+    if sent is None:
+        sent = set(
+            Delivery.objects.filter(interview=interview).values_list("step_key", "kind", "index")
+        )
+    criteria = step_criteria(interview, step_key)
+    return render_to_string(
+        "interviews/_panel.html",
+        {
+            "interview": interview,
+            "step": case_step(interview, step_key),
+            "step_key": step_key,
+            "criteria": [(c, scores.get(c.key)) for c in criteria],
+            "sent": sent,
+        },
+    )
+
+
+def room_snapshot(*, interview: Interview, role: str, user: AbstractBaseUser) -> dict:
+    """Everything ``role`` may see of the room, to (re)build a browser's view from scratch."""
+    steps = steps_of(interview)
+    documents = [
+        {"slot": d.slot, "text": d.text, "revision": d.revision}
+        for d in Document.objects.filter(interview=interview).order_by("slot")
+        if document_slot_visible(d.slot, role)
+    ]
+    roles = dict(Participant.objects.filter(interview=interview).values_list("user_id", "role"))
+    chat = list(
+        ChatMessage.objects.filter(interview=interview)
+        .select_related("author__profile")
+        .order_by("-id")[:CHAT_HISTORY]
+    )
+    deliveries = list(Delivery.objects.filter(interview=interview))
+    snapshot = {
+        "interview": {
+            "id": str(interview.pk),
+            "kind": interview.kind,
+            "status": interview.status,
+            "step_index": interview.step_index,
+            "paused": interview.paused,
+            "case": {"title": interview.case_study.title, "slug": interview.case_study.slug},
+            "target_level": interview.target_level,
+            "revealed_steps": list(interview.revealed_steps),
+        },
+        "me": {"role": role, "user_id": user.pk, "name": display_name(user)},
+        "steps": [{"key": s.key, "title": s.title, "minutes": s.minutes} for s in steps],
+        "clock": clock_of(interview),
+        "presence": presence_payload(interview.pk)["participants"],
+        "documents": documents,
+        "chat": [chat_payload(m, roles.get(m.author_id, "")) for m in reversed(chat)],
+        "deliveries": [delivery_payload(d) for d in deliveries],
+        "server_now": timezone.now().isoformat(),
+    }
+    if role == Role.INTERVIEWER and steps:
+        scores = {
+            s.criterion.key: s
+            for s in Score.objects.filter(
+                interview=interview, source=Score.Source.INTERVIEWER
+            ).select_related("criterion")
+        }
+        sent = {(d.step_key, d.kind, d.index) for d in deliveries}
+        current = steps[min(interview.step_index, len(steps) - 1)].key
+        snapshot["scores"] = [score_payload(s) for s in scores.values()]
+        snapshot["panel"] = {
+            "step": current,
+            "html": panel_html(interview, current, scores=scores, sent=sent),
+        }
+    if interview.is_solo and interview.revealed_steps:
+        snapshot["references"] = [
+            {"step": key, "html": reference_html(interview, key)}
+            for key in interview.revealed_steps
+        ]
+    return snapshot
+
+
+def reference_html(interview: Interview, step_key: str) -> str:
+    return render_to_string(
+        "casestudies/_reference_step.html", {"step": case_step(interview, step_key)}
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def interviews_for_user(*, user: AbstractBaseUser):
+    """The user's interviews and drills, newest first, with what lists show, in one query."""
+    my_role = Participant.objects.filter(interview=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Interview.objects.filter(participants__user=user)
+        .select_related("case_study", "report")
+        .annotate(my_role=Subquery(my_role))
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("user__profile"),
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def practised_case_ids(*, user: AbstractBaseUser) -> set[int]:
+    """Case studies the user has practised: any interview or drill that went live."""
+    return set(
+        Interview.objects.filter(participants__user=user)
+        .exclude(status__in=[Interview.Status.SCHEDULED, Interview.Status.ABANDONED])
+        .values_list("case_study_id", flat=True)
+    )
+
+
+def guide_visible(*, user: AbstractBaseUser, case: CaseStudy) -> bool:
+    """May this user read the interviewer guide of this case outside a session? Staff may; so
+    may a user who interviewed on this case, and a candidate who has finished it."""
+    if user.is_staff:
+        return True
+    return (
+        Interview.objects.filter(case_study=case, participants__user=user)
+        .filter(participants__role=Role.INTERVIEWER, participants__user=user)
+        .exists()
+        or Interview.objects.filter(
+            case_study=case,
+            participants__user=user,
+            status__in=[Interview.Status.WRAPUP, Interview.Status.COMPLETED],
+        ).exists()
+    )

@@ -1,17 +1,61 @@
 """Every write of the interviews app goes through a function here.
 
-Views, consumers, tasks and management commands call these; none of them saves an important
-object itself.
+Views, the consumer, tasks and management commands call these; none of them saves an important
+object itself. State changes are compare-and-set (an update count of 0 means the caller's view
+was stale or the request a duplicate), each is recorded as an ``Event`` row (the timeline), and
+messages go out through ``realtime.broadcast`` only after the transaction commits.
 """
 
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from rubrics.models import TargetLevel
+from casestudies.models import CaseStep, CaseStudy
+from rubrics.models import Criterion, TargetLevel
+from rubrics.selectors import rubric_for_framework
 
-from .models import Profile
+from . import flow, realtime, selectors
+from .models import (
+    ChatMessage,
+    Delivery,
+    Document,
+    Event,
+    Interview,
+    Invite,
+    Participant,
+    Profile,
+    Role,
+    Score,
+)
+from .protocol import ErrorCode
+
+
+class ServiceError(Exception):
+    """A refused request, with a protocol error code and a message for the user."""
+
+    def __init__(self, code: str, message: str, **extra) -> None:
+        self.code, self.message, self.extra = str(code), message, extra
+        super().__init__(message)
+
+
+class InviteError(Exception):
+    pass
+
+
+def _other(role: str) -> str:
+    return Role.CANDIDATE if role == Role.INTERVIEWER else Role.INTERVIEWER
+
+
+# --- Profiles and demo accounts --------------------------------------------------------------
 
 
 def profile_update(*, user: AbstractBaseUser, display_name: str, target_level: str) -> Profile:
@@ -59,3 +103,636 @@ def demo_accounts_ensure(*, password: str) -> list[str]:
         profile_update(user=user, display_name=name, target_level=level)
         emails.append(email)
     return emails
+
+
+# --- Creating and joining --------------------------------------------------------------------
+
+
+def event_record(
+    *,
+    interview_id: UUID,
+    kind: str,
+    actor: AbstractBaseUser | None = None,
+    step_key: str = "",
+    private: bool = False,
+    **data,
+) -> Event:
+    """Append one row to the interview's timeline. Call inside the transaction of the change."""
+    return Event.objects.create(
+        interview_id=interview_id,
+        actor=actor,
+        kind=kind,
+        step_key=step_key,
+        visibility=Event.Visibility.INTERVIEWER if private else Event.Visibility.ALL,
+        data=data,
+    )
+
+
+def case_study_surprise(*, user: AbstractBaseUser) -> CaseStudy:
+    """A published case the user has not practised yet; any published one if none is left."""
+    published = list(CaseStudy.objects.published().values_list("pk", flat=True))
+    if not published:
+        raise ServiceError(ErrorCode.NOT_FOUND, "There is no published case study yet.")
+    practised = selectors.practised_case_ids(user=user)
+    fresh = [pk for pk in published if pk not in practised] or published
+    return CaseStudy.objects.get(pk=random.choice(fresh))  # noqa: S311 (not security)
+
+
+@transaction.atomic
+def interview_create(
+    *,
+    user: AbstractBaseUser,
+    case_study: CaseStudy | None,
+    role: str,
+    target_level: str,
+    kind: str = Interview.Kind.PEER,
+) -> Interview:
+    """Create an interview (or a solo drill) with its creator as a participant. A peer interview
+    gets a single-use invite for the other role. ``case_study=None`` means "surprise me"."""
+    if case_study is None:
+        case_study = case_study_surprise(user=user)
+    if case_study.status != CaseStudy.Status.PUBLISHED:
+        raise ServiceError(ErrorCode.NOT_FOUND, "That case study is not published.")
+    if role not in Role.values:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, f"Unknown role {role!r}.")
+    if target_level not in TargetLevel.values:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, f"Unknown target level {target_level!r}.")
+    rubric = rubric_for_framework(case_study.framework)
+    if rubric is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
+    if kind == Interview.Kind.SOLO:
+        role = Role.CANDIDATE
+    interview = Interview.objects.create(
+        kind=kind,
+        case_study=case_study,
+        case_version=case_study.version,
+        rubric=rubric,
+        target_level=target_level,
+        created_by=user,
+    )
+    Participant.objects.create(interview=interview, user=user, role=role)
+    if kind == Interview.Kind.PEER:
+        Invite.objects.create(
+            interview=interview,
+            token=secrets.token_urlsafe(32),
+            role=_other(role),
+            expires_at=timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS),
+        )
+    event_record(
+        interview_id=interview.pk,
+        kind="created",
+        actor=user,
+        role=role,
+        case=case_study.slug,
+        case_version=case_study.version,
+        interview_kind=kind,
+    )
+    return interview
+
+
+@transaction.atomic
+def invite_accept(*, user: AbstractBaseUser, token: str) -> Interview:
+    """Join an interview through its invite, in the role the invite offers. The invite is
+    claimed by compare-and-set, so two people opening the same link cannot both get in."""
+    invite = Invite.objects.select_related("interview").filter(token=token).first()
+    if invite is None:
+        raise InviteError("This invite link is not valid. Ask your peer for a new one.")
+    interview = invite.interview
+    if Participant.objects.filter(interview=interview, user=user).exists():
+        if invite.accepted_by_id == user.pk:
+            return interview  # opening the link again after joining just goes back in
+        raise InviteError("You cannot interview yourself: this link is for your peer.")
+    if invite.accepted_at is not None:
+        raise InviteError("This invite link has already been used.")
+    if invite.expires_at <= timezone.now():
+        raise InviteError("This invite link has expired. Ask your peer for a new one.")
+    if interview.status not in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        raise InviteError("This interview is over.")
+    claimed = Invite.objects.filter(pk=invite.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
+    if not claimed:
+        raise InviteError("This invite link has already been used.")
+    try:
+        with transaction.atomic():
+            Participant.objects.create(interview=interview, user=user, role=invite.role)
+    except IntegrityError:
+        raise InviteError("Someone already joined in that role.") from None
+    event_record(interview_id=interview.pk, kind="joined", actor=user, role=invite.role)
+    realtime.broadcast(
+        interview.pk,
+        realtime.to_both({"type": "presence", "payload": selectors.presence_payload(interview.pk)}),
+    )
+    return interview
+
+
+@transaction.atomic
+def invite_renew(*, user: AbstractBaseUser, interview: Interview) -> Invite:
+    """A fresh link (the old one stops working) while nobody has joined yet."""
+    invite = Invite.objects.select_for_update().get(interview=interview)
+    if interview.created_by_id != user.pk:
+        raise InviteError("Only the person who created the interview can renew its link.")
+    if invite.accepted_at is not None:
+        raise InviteError("Your peer has already joined.")
+    invite.token = secrets.token_urlsafe(32)
+    invite.expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)
+    invite.save(update_fields=["token", "expires_at"])
+    return invite
+
+
+# --- Presence --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def presence_change(*, interview_id: UUID, user: AbstractBaseUser, delta: int) -> None:
+    """Count a socket opening (+1) or closing (-1); the timeline records a participant coming
+    online or going offline, and both sides get the new presence."""
+    participant = (
+        Participant.objects.select_for_update().filter(interview_id=interview_id, user=user).first()
+    )
+    if participant is None:
+        return
+    before = participant.connections
+    after = max(0, before + delta)
+    Participant.objects.filter(pk=participant.pk).update(
+        connections=after, last_seen_at=timezone.now()
+    )
+    if (before == 0) != (after == 0):
+        event_record(
+            interview_id=interview_id,
+            kind="online" if after else "offline",
+            actor=user,
+            role=participant.role,
+        )
+    realtime.broadcast(
+        interview_id,
+        realtime.to_both({"type": "presence", "payload": selectors.presence_payload(interview_id)}),
+    )
+
+
+def presence_heartbeat(*, interview_id: UUID, user: AbstractBaseUser) -> None:
+    Participant.objects.filter(interview_id=interview_id, user=user).update(
+        last_seen_at=timezone.now()
+    )
+
+
+# --- The flow: start, move, pause, resume, end --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting in a room: resolved once per socket by the access getter."""
+
+    user: AbstractBaseUser
+    interview_id: UUID
+    role: str
+    solo: bool
+
+
+def _load(actor: Actor) -> Interview:
+    return Interview.objects.select_related("case_study__framework").get(pk=actor.interview_id)
+
+
+def _check(actor: Actor, action: str) -> None:
+    try:
+        flow.check_permission(actor.role, action, solo=actor.solo)
+    except flow.FlowError as exc:
+        raise ServiceError(exc.code, exc.message) from None
+
+
+def _state_messages(interview: Interview, *, with_panel: bool = False) -> dict[str, list[dict]]:
+    state = {"type": "state", "payload": selectors.state_payload(interview)}
+    messages = realtime.to_both(state)
+    if with_panel and not interview.is_solo:
+        key = selectors.steps_of(interview)[interview.step_index].key
+        messages[Role.INTERVIEWER] = [
+            state,
+            {
+                "type": "panel",
+                "payload": {"step": key, "html": selectors.panel_html(interview, key)},
+            },
+        ]
+    return messages
+
+
+def _compare_and_set(interview: Interview, **changes) -> Interview:
+    """Apply ``changes`` only if the interview still is as we read it."""
+    matched = Interview.objects.filter(
+        pk=interview.pk,
+        status=interview.status,
+        step_index=interview.step_index,
+        paused=interview.paused,
+        clock_started_at=interview.clock_started_at,
+    ).update(**changes)
+    if not matched:
+        raise ServiceError(ErrorCode.STALE, "The interview changed meanwhile; try again.")
+    for name, value in changes.items():
+        setattr(interview, name, value)
+    return interview
+
+
+def _flow_error(exc: flow.FlowError) -> ServiceError:
+    return ServiceError(exc.code, exc.message)
+
+
+@transaction.atomic
+def interview_start(*, actor: Actor) -> Interview:
+    _check(actor, "start")
+    interview = _load(actor)
+    try:
+        status = flow.next_status(interview.status, "start")
+    except flow.FlowError as exc:
+        raise _flow_error(exc) from None
+    if not interview.is_solo and interview.participants.count() < 2:
+        raise ServiceError(ErrorCode.INVALID_STATE, "Wait for your peer to join before starting.")
+    now = timezone.now()
+    old = interview.status
+    _compare_and_set(interview, status=status, started_at=now, clock_started_at=now, paused=False)
+    step_key = selectors.steps_of(interview)[interview.step_index].key
+    event_record(
+        interview_id=interview.pk,
+        kind="status",
+        actor=actor.user,
+        step_key=step_key,
+        old=old,
+        new=status,
+    )
+    realtime.broadcast(interview.pk, _state_messages(interview, with_panel=True))
+    return interview
+
+
+@transaction.atomic
+def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
+    """Move to the next or previous step. ``from_key`` is the step the sender saw as current:
+    a double click or two racing tabs move once, the second gets ``stale``."""
+    _check(actor, "move")
+    interview = _load(actor)
+    steps = selectors.steps_of(interview)
+    keys = [step.key for step in steps]
+    if from_key not in keys or to_key not in keys:
+        raise ServiceError(ErrorCode.INVALID_STEP, "There is no such step.")
+    if keys[interview.step_index] != from_key:
+        raise ServiceError(
+            ErrorCode.STALE, f"The interview is already on {steps[interview.step_index].title}."
+        )
+    current, target = interview.step_index, keys.index(to_key)
+    try:
+        flow.check_move(interview.status, interview.paused, current, target, len(steps))
+    except flow.FlowError as exc:
+        raise _flow_error(exc) from None
+    now = timezone.now()
+    banked = flow.bank_time(interview.elapsed, interview.clock_started_at, from_key, now)
+    _compare_and_set(interview, step_index=target, elapsed=banked, clock_started_at=now)
+    event_record(
+        interview_id=interview.pk,
+        kind="step",
+        actor=actor.user,
+        step_key=to_key,
+        old=from_key,
+        new=to_key,
+        seconds_on_old=banked[from_key],
+    )
+    realtime.broadcast(interview.pk, _state_messages(interview, with_panel=True))
+    return interview
+
+
+@transaction.atomic
+def clock_pause(*, actor: Actor) -> Interview:
+    _check(actor, "pause")
+    interview = _load(actor)
+    if interview.status != Interview.Status.LIVE or interview.paused:
+        raise ServiceError(ErrorCode.INVALID_STATE, "Only a running interview can be paused.")
+    key = selectors.steps_of(interview)[interview.step_index].key
+    banked = flow.bank_time(interview.elapsed, interview.clock_started_at, key, timezone.now())
+    _compare_and_set(interview, paused=True, elapsed=banked, clock_started_at=None)
+    event_record(interview_id=interview.pk, kind="paused", actor=actor.user, step_key=key)
+    realtime.broadcast(interview.pk, _state_messages(interview))
+    return interview
+
+
+@transaction.atomic
+def clock_resume(*, actor: Actor) -> Interview:
+    _check(actor, "resume")
+    interview = _load(actor)
+    if interview.status != Interview.Status.LIVE or not interview.paused:
+        raise ServiceError(ErrorCode.INVALID_STATE, "Only a paused interview can be resumed.")
+    key = selectors.steps_of(interview)[interview.step_index].key
+    _compare_and_set(interview, paused=False, clock_started_at=timezone.now())
+    event_record(interview_id=interview.pk, kind="resumed", actor=actor.user, step_key=key)
+    realtime.broadcast(interview.pk, _state_messages(interview))
+    return interview
+
+
+@transaction.atomic
+def interview_end(*, actor: Actor) -> Interview:
+    """End the live interview: bank the clock and move both sides to the wrap-up."""
+    _check(actor, "end")
+    interview = _load(actor)
+    try:
+        status = flow.next_status(interview.status, "end")
+    except flow.FlowError as exc:
+        raise _flow_error(exc) from None
+    key = selectors.steps_of(interview)[interview.step_index].key
+    now = timezone.now()
+    banked = flow.bank_time(interview.elapsed, interview.clock_started_at, key, now)
+    old = interview.status
+    _compare_and_set(
+        interview, status=status, elapsed=banked, clock_started_at=None, paused=False, ended_at=now
+    )
+    event_record(
+        interview_id=interview.pk,
+        kind="status",
+        actor=actor.user,
+        step_key=key,
+        old=old,
+        new=status,
+    )
+    from django.urls import reverse
+
+    ended = {
+        "type": "ended",
+        "payload": {
+            "status": status,
+            "redirect": reverse("wrapup", kwargs={"interview_id": interview.pk}),
+        },
+    }
+    messages = _state_messages(interview)
+    for role in messages:
+        messages[role].append(ended)
+    realtime.broadcast(interview.pk, messages)
+    return interview
+
+
+@transaction.atomic
+def interview_abandon(*, user: AbstractBaseUser, interview: Interview) -> Interview:
+    """Give up on an interview that has not ended; any participant may."""
+    try:
+        status = flow.next_status(interview.status, "abandon")
+    except flow.FlowError as exc:
+        raise _flow_error(exc) from None
+    now = timezone.now()
+    matched = Interview.objects.filter(pk=interview.pk, status=interview.status).update(
+        status=status, ended_at=now, clock_started_at=None
+    )
+    if not matched:
+        raise ServiceError(ErrorCode.STALE, "The interview changed meanwhile; try again.")
+    event_record(
+        interview_id=interview.pk, kind="status", actor=user, old=interview.status, new=status
+    )
+    interview.refresh_from_db()
+    from django.urls import reverse
+
+    realtime.broadcast(
+        interview.pk,
+        realtime.to_both(
+            {"type": "ended", "payload": {"status": status, "redirect": reverse("dashboard")}}
+        ),
+    )
+    return interview
+
+
+# --- Documents: notes per step, the diagram, private notes ------------------------------------
+
+DOCUMENT_WRITE_STATUSES = {
+    "notes": {Interview.Status.LIVE},
+    "diagram": {Interview.Status.LIVE},
+    "private": {Interview.Status.SCHEDULED, Interview.Status.LIVE, Interview.Status.WRAPUP},
+}
+
+
+def _document_kind(slot: str, keys: list[str]) -> tuple[str, str]:
+    """(kind, step key) for a slot name, or ServiceError."""
+    if slot == "diagram":
+        return "diagram", ""
+    if slot == "private":
+        return "private", ""
+    if slot.startswith("notes:") and slot[len("notes:") :] in keys:
+        return "notes", slot[len("notes:") :]
+    raise ServiceError(ErrorCode.NOT_FOUND, f"There is no document {slot!r}.")
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    slot: str
+    revision: int
+    text: str
+
+
+@transaction.atomic
+def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> DocumentResult:
+    """Save a new revision of a document if ``base_revision`` is still the latest.
+
+    A stale base is refused with ``stale_revision`` carrying the current text and revision, so
+    the client can merge instead of silently overwriting (or being overwritten).
+    """
+    interview = _load(actor)
+    keys = [step.key for step in selectors.steps_of(interview)]
+    kind, step_key = _document_kind(slot, keys)
+    _check(actor, "private_note" if kind == "private" else kind)
+    if interview.status not in DOCUMENT_WRITE_STATUSES[kind]:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            f"This can't be edited while the interview is {interview.status}.",
+        )
+    document, _ = Document.objects.get_or_create(
+        interview=interview, slot=slot, defaults={"private": kind == "private"}
+    )
+    saved = Document.objects.filter(pk=document.pk, revision=base_revision).update(
+        text=text, revision=base_revision + 1, updated_by=actor.user, updated_at=timezone.now()
+    )
+    if not saved:
+        document.refresh_from_db(fields=["text", "revision"])
+        if document.text == text:
+            return DocumentResult(slot, document.revision, text)  # a resend of what we have
+        raise ServiceError(
+            ErrorCode.STALE_REVISION,
+            "This text was changed elsewhere; here is the latest version.",
+            slot=slot,
+            text=document.text,
+            revision=document.revision,
+        )
+    revision = base_revision + 1
+    event_record(
+        interview_id=interview.pk,
+        kind=f"{kind}.revised",
+        actor=actor.user,
+        step_key=step_key,
+        private=kind == "private",
+        slot=slot,
+        revision=revision,
+        text=text,
+    )
+    if kind != "private":
+        update = {
+            "type": "doc.updated",
+            "payload": {"slot": slot, "text": text, "revision": revision, "by": actor.role},
+        }
+        realtime.broadcast(interview.pk, realtime.to_both(update))
+    return DocumentResult(slot, revision, text)
+
+
+# --- Chat, hints, scores ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chat_post(*, actor: Actor, text: str) -> ChatMessage:
+    _check(actor, "chat")
+    text = text.strip()
+    if not text:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
+    interview = _load(actor)
+    if interview.status not in (
+        Interview.Status.SCHEDULED,
+        Interview.Status.LIVE,
+        Interview.Status.WRAPUP,
+    ):
+        raise ServiceError(ErrorCode.INVALID_STATE, "The chat of this interview is closed.")
+    message = ChatMessage.objects.create(interview=interview, author=actor.user, text=text)
+    event_record(
+        interview_id=interview.pk, kind="chat", actor=actor.user, message_id=message.pk, text=text
+    )
+    realtime.broadcast(
+        interview.pk,
+        realtime.to_both(
+            {"type": "chat.message", "payload": selectors.chat_payload(message, actor.role)}
+        ),
+    )
+    return message
+
+
+@transaction.atomic
+def delivery_send(*, actor: Actor, step_key: str, kind: str, index: int) -> Delivery:
+    """Send a hint or curveball from the guide to the candidate. Sending the same one twice
+    delivers it once."""
+    _check(actor, "hint")
+    interview = _load(actor)
+    if interview.status != Interview.Status.LIVE:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE, "Hints can be sent while the interview is live."
+        )
+    step = CaseStep.objects.filter(
+        case_study_id=interview.case_study_id, framework_step__key=step_key
+    ).first()
+    items = (step.hints if kind == "hint" else step.curveballs) if step else []
+    if not 0 <= index < len(items):
+        raise ServiceError(ErrorCode.NOT_FOUND, f"There is no {kind} {index + 1} for that step.")
+    delivery, created = Delivery.objects.get_or_create(
+        interview=interview,
+        step_key=step_key,
+        kind=kind,
+        index=index,
+        defaults={"text": items[index], "sent_by": actor.user},
+    )
+    if created:
+        event_record(
+            interview_id=interview.pk,
+            kind=f"{kind}.sent",
+            actor=actor.user,
+            step_key=step_key,
+            index=index,
+            text=delivery.text,
+        )
+        realtime.broadcast(
+            interview.pk,
+            realtime.to_both({"type": "delivery", "payload": selectors.delivery_payload(delivery)}),
+        )
+    return delivery
+
+
+SCORE_STATUSES = {
+    Score.Source.INTERVIEWER: {Interview.Status.LIVE, Interview.Status.WRAPUP},
+    Score.Source.SELF: {Interview.Status.WRAPUP},
+}
+
+
+@transaction.atomic
+def score_record(
+    *,
+    actor: Actor,
+    criterion_key: str,
+    level: int | None,
+    not_observed: bool = False,
+    evidence: str = "",
+    source: str = Score.Source.INTERVIEWER,
+) -> Score:
+    """Record one criterion's score with its evidence. The interviewer scores live and during
+    the wrap-up; the candidate scores themselves (source ``self``) at the wrap-up."""
+    if source == Score.Source.INTERVIEWER:
+        _check(actor, "score")
+    elif actor.role != Role.CANDIDATE:
+        raise ServiceError(ErrorCode.FORBIDDEN, "Only the candidate assesses themselves.")
+    if level is not None and level not in (1, 2, 3, 4):
+        raise ServiceError(ErrorCode.BAD_MESSAGE, "A level is 1, 2, 3 or 4.")
+    if level is not None and not_observed:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, "Choose a level or 'not observed', not both.")
+    interview = _load(actor)
+    if interview.status not in SCORE_STATUSES[source]:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            f"Scores can't be changed while the interview is {interview.status}.",
+        )
+    criterion = Criterion.objects.filter(rubric_id=interview.rubric_id, key=criterion_key).first()
+    if criterion is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
+    score, _ = Score.objects.update_or_create(
+        interview=interview,
+        criterion=criterion,
+        source=source,
+        defaults={"level": level, "not_observed": not_observed, "evidence": evidence.strip()},
+    )
+    event_record(
+        interview_id=interview.pk,
+        kind=f"score.{source}",
+        actor=actor.user,
+        step_key=criterion.step_key,
+        private=True,
+        criterion=criterion.key,
+        level=level,
+        not_observed=not_observed,
+        evidence=score.evidence,
+    )
+    if source == Score.Source.INTERVIEWER:
+        realtime.broadcast(
+            interview.pk,
+            {
+                Role.INTERVIEWER: [
+                    {"type": "score.recorded", "payload": selectors.score_payload(score)}
+                ]
+            },
+        )
+    return score
+
+
+@transaction.atomic
+def reference_reveal(*, actor: Actor, step_key: str) -> str:
+    """Solo drill: show a step's reference notes, once the candidate has written their own."""
+    _check(actor, "reveal")
+    # Locked: two reveals racing must not drop one from the list.
+    interview = (
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("case_study__framework")
+        .get(pk=actor.interview_id)
+    )
+    keys = [step.key for step in selectors.steps_of(interview)]
+    if step_key not in keys:
+        raise ServiceError(ErrorCode.INVALID_STEP, "There is no such step.")
+    if interview.status not in (Interview.Status.LIVE, Interview.Status.WRAPUP):
+        raise ServiceError(ErrorCode.INVALID_STATE, "Start the drill first.")
+    notes = Document.objects.filter(interview=interview, slot=f"notes:{step_key}").first()
+    if notes is None or not notes.text.strip():
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            "Write your own notes for this step before revealing the reference.",
+        )
+    if step_key not in interview.revealed_steps:
+        Interview.objects.filter(pk=interview.pk).update(
+            revealed_steps=[*interview.revealed_steps, step_key]
+        )
+        event_record(
+            interview_id=interview.pk,
+            kind="reference.revealed",
+            actor=actor.user,
+            step_key=step_key,
+        )
+    html = selectors.reference_html(interview, step_key)
+    return html

@@ -1,12 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casestudies import selectors as bank
+from casestudies.models import CaseStudy
 
 from . import selectors, services
-from .forms import ProfileForm
+from .forms import InterviewForm, ProfileForm
+from .models import Interview, Invite, Role
+
+
+def _access(request: HttpRequest, interview_id, *, allow_staff: bool = False):
+    try:
+        return selectors.interview_get_for_user(
+            user=request.user, interview_id=interview_id, allow_staff=allow_staff
+        )
+    except Interview.DoesNotExist:
+        raise Http404("No such interview.") from None
 
 
 @login_not_required
@@ -28,7 +42,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     profile = selectors.profile_for(user=request.user)
-    return render(request, "interviews/dashboard.html", {"profile": profile})
+    interviews = list(selectors.interviews_for_user(user=request.user)[:50])
+    active = [i for i in interviews if i.status in ("scheduled", "live", "wrapup")]
+    finished = [i for i in interviews if i.status == "completed"][:10]
+    return render(
+        request,
+        "interviews/dashboard.html",
+        {
+            "profile": profile,
+            "active": active,
+            "finished": finished,
+            "practised_count": len(selectors.practised_case_ids(user=request.user)),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,3 +69,191 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "interviews/profile.html", {"form": form})
+
+
+# --- The library -------------------------------------------------------------------------------
+
+
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    domain = request.GET.get("domain", "")
+    difficulty = request.GET.get("difficulty", "")
+    text = request.GET.get("q", "")[:100]
+    if domain not in CaseStudy.Domain.values:
+        domain = ""
+    if difficulty not in CaseStudy.Difficulty.values:
+        difficulty = ""
+    cases = list(
+        bank.case_studies_for_library(
+            domain=domain, difficulty=difficulty, text=text
+        ).with_step_count()
+    )
+    practised = selectors.practised_case_ids(user=request.user)
+    context = {
+        "cases": [(case, case.pk in practised) for case in cases],
+        "domains": CaseStudy.Domain.choices,
+        "difficulties": CaseStudy.Difficulty.choices,
+        "filters": {"domain": domain, "difficulty": difficulty, "q": text},
+        "practised_count": len(practised),
+    }
+    template = "casestudies/library.html"
+    if request.htmx and request.htmx.target == "library-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    queryset = bank.case_study_with_steps(CaseStudy.objects.published())
+    case = get_object_or_404(queryset, slug=slug)
+    show_guide = selectors.guide_visible(user=request.user, case=case)
+    return render(
+        request,
+        "casestudies/detail.html",
+        {
+            "case": case,
+            "framework_steps": list(case.framework.steps.all()),
+            # The guide leaves the server only for those who may read it.
+            "guide_steps": list(case.steps.all()) if show_guide else [],
+            "show_guide": show_guide,
+            "practised": case.pk in selectors.practised_case_ids(user=request.user),
+        },
+    )
+
+
+# --- Creating, joining, the room --------------------------------------------------------------
+
+
+def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
+    cases = list(CaseStudy.objects.published().order_by("title"))
+    profile = selectors.profile_for(user=request.user)
+    initial = {"target_level": profile.target_level, "role": Role.CANDIDATE}
+    chosen = request.GET.get("case")
+    if chosen and any(str(case.pk) == chosen or case.slug == chosen for case in cases):
+        initial["case_study"] = next(str(c.pk) for c in cases if chosen in (str(c.pk), c.slug))
+    form = InterviewForm(request.POST or None, cases=cases, solo=solo, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview = services.interview_create(
+                user=request.user,
+                case_study=form.cleaned_data["case_study"],
+                role=Role.CANDIDATE if solo else form.cleaned_data["role"],
+                target_level=form.cleaned_data["target_level"],
+                kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
+            )
+        except services.ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(interview)
+    return render(request, "interviews/new.html", {"form": form, "solo": solo})
+
+
+@require_http_methods(["GET", "POST"])
+def interview_new(request: HttpRequest) -> HttpResponse:
+    return _new(request, solo=False)
+
+
+@require_http_methods(["GET", "POST"])
+def drill_new(request: HttpRequest) -> HttpResponse:
+    return _new(request, solo=True)
+
+
+@require_http_methods(["GET", "POST"])
+def invite_join(request: HttpRequest, token: str) -> HttpResponse:
+    invite = (
+        Invite.objects.select_related("interview__case_study", "interview__created_by__profile")
+        .filter(token=token)
+        .first()
+    )
+    if request.method == "POST":
+        try:
+            interview = services.invite_accept(user=request.user, token=token)
+        except services.InviteError as exc:
+            return render(
+                request, "interviews/join.html", {"invite": invite, "error": str(exc)}, status=400
+            )
+        return redirect(interview)
+    error = None
+    if invite is None:
+        error = "This invite link is not valid. Ask your peer for a new one."
+    elif invite.accepted_by_id == request.user.pk:
+        return redirect(invite.interview)
+    return render(
+        request,
+        "interviews/join.html",
+        {"invite": invite, "error": error},
+        status=404 if invite is None else 200,
+    )
+
+
+@require_GET
+def room(request: HttpRequest, interview_id) -> HttpResponse:
+    access = _access(request, interview_id)
+    interview = access.interview
+    if interview.status in (Interview.Status.WRAPUP, Interview.Status.COMPLETED):
+        return redirect("wrapup", interview_id=interview.pk)
+    if interview.status == Interview.Status.ABANDONED:
+        messages.info(request, "That interview was abandoned.")
+        return redirect("dashboard")
+    steps = selectors.steps_of(interview)
+    invite = None
+    if not interview.is_solo and interview.created_by_id == request.user.pk:
+        invite = Invite.objects.filter(interview=interview, accepted_at__isnull=True).first()
+    context = {
+        "interview": interview,
+        "role": access.role,
+        "steps": steps,
+        "total_minutes": sum(s.minutes for s in steps),
+        "invite_url": request.build_absolute_uri(reverse("join", args=[invite.token]))
+        if invite
+        else "",
+        "invite": invite,
+        "socket_path": f"/ws/interviews/{interview.pk}/",
+    }
+    if access.role == Role.INTERVIEWER:
+        # The private guide is rendered only into the interviewer's page.
+        key = steps[interview.step_index].key
+        context["panel_html"] = selectors.panel_html(interview, key)
+    return render(request, "interviews/room.html", context)
+
+
+@require_POST
+def invite_renew(request: HttpRequest, interview_id) -> HttpResponse:
+    access = _access(request, interview_id)
+    try:
+        services.invite_renew(user=request.user, interview=access.interview)
+        messages.success(request, "Here is a new invite link; the old one no longer works.")
+    except services.InviteError as exc:
+        messages.error(request, str(exc))
+    return redirect(access.interview)
+
+
+@require_POST
+def interview_abandon(request: HttpRequest, interview_id) -> HttpResponse:
+    access = _access(request, interview_id)
+    try:
+        services.interview_abandon(user=request.user, interview=access.interview)
+        messages.info(request, "Interview abandoned.")
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("dashboard")
+
+
+@require_GET
+def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
+    """After the interview: a summary of the session (the reports issue adds assessments)."""
+    access = _access(request, interview_id, allow_staff=True)
+    interview = access.interview
+    if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        return redirect(interview)
+    steps = selectors.steps_of(interview)
+    return render(
+        request,
+        "interviews/wrapup.html",
+        {
+            "interview": interview,
+            "role": access.role,
+            "steps": steps,
+            "total_minutes": sum(s.minutes for s in steps),
+        },
+    )

@@ -8,3 +8,20 @@ register = template.Library()
 @register.filter
 def display_name(user) -> str:
     return selectors.display_name(user)
+
+
+@register.filter
+def get_seconds(mapping, key) -> float:
+    try:
+        return float((mapping or {}).get(key, 0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as m:ss (or h:mm:ss)."""
+    seconds = int(float(seconds or 0))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

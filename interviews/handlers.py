@@ -1,0 +1,95 @@
+"""The consumer's dispatch table: one small function per client message type, translating a
+validated protocol message into one service call and the reply for the sender. Everything here
+runs in a worker thread (``database_sync_to_async``)."""
+
+from collections.abc import Callable
+
+from . import services
+from .protocol import Message, envelope
+from .services import Actor
+
+
+def _ack(kind: str, payload: dict | None = None) -> list[dict]:
+    return [envelope(kind, payload)] if kind else []
+
+
+def on_ping(actor: Actor, message: Message) -> list[dict]:
+    services.presence_heartbeat(interview_id=actor.interview_id, user=actor.user)
+    return _ack("pong")
+
+
+def on_start(actor: Actor, message: Message) -> list[dict]:
+    services.interview_start(actor=actor)
+    return []
+
+
+def on_end(actor: Actor, message: Message) -> list[dict]:
+    services.interview_end(actor=actor)
+    return []
+
+
+def on_pause(actor: Actor, message: Message) -> list[dict]:
+    services.clock_pause(actor=actor)
+    return []
+
+
+def on_resume(actor: Actor, message: Message) -> list[dict]:
+    services.clock_resume(actor=actor)
+    return []
+
+
+def on_step_move(actor: Actor, message: Message) -> list[dict]:
+    services.step_move(actor=actor, from_key=message.payload["from"], to_key=message.payload["to"])
+    return []
+
+
+def on_doc_edit(actor: Actor, message: Message) -> list[dict]:
+    result = services.document_edit(actor=actor, **message.payload)
+    return _ack("doc.saved", {"slot": result.slot, "revision": result.revision})
+
+
+def on_chat_send(actor: Actor, message: Message) -> list[dict]:
+    services.chat_post(actor=actor, text=message.payload["text"])
+    return []
+
+
+def on_hint_send(actor: Actor, message: Message) -> list[dict]:
+    p = message.payload
+    services.delivery_send(actor=actor, step_key=p["step"], kind=p["kind"], index=p["index"])
+    return []
+
+
+def on_score_record(actor: Actor, message: Message) -> list[dict]:
+    p = message.payload
+    services.score_record(
+        actor=actor,
+        criterion_key=p["criterion"],
+        level=p.get("level"),
+        not_observed=p.get("not_observed", False),
+        evidence=p.get("evidence", ""),
+    )
+    return []
+
+
+def on_reference_reveal(actor: Actor, message: Message) -> list[dict]:
+    html = services.reference_reveal(actor=actor, step_key=message.payload["step"])
+    return _ack("reference", {"step": message.payload["step"], "html": html})
+
+
+HANDLERS: dict[str, Callable[[Actor, Message], list[dict]]] = {
+    "ping": on_ping,
+    "interview.start": on_start,
+    "interview.end": on_end,
+    "clock.pause": on_pause,
+    "clock.resume": on_resume,
+    "step.move": on_step_move,
+    "doc.edit": on_doc_edit,
+    "chat.send": on_chat_send,
+    "hint.send": on_hint_send,
+    "score.record": on_score_record,
+    "reference.reveal": on_reference_reveal,
+}
+
+
+def dispatch(actor: Actor, message: Message) -> list[dict]:
+    return HANDLERS[message.type](actor, message)

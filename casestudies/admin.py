@@ -10,6 +10,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from . import services
@@ -140,7 +142,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
         "difficulty",
         "version",
         "steps_filled",
-        "updated_at",
+        "updated",
         "preview_links",
     )
     list_filter = ("status", "domain", "difficulty", "framework")
@@ -184,6 +186,13 @@ class CaseStudyAdmin(admin.ModelAdmin):
     class Media:
         js = ("vendor/mermaid-12.3.0/mermaid.min.js", "js/diagram.js")
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        framework = _framework_for_form(request, None)
+        if framework is not None:
+            initial.setdefault("framework", framework.pk)
+        return initial
+
     def get_formset_kwargs(self, request: HttpRequest, obj, inline, prefix: str) -> dict:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, CaseStepInline):
@@ -201,9 +210,13 @@ class CaseStudyAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="steps filled")
+    @admin.display(description="steps")
     def steps_filled(self, obj: CaseStudy) -> str:
         return f"{obj.step_count}/{obj.framework_step_count}"
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, obj: CaseStudy) -> str:
+        return date_format(timezone.localtime(obj.updated_at), "j M Y")
 
     @admin.display(description="preview")
     def preview_links(self, obj: CaseStudy) -> str:

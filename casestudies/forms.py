@@ -98,11 +98,23 @@ def _fit_rows(form: forms.ModelForm, names: tuple[str, ...], *, minimum: int = 3
         form.fields[name].widget.attrs["rows"] = max(minimum, len(items) + 1)
 
 
-def _normalise_markdown(form: forms.ModelForm, names: tuple[str, ...]) -> None:
-    """Browsers send CRLF and trailing spaces; store text the way the loader would."""
-    for name in names:
-        if name in form.cleaned_data and isinstance(form.cleaned_data[name], str):
-            form.cleaned_data[name] = content.normalise_text(form.cleaned_data[name])
+class MarkdownField(forms.CharField):
+    """Multi-line text stored as the content loader stores it: no trailing spaces, no CRLF,
+    one final newline when there are several lines. Comparing normalised text also keeps an
+    untouched textarea from counting as an edit."""
+
+    def to_python(self, value) -> str:
+        return content.normalise_text(super().to_python(value) or "")
+
+    def has_changed(self, initial, data) -> bool:
+        return content.normalise_text(initial or "") != self.to_python(data)
+
+
+class OneLineField(forms.CharField):
+    """Text the content files keep on one line (a rubric anchor): line breaks become spaces."""
+
+    def to_python(self, value) -> str:
+        return " ".join((super().to_python(value) or "").split())
 
 
 class FrameworkStepAdminForm(forms.ModelForm):
@@ -111,16 +123,12 @@ class FrameworkStepAdminForm(forms.ModelForm):
     class Meta:
         model = FrameworkStep
         fields = ("position", "key", "title", "minutes", "purpose", "covers")
+        field_classes = {"purpose": MarkdownField}
         widgets = {"purpose": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _fit_rows(self, ("covers",))
-
-    def clean(self):
-        cleaned = super().clean()
-        _normalise_markdown(self, ("purpose",))
-        return cleaned
 
 
 class CaseStudyAdminForm(forms.ModelForm):
@@ -142,15 +150,11 @@ class CaseStudyAdminForm(forms.ModelForm):
             "prompt",
             "diagram",
         )
+        field_classes = {"prompt": MarkdownField, "diagram": MarkdownField}
         widgets = {
             "prompt": forms.Textarea(attrs={"rows": 10}),
             "diagram": forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
         }
-
-    def clean(self):
-        cleaned = super().clean()
-        _normalise_markdown(self, ("prompt", "diagram"))
-        return cleaned
 
 
 class CaseStepAdminForm(forms.ModelForm):
@@ -178,6 +182,7 @@ class CaseStepAdminForm(forms.ModelForm):
             "reference_notes",
             "further_reading",
         )
+        field_classes = {"probe": MarkdownField, "reference_notes": MarkdownField}
         widgets = {
             "probe": forms.Textarea(attrs={"rows": 8}),
             "reference_notes": forms.Textarea(attrs={"rows": 10}),
@@ -186,11 +191,6 @@ class CaseStepAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _fit_rows(self, CaseStep.LIST_FIELDS)
-
-    def clean(self):
-        cleaned = super().clean()
-        _normalise_markdown(self, ("probe", "reference_notes"))
-        return cleaned
 
 
 class CaseStepInlineFormSet(forms.BaseInlineFormSet):

@@ -181,7 +181,7 @@ def case_study_set_status(*, case: CaseStudy, status: str, reviewer: str = "") -
         missing = case_study_missing(case=case)
         if missing:
             raise PublishRefused(case, missing)
-    updates = {"status": status, "version": case.version + 1, "updated_at": timezone.now()}
+    updates = {"status": status, "version": F("version") + 1, "updated_at": timezone.now()}
     if status == CaseStudy.Status.PUBLISHED:
         updates["published_at"] = timezone.now()
         if reviewer:
@@ -193,5 +193,6 @@ def case_study_set_status(*, case: CaseStudy, status: str, reviewer: str = "") -
 
 def case_study_mark_edited(*, case: CaseStudy) -> None:
     """An admin edit bumps the version (the content hash stays that of the last sync)."""
-    CaseStudy.objects.filter(pk=case.pk).update(version=case.version + 1)
-    case.version += 1
+    # F(): two curators saving at once get two versions, not one lost bump.
+    CaseStudy.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    case.refresh_from_db(fields=["version"])

@@ -141,6 +141,19 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
+        # A pool of open connections per process (psycopg_pool). Without one, each request
+        # and each room message opens a connection, which costs more than the queries it runs
+        # (about 10 ms on loopback; docs/performance.md). Persistent connections
+        # (CONN_MAX_AGE) are no substitute under ASGI, where requests run in fresh threads.
+        # Size it for the room's threads (ROOM_DB_THREADS) plus concurrent page requests.
+        # 0, the default, keeps Django's one connection per use.
+        DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
+        if DATABASE_POOL_SIZE:
+            DATABASES["default"]["OPTIONS"]["pool"] = {
+                "min_size": min(2, DATABASE_POOL_SIZE),
+                "max_size": DATABASE_POOL_SIZE,
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+            }
 else:
     DATABASES = {
         "default": {
@@ -194,6 +207,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# `celery -A config beat` runs the sweep: wrap-ups past REPORT_DEADLINE_HOURS are completed with
+# whatever is in, and reports whose message was lost or whose worker died are enqueued again.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reports": {
+        "task": "interviews.tasks.sweep_reports",
+        "schedule": env_int("REPORT_SWEEP_SECONDS", 900, minimum=10),
+    }
+}
 
 # --- Auth and accounts -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -286,7 +307,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # WeasyPrint and fontTools log every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Sevensteps -------------------------------------------------------------------------------
@@ -294,3 +320,13 @@ LOGGING = {
 # compiled with whatever assessments are in.
 INVITE_TTL_HOURS = env_int("INVITE_TTL_HOURS", 72, minimum=1)
 REPORT_DEADLINE_HOURS = env_int("REPORT_DEADLINE_HOURS", 24, minimum=1)
+# A report claimed by a worker longer ago than this is taken over by the next delivery (its
+# worker died). Keep it above CELERY_TIME_LIMIT, so a live worker never loses its claim.
+REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=1)
+# Seconds a worker waits after claiming a report, before compiling it. Only tests set it, to
+# kill a worker mid-task.
+REPORT_COMPILE_DELAY = env_int("REPORT_COMPILE_DELAY", 0)
+# Threads per process that run the live room's database work (interviews/consumers.py). With
+# 0, it runs in asgiref's one shared thread, where every room's messages wait in a single
+# queue; with a few, one room's save does not wait for another's round trips.
+ROOM_DB_THREADS = env_int("ROOM_DB_THREADS", 4)

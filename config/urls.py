@@ -6,6 +6,7 @@ from interviews import views as interview_views
 admin.site.site_header = "Sevensteps curation"
 admin.site.site_title = "Sevensteps curation"
 admin.site.index_title = "Question bank, rubrics and sessions"
+admin.site.enable_nav_sidebar = False  # the case list needs the width
 
 urlpatterns = [
     path("admin/", admin.site.urls),

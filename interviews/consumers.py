@@ -2,9 +2,11 @@
 message with the protocol and dispatch it to a service. No rules and no queries live here."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from . import handlers, protocol, realtime, selectors, services
 from .models import Interview
@@ -12,8 +14,25 @@ from .protocol import ErrorCode, ProtocolError
 
 log = logging.getLogger(__name__)
 
+# The room's database work runs in a few threads of its own (ROOM_DB_THREADS), not in
+# asgiref's one shared thread, where every socket's messages waited in a single queue and the
+# delay grew with the number of rooms (docs/performance.md). Order per socket is kept: a
+# consumer awaits each message's work before it reads the next. Each call still closes (or
+# returns to the pool) its connection when done, so no thread holds one between messages.
+_db_threads = (
+    ThreadPoolExecutor(settings.ROOM_DB_THREADS, thread_name_prefix="room-db")
+    if settings.ROOM_DB_THREADS
+    else None
+)
 
-@database_sync_to_async
+
+def in_db_thread(func):
+    if _db_threads is None:
+        return database_sync_to_async(func)
+    return database_sync_to_async(func, thread_sensitive=False, executor=_db_threads)
+
+
+@in_db_thread
 def _open(user, interview_id) -> tuple[services.Actor, dict]:
     access = selectors.interview_get_for_user(user=user, interview_id=interview_id)
     interview = access.interview
@@ -45,7 +64,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.actor is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await database_sync_to_async(services.presence_change)(
+        await in_db_thread(services.presence_change)(
             interview_id=self.actor.interview_id, user=self.actor.user, delta=-1
         )
 
@@ -56,7 +75,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages; slow down.")
             message = protocol.parse(text_data if text_data is not None else bytes_data)
             in_response = message.id
-            replies = await database_sync_to_async(handlers.dispatch)(self.actor, message)
+            replies = await in_db_thread(handlers.dispatch)(self.actor, message)
         except ProtocolError as exc:
             replies = [protocol.error(exc.code, exc.message, exc.in_response, **exc.extra)]
         except services.ServiceError as exc:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models.fields.json import KeyTransform
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,12 +19,14 @@ from rubrics.models import Criterion, TargetLevel
 
 from . import flow
 from .models import (
+    Assessment,
     ChatMessage,
     Delivery,
     Document,
     Interview,
     Participant,
     Profile,
+    Report,
     Role,
     Score,
 )
@@ -90,10 +93,16 @@ def interview_get_for_user(
 
 
 def steps_of(interview: Interview) -> list[flow.Step]:
-    return [
-        flow.Step(step.key, step.title, step.minutes)
-        for step in interview.case_study.framework.steps.all()
-    ]
+    """The framework's steps, fetched once per interview instance (a handler asks several
+    times: to validate, to bank time, to render the panel)."""
+    cached = getattr(interview, "_steps", None)
+    if cached is None:
+        cached = [
+            flow.Step(step.key, step.title, step.minutes)
+            for step in interview.case_study.framework.steps.all()
+        ]
+        interview._steps = cached
+    return cached
 
 
 def clock_of(interview: Interview) -> dict:
@@ -181,7 +190,7 @@ def step_criteria(interview: Interview, step_key: str) -> list[Criterion]:
         .select_related("framework_step")
         .prefetch_related("levels")
     )
-    keys = [step.key for step in interview.case_study.framework.steps.all()]
+    keys = [step.key for step in steps_of(interview)]
     if keys and step_key == keys[-1]:
         return [c for c in criteria if c.step_key in (step_key, "")]
     return [c for c in criteria if c.step_key == step_key]
@@ -288,6 +297,7 @@ def interviews_for_user(*, user: AbstractBaseUser):
     return (
         Interview.objects.filter(participants__user=user)
         .select_related("case_study", "report")
+        .defer("report__data", "report__markdown")  # lists need the status, not the report
         .annotate(my_role=Subquery(my_role))
         .prefetch_related(
             Prefetch(
@@ -322,4 +332,62 @@ def guide_visible(*, user: AbstractBaseUser, case: CaseStudy) -> bool:
             participants__user=user,
             status__in=[Interview.Status.WRAPUP, Interview.Status.COMPLETED],
         ).exists()
+    )
+
+
+# --- After the interview: wrap-up, reports, progress ---------------------------------------------
+
+
+def rubric_criteria(interview: Interview) -> list[Criterion]:
+    """The interview's rubric criteria in order, with their steps and four anchors."""
+    return list(
+        Criterion.objects.filter(rubric_id=interview.rubric_id)
+        .select_related("framework_step")
+        .prefetch_related("levels")
+    )
+
+
+def candidate_documents(interview: Interview) -> dict[str, str]:
+    """The candidate's notes per step (``notes:<key>``) and diagram, by slot."""
+    return dict(
+        Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
+    )
+
+
+def assessments_of(interview: Interview) -> dict[str, Assessment]:
+    return {a.source: a for a in Assessment.objects.filter(interview=interview)}
+
+
+def scores_of(interview: Interview, *, source: str) -> dict[str, Score]:
+    """One side's scores by criterion key. The interviewer's side is for the interviewer's
+    page and the report only: the candidate's wrap-up never asks for it."""
+    return {
+        s.criterion.key: s
+        for s in Score.objects.filter(interview=interview, source=source).select_related(
+            "criterion"
+        )
+    }
+
+
+def report_of(interview: Interview) -> Report | None:
+    return Report.objects.filter(interview=interview).first()
+
+
+def progress_interviews(*, user: AbstractBaseUser):
+    """Every interview and drill of the user, oldest first, with the user's role, the case
+    and the report's status and small summary (not the whole report): three queries with the
+    participants, however many there are."""
+    my_role = Participant.objects.filter(interview=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Interview.objects.filter(participants__user=user)
+        .select_related("case_study")
+        .annotate(
+            my_role=Subquery(my_role),
+            report_status=F("report__status"),
+            summary=KeyTransform("summary", "report__data"),
+        )
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("user__profile"))
+        )
+        .order_by("created_at")
     )

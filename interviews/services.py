@@ -8,8 +8,10 @@ messages go out through ``realtime.broadcast`` only after the transaction commit
 
 import random
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from allauth.account.models import EmailAddress
@@ -17,14 +19,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from casestudies.models import CaseStep, CaseStudy
 from rubrics.models import Criterion, TargetLevel
+from rubrics.scoring import NOT_OBSERVED
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, realtime, selectors
+from . import flow, realtime, reports, selectors, tasks
 from .models import (
+    Assessment,
     ChatMessage,
     Delivery,
     Document,
@@ -33,10 +38,11 @@ from .models import (
     Invite,
     Participant,
     Profile,
+    Report,
     Role,
     Score,
 )
-from .protocol import ErrorCode
+from .protocol import MAX_EVIDENCE_CHARS, ErrorCode
 
 
 class ServiceError(Exception):
@@ -534,14 +540,26 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
             ErrorCode.INVALID_STATE,
             f"This can't be edited while the interview is {interview.status}.",
         )
-    document, _ = Document.objects.get_or_create(
-        interview=interview, slot=slot, defaults={"private": kind == "private"}
-    )
-    saved = Document.objects.filter(pk=document.pk, revision=base_revision).update(
-        text=text, revision=base_revision + 1, updated_by=actor.user, updated_at=timezone.now()
-    )
+    # The common case is one compare-and-set UPDATE; the first revision is an INSERT that the
+    # unique (interview, slot) constraint turns into a conflict if another tab got there first.
+    saved = Document.objects.filter(
+        interview=interview, slot=slot, revision=base_revision
+    ).update(text=text, revision=base_revision + 1, updated_by=actor.user,
+             updated_at=timezone.now())
+    if not saved and base_revision == 0:
+        try:
+            with transaction.atomic():
+                Document.objects.create(interview=interview, slot=slot,
+                                        private=kind == "private", text=text, revision=1,
+                                        updated_by=actor.user)
+            saved = 1
+        except IntegrityError:
+            pass
     if not saved:
-        document.refresh_from_db(fields=["text", "revision"])
+        document = Document.objects.filter(interview=interview, slot=slot).first()
+        if document is None:
+            raise ServiceError(ErrorCode.STALE_REVISION, "Start from revision 0.",
+                               slot=slot, text="", revision=0)
         if document.text == text:
             return DocumentResult(slot, document.revision, text)  # a resend of what we have
         raise ServiceError(
@@ -671,15 +689,24 @@ def score_record(
             ErrorCode.INVALID_STATE,
             f"Scores can't be changed while the interview is {interview.status}.",
         )
-    criterion = Criterion.objects.filter(rubric_id=interview.rubric_id, key=criterion_key).first()
+    criterion = (
+        Criterion.objects.filter(rubric_id=interview.rubric_id, key=criterion_key)
+        .select_related("framework_step")
+        .first()
+    )
     if criterion is None:
         raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
-    score, _ = Score.objects.update_or_create(
-        interview=interview,
-        criterion=criterion,
-        source=source,
-        defaults={"level": level, "not_observed": not_observed, "evidence": evidence.strip()},
-    )
+    values = {"level": level, "not_observed": not_observed, "evidence": evidence.strip()}
+    # Live scoring writes often: an UPDATE first, an INSERT only for a criterion's first score.
+    mine = Score.objects.filter(interview=interview, criterion=criterion, source=source)
+    if not mine.update(**values, updated_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                Score.objects.create(interview=interview, criterion=criterion, source=source,
+                                     **values)
+        except IntegrityError:  # the other tab inserted it first: ours is the later write
+            mine.update(**values, updated_at=timezone.now())
+    score = Score(interview=interview, criterion=criterion, source=source, **values)
     event_record(
         interview_id=interview.pk,
         kind=f"score.{source}",
@@ -736,3 +763,365 @@ def reference_reveal(*, actor: Actor, step_key: str) -> str:
         )
     html = selectors.reference_html(interview, step_key)
     return html
+
+
+# --- After the interview: self-assessment, scorecard, completion, the report ---------------------
+# The candidate assesses themselves blind: nothing here or in the wrap-up view hands them the
+# interviewer's scores before their own assessment is in (or skipped). The interview completes
+# when both sides are in (a drill: when the candidate is), or at the deadline with whatever is
+# in; completing requests the report, which a Celery task compiles (interviews/tasks.py).
+
+Levels = Mapping[str, int | str | None]  # criterion key -> 1-4, "not_observed", or None
+MAX_FEEDBACK_CHARS = 10_000
+# A pending report older than this is enqueued again by the sweep (its message may be lost).
+REPORT_REQUEUE_AFTER = timedelta(minutes=10)
+
+
+def _wrapup_lock(actor: Actor) -> Interview:
+    """The interview, locked: both sides' submissions serialise on this row, so exactly one
+    of them sees the other's in and completes the interview."""
+    return (
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("case_study__framework")
+        .get(pk=actor.interview_id)
+    )
+
+
+def _rubric_criteria(interview: Interview) -> list[Criterion]:
+    return list(
+        Criterion.objects.filter(rubric_id=interview.rubric_id).select_related("framework_step")
+    )
+
+
+def _levels_check(
+    criteria: list[Criterion], levels: Levels, texts: Mapping[str, str], *, need_text: str
+) -> dict[str, str]:
+    """Per-criterion problems: every criterion needs a level or "not observed", and with
+    ``need_text`` (what to call it) a written note. Empty when all is well."""
+    errors: dict[str, str] = {}
+    keys = {c.key for c in criteria}
+    for key in sorted(set(levels) - keys):
+        errors[key] = f"There is no criterion {key!r} in this rubric."
+    for c in criteria:
+        value = levels.get(c.key)
+        if value in (None, ""):
+            errors[c.key] = f"{c.title}: choose a level, or “not observed”."
+        elif value != NOT_OBSERVED and value not in (1, 2, 3, 4):
+            errors[c.key] = f"{c.title}: a level is 1, 2, 3 or 4."
+        elif need_text and not (texts.get(c.key) or "").strip():
+            errors[c.key] = f"{c.title}: write the {need_text} behind this score."
+        elif len(texts.get(c.key) or "") > MAX_EVIDENCE_CHARS:
+            errors[c.key] = f"{c.title}: keep it under {MAX_EVIDENCE_CHARS} characters."
+    return errors
+
+
+def _scores_write(
+    interview: Interview,
+    criteria: list[Criterion],
+    levels: Levels,
+    texts: Mapping[str, str],
+    source: str,
+) -> None:
+    """Upsert one side's score for every criterion in one statement."""
+    rows = [
+        Score(
+            interview=interview,
+            criterion=c,
+            source=source,
+            level=None if levels[c.key] == NOT_OBSERVED else int(levels[c.key]),
+            not_observed=levels[c.key] == NOT_OBSERVED,
+            evidence=(texts.get(c.key) or "").strip(),
+        )
+        for c in criteria
+    ]
+    Score.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["interview", "criterion", "source"],
+        update_fields=["level", "not_observed", "evidence", "updated_at"],
+    )
+
+
+def _wrapup_open(interview: Interview) -> None:
+    if interview.status != Interview.Status.WRAPUP:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            "The wrap-up is over: the report has been compiled."
+            if interview.status == Interview.Status.COMPLETED
+            else f"There is no wrap-up while the interview is {interview.status}.",
+        )
+
+
+@transaction.atomic
+def assessment_submit(
+    *,
+    actor: Actor,
+    levels: Levels | None = None,
+    notes: Mapping[str, str] | None = None,
+    reflection: str = "",
+    skipped: bool = False,
+) -> Assessment:
+    """The candidate's self-assessment: a level or "not observed" for every criterion, an
+    optional note each and a reflection, or ``skipped`` (peer interviews only). Submitted once.
+    In a solo drill this completes the drill and requests the report."""
+    if actor.role != Role.CANDIDATE:
+        raise ServiceError(ErrorCode.FORBIDDEN, "Only the candidate assesses themselves.")
+    interview = _wrapup_lock(actor)
+    _wrapup_open(interview)
+    if Assessment.objects.filter(
+        interview=interview, source=Score.Source.SELF, submitted_at__isnull=False
+    ).exists():
+        raise ServiceError(ErrorCode.INVALID_STATE, "Your self-assessment is already in.")
+    if skipped and interview.is_solo:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE, "A drill's report is built from your self-assessment."
+        )
+    levels, notes = dict(levels or {}), dict(notes or {})
+    if len(reflection) > MAX_FEEDBACK_CHARS:
+        raise ServiceError(
+            ErrorCode.BAD_MESSAGE,
+            "The reflection is too long.",
+            errors={"reflection": f"Keep it under {MAX_FEEDBACK_CHARS} characters."},
+        )
+    if not skipped:
+        criteria = _rubric_criteria(interview)
+        errors = _levels_check(criteria, levels, notes, need_text="")
+        if errors:
+            raise ServiceError(
+                ErrorCode.BAD_MESSAGE,
+                f"{len(errors)} criteri{'on needs' if len(errors) == 1 else 'a need'} attention.",
+                errors=errors,
+            )
+        _scores_write(interview, criteria, levels, notes, Score.Source.SELF)
+    assessment, _ = Assessment.objects.update_or_create(
+        interview=interview,
+        source=Score.Source.SELF,
+        defaults={
+            "author": actor.user,
+            "reflection": "" if skipped else reflection.strip(),
+            "skipped": skipped,
+            "submitted_at": timezone.now(),
+        },
+    )
+    event_record(
+        interview_id=interview.pk,
+        kind="assessment.submitted",
+        actor=actor.user,
+        source=Score.Source.SELF,
+        skipped=skipped,
+        levels={} if skipped else levels,
+    )
+    _complete_when_ready(interview, actor.user)
+    return assessment
+
+
+@transaction.atomic
+def scorecard_finalise(
+    *,
+    actor: Actor,
+    levels: Levels,
+    evidence: Mapping[str, str],
+    strengths: str,
+    improvements: str,
+) -> Assessment:
+    """The interviewer's final scorecard: every criterion scored or marked "not observed",
+    each with its evidence, and written feedback. Refused with a message per criterion
+    otherwise. Finalised once."""
+    if actor.solo or actor.role != Role.INTERVIEWER:
+        raise ServiceError(ErrorCode.FORBIDDEN, "Only the interviewer finalises the scorecard.")
+    interview = _wrapup_lock(actor)
+    _wrapup_open(interview)
+    if Assessment.objects.filter(
+        interview=interview, source=Score.Source.INTERVIEWER, submitted_at__isnull=False
+    ).exists():
+        raise ServiceError(ErrorCode.INVALID_STATE, "The scorecard is already finalised.")
+    criteria = _rubric_criteria(interview)
+    errors = _levels_check(criteria, levels, evidence, need_text="evidence")
+    for name, text, what in (
+        ("strengths", strengths, "what went well"),
+        ("improvements", improvements, "what to improve"),
+    ):
+        if not text.strip():
+            errors[name] = f"Write {what}: the candidate takes this home."
+        elif len(text) > MAX_FEEDBACK_CHARS:
+            errors[name] = f"Keep it under {MAX_FEEDBACK_CHARS} characters."
+    if errors:
+        raise ServiceError(
+            ErrorCode.BAD_MESSAGE,
+            f"{len(errors)} item{'' if len(errors) == 1 else 's'} of the scorecard "
+            f"need{'s' if len(errors) == 1 else ''} attention.",
+            errors=errors,
+        )
+    _scores_write(interview, criteria, levels, evidence, Score.Source.INTERVIEWER)
+    assessment, _ = Assessment.objects.update_or_create(
+        interview=interview,
+        source=Score.Source.INTERVIEWER,
+        defaults={
+            "author": actor.user,
+            "strengths": strengths.strip(),
+            "improvements": improvements.strip(),
+            "submitted_at": timezone.now(),
+        },
+    )
+    event_record(
+        interview_id=interview.pk,
+        kind="assessment.submitted",
+        actor=actor.user,
+        private=True,  # carries the interviewer's scores: never in the candidate's timeline
+        source=Score.Source.INTERVIEWER,
+        levels=dict(levels),
+    )
+    _complete_when_ready(interview, actor.user)
+    return assessment
+
+
+def _complete_when_ready(interview: Interview, user: AbstractBaseUser) -> None:
+    """Call with the interview row locked (``_wrapup_lock``)."""
+    needed = {Score.Source.SELF} if interview.is_solo else set(Score.Source.values)
+    submitted = set(
+        Assessment.objects.filter(interview=interview, submitted_at__isnull=False).values_list(
+            "source", flat=True
+        )
+    )
+    if needed <= submitted:
+        interview_complete(interview_id=interview.pk, actor=user, reason="assessments")
+
+
+@transaction.atomic
+def interview_complete(
+    *, interview_id: UUID, reason: str, actor: AbstractBaseUser | None = None
+) -> bool:
+    """Wrap-up → completed, by compare-and-set; requests the report. False if the interview
+    was not in its wrap-up (already completed by the other side or the sweep)."""
+    now = timezone.now()
+    matched = Interview.objects.filter(pk=interview_id, status=Interview.Status.WRAPUP).update(
+        status=flow.next_status(Interview.Status.WRAPUP, "complete"), completed_at=now
+    )
+    if not matched:
+        return False
+    event_record(
+        interview_id=interview_id,
+        kind="status",
+        actor=actor,
+        old=Interview.Status.WRAPUP,
+        new=Interview.Status.COMPLETED,
+        reason=reason,
+    )
+    report_request(interview_id=interview_id)
+    return True
+
+
+@transaction.atomic
+def report_request(*, interview_id: UUID) -> Report:
+    """The interview's report, created pending and handed to a worker after commit. A report
+    that is already pending is enqueued again: the worker's claim makes duplicates harmless."""
+    report, _ = Report.objects.get_or_create(interview_id=interview_id)
+    if report.status == Report.Status.PENDING:
+        tasks.compile_report.delay_on_commit(report.pk)
+    return report
+
+
+@transaction.atomic
+def report_retry(*, report_id: int, user: AbstractBaseUser | None = None) -> Report:
+    """Send a failed report back to the worker."""
+    matched = Report.objects.filter(pk=report_id, status=Report.Status.FAILED).update(
+        status=Report.Status.PENDING, failure_reason=""
+    )
+    report = Report.objects.get(pk=report_id)
+    if not matched:
+        raise ServiceError(ErrorCode.INVALID_STATE, "Only a report that failed can be retried.")
+    event_record(interview_id=report.interview_id, kind="report.retried", actor=user)
+    tasks.compile_report.delay_on_commit(report.pk)
+    return report
+
+
+@dataclass(frozen=True)
+class CompileOutcome:
+    status: str  # "compiled", "ready" (nothing to do), "busy" (another claim), "missing"
+    retry_in: float = 0.0  # for "busy": seconds until that claim counts as stale
+
+
+def _failure_reason(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    return text[:500]
+
+
+def report_compile(*, report_id: int, pause: float = 0.0) -> CompileOutcome:
+    """Compile a report if this caller wins the claim; idempotent.
+
+    Not one transaction on purpose: the claim (pending/failed → running, or a running one
+    whose claim is older than ``REPORT_CLAIM_STALE_SECONDS``, left by a worker that died)
+    commits at once so that other workers see it. The result is saved only while the claim is
+    still ours, so a report is written once however many deliveries race. On an exception the
+    report is marked failed with the reason and the exception propagates (the task retries).
+    ``pause`` waits after claiming (tests use it to kill a worker mid-task).
+    """
+    stale = timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS)
+    claimed_at = timezone.now()
+    claimable = Q(status__in=[Report.Status.PENDING, Report.Status.FAILED]) | Q(
+        status=Report.Status.RUNNING, claimed_at__lt=claimed_at - stale
+    )
+    won = (
+        Report.objects.filter(claimable, pk=report_id).update(
+            status=Report.Status.RUNNING, claimed_at=claimed_at, attempts=F("attempts") + 1
+        )
+        == 1
+    )
+    if not won:
+        current = Report.objects.filter(pk=report_id).values("status", "claimed_at").first()
+        if current is None:
+            return CompileOutcome("missing")
+        if current["status"] == Report.Status.READY:
+            return CompileOutcome("ready")
+        left = (current["claimed_at"] or claimed_at) + stale - timezone.now()
+        return CompileOutcome("busy", retry_in=max(1.0, left.total_seconds()))
+    ours = Report.objects.filter(pk=report_id, status=Report.Status.RUNNING, claimed_at=claimed_at)
+    if pause:
+        time.sleep(pause)
+    try:
+        interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
+        data = reports.report_data(interview_id)
+        markdown = reports.report_markdown(data)
+    except Exception as exc:
+        ours.update(status=Report.Status.FAILED, failure_reason=_failure_reason(exc))
+        raise
+    with transaction.atomic():
+        saved = ours.update(
+            status=Report.Status.READY,
+            data=data,
+            markdown=markdown,
+            compiled_at=timezone.now(),
+            failure_reason="",
+        )
+        if not saved:  # our claim went stale and another worker took over
+            return CompileOutcome("busy")
+        event_record(interview_id=interview_id, kind="report.ready")
+    return CompileOutcome("compiled")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    completed: list[UUID]
+    requeued: list[int]
+
+
+def reports_sweep(*, now: datetime | None = None) -> SweepResult:
+    """The periodic sweep: complete wrap-ups past the deadline with whatever is in, and hand
+    reports that look stuck (a lost message, a dead worker) back to the workers."""
+    now = now or timezone.now()
+    deadline = now - timedelta(hours=settings.REPORT_DEADLINE_HOURS)
+    overdue = Interview.objects.filter(
+        status=Interview.Status.WRAPUP, ended_at__lt=deadline
+    ).values_list("pk", flat=True)
+    completed = [pk for pk in overdue if interview_complete(interview_id=pk, reason="deadline")]
+    stuck = Report.objects.filter(
+        Q(status=Report.Status.PENDING, requested_at__lt=now - REPORT_REQUEUE_AFTER)
+        | Q(
+            status=Report.Status.RUNNING,
+            claimed_at__lt=now - timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS),
+        )
+    ).values_list("pk", flat=True)
+    requeued = list(stuck)
+    for pk in requeued:
+        tasks.compile_report.delay_on_commit(pk)
+    return SweepResult(completed=completed, requeued=requeued)

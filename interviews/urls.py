@@ -14,4 +14,14 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/invite/", views.invite_renew, name="invite_renew"),
     path("interviews/<uuid:interview_id>/abandon/", views.interview_abandon, name="abandon"),
     path("interviews/<uuid:interview_id>/wrap-up/", views.wrapup, name="wrapup"),
+    path(
+        "interviews/<uuid:interview_id>/wrap-up/reveal/<slug:step_key>/",
+        views.wrapup_reveal,
+        name="wrapup_reveal",
+    ),
+    path("interviews/<uuid:interview_id>/report/", views.report, name="report"),
+    path("interviews/<uuid:interview_id>/report.pdf", views.report_pdf, name="report_pdf"),
+    path("interviews/<uuid:interview_id>/report.md", views.report_md, name="report_md"),
+    path("interviews/<uuid:interview_id>/report/retry/", views.report_retry, name="report_retry"),
+    path("progress/", views.progress, name="progress"),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from casestudies.forms import MarkdownField, OneLineField
 from casestudies.models import FrameworkStep
 
 from .models import Criterion, CriterionLevel, Rubric
@@ -28,6 +29,8 @@ class RubricAdminForm(forms.ModelForm):
             *THRESHOLD_FIELDS,
             *BAR_FIELDS,
         )
+        field_classes = {"description": MarkdownField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 10, "cols": 100})}
 
     def clean(self):
         cleaned = super().clean()
@@ -54,8 +57,22 @@ def _steps_of(request: HttpRequest) -> QuerySet:
     return steps.filter(framework_id=framework_id) if framework_id else steps
 
 
+class CriterionInlineForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ("position", "key", "framework_step", "title", "weight")
+        widgets = {
+            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "key": forms.TextInput(attrs={"size": 18}),
+            "framework_step": forms.Select(attrs={"style": "max-width: 13em"}),
+            "title": forms.TextInput(attrs={"size": 28}),
+            "weight": forms.NumberInput(attrs={"style": "width: 4em"}),
+        }
+
+
 class CriterionInline(admin.TabularInline):
     model = Criterion
+    form = CriterionInlineForm
     fields = ("position", "key", "framework_step", "title", "weight")
     ordering = ("position",)
     extra = 0
@@ -137,8 +154,21 @@ class CriterionLevelFormSet(forms.BaseInlineFormSet):
             )
 
 
+class CriterionLevelForm(forms.ModelForm):
+    class Meta:
+        model = CriterionLevel
+        fields = ("level", "anchor")
+        # Anchors are one line in the content files; a line break would not survive export.
+        field_classes = {"anchor": OneLineField}
+        widgets = {
+            "level": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "anchor": forms.Textarea(attrs={"rows": 3, "cols": 110}),
+        }
+
+
 class CriterionLevelInline(admin.TabularInline):
     model = CriterionLevel
+    form = CriterionLevelForm
     formset = CriterionLevelFormSet
     fields = ("level", "anchor")
     ordering = ("level",)
@@ -148,15 +178,19 @@ class CriterionLevelInline(admin.TabularInline):
     can_delete = False
     verbose_name = "anchor"
     verbose_name_plural = "Anchors: what a candidate at each level did or said"
-    formfield_overrides = {
-        CriterionLevel._meta.get_field("anchor").__class__: {
-            "widget": forms.Textarea(attrs={"rows": 2, "cols": 100})
-        }
-    }
+
+
+class CriterionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ("rubric", "position", "key", "framework_step", "title", "description", "weight")
+        field_classes = {"description": MarkdownField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 100})}
 
 
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
+    form = CriterionAdminForm
     inlines = (CriterionLevelInline,)
     list_display = ("title", "key", "rubric", "step", "weight", "position")
     list_filter = ("rubric", ("framework_step", admin.RelatedOnlyFieldListFilter))

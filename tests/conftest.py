@@ -27,6 +27,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings) -> None:
+    """Django 6 hashes a password in about half a second, and most tests make users. Browser
+    tests keep the real hasher: their users log in to a server process with default settings."""
+    if not request.node.get_closest_marker("browser"):
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_login_rate_limits(settings) -> None:
     # allauth throttles failed logins per IP; the suite logs in from one address many times.
     settings.ACCOUNT_RATE_LIMITS = False
@@ -127,26 +135,62 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+        _wait_for_other_sessions_to_leave(django_db_blocker)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
+def _wait_for_other_sessions_to_leave(django_db_blocker, timeout: float = 10.0) -> None:
+    """A stopped server's PostgreSQL backends take a moment to exit; the test database can only
+    be dropped once they have."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def browser(transactional_db, monkeypatch) -> Iterator:
+    """Chromium through Playwright, for one test.
+
+    Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls next
+    to a running loop; the test's own ORM calls are fine (nothing else runs in this thread), so
+    the check is off while the browser lives. Depending on ``transactional_db`` makes the
+    browser close before the database is flushed.
+    """
     from playwright.sync_api import sync_playwright
 
+    from django.db import connections
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # With Playwright's loop marked as running, Django keys connections by context: the
+        # test's own connection is reachable only from here.
+        connections.close_all()
 
 
 @pytest.fixture
 def allow_sync_orm(monkeypatch) -> None:
-    """Playwright's sync API runs an event loop; the ORM refuses to run beside one otherwise."""
+    """For a test that runs Playwright itself: the ORM next to its event loop (see browser)."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config) -> None:
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests last: they are the slowest, and the quick ones should fail first."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

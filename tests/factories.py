@@ -1,6 +1,7 @@
 """The one place tests build objects. Plain functions with sensible defaults."""
 
 import itertools
+from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -8,8 +9,9 @@ from django.contrib.auth import get_user_model
 from casestudies import services as case_services
 from casestudies.models import CaseStudy, Framework
 from interviews import services as interview_services
+from interviews.models import Interview
 from rubrics import services as rubric_services
-from rubrics.models import Rubric
+from rubrics.models import Criterion, Rubric
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
@@ -157,3 +159,168 @@ def rubric(*, slug: str = "default"):
         }
     )
     return Rubric.objects.get(slug=slug)
+
+
+# --- Interviews: peer sessions and solo drills, live or finished ---------------------------------
+
+
+@dataclass
+class Session:
+    """An interview with its people; ``actor(role)`` is what the services take."""
+
+    interview: object
+    interviewer: object
+    candidate: object
+
+    def actor(self, role: str) -> interview_services.Actor:
+        person = self.interviewer if role == "interviewer" else self.candidate
+        return interview_services.Actor(person, self.interview.pk, role, self.interview.is_solo)
+
+    def refresh(self):
+        self.interview.refresh_from_db()
+        return self.interview
+
+
+def _case(case_slug: str | None, *, bank: bool):
+    if bank:
+        if not CaseStudy.objects.filter(slug="visual-search").exists():
+            load_bank()
+        return CaseStudy.objects.get(slug=case_slug or "visual-search")
+    existing = CaseStudy.objects.filter(slug=case_slug or "factory-case").first()
+    if existing is not None:
+        return existing
+    if not Rubric.objects.filter(slug="default").exists():
+        rubric()
+    return case_study(slug=case_slug or "factory-case")
+
+
+def interview(
+    *,
+    case_slug: str | None = None,
+    bank: bool = False,
+    level: str = "senior",
+    interviewer=None,
+    candidate=None,
+) -> Session:
+    """A peer interview, scheduled, with both participants joined. ``bank=True`` uses the
+    repository's content (the real default rubric and case studies, loaded once per test);
+    otherwise the small factory rubric and one complete case."""
+    case = _case(case_slug, bank=bank)
+    interviewer = interviewer or user(name="Ines Interviewer")
+    candidate = candidate or user(name="Carl Candidate")
+    created = interview_services.interview_create(
+        user=interviewer, case_study=case, role="interviewer", target_level=level
+    )
+    interview_services.invite_accept(user=candidate, token=created.invite.token)
+    return Session(created, interviewer, candidate)
+
+
+def finished_interview(
+    *,
+    live_scores: dict | None = None,
+    hints: bool = True,
+    notes: bool = True,
+    seconds: dict | None = None,
+    **kwargs,
+) -> Session:
+    """A peer interview that went live and ended: status wrap-up. The interviewer sent a hint
+    and a curveball and scored some criteria live (``live_scores``: key -> level or
+    "not_observed"; by default the first two criteria)."""
+    session = interview(**kwargs)
+    interview_services.interview_start(actor=session.actor("interviewer"))
+    if hints:
+        interview_services.delivery_send(
+            actor=session.actor("interviewer"), step_key="clarify", kind="hint", index=0
+        )
+        interview_services.delivery_send(
+            actor=session.actor("interviewer"), step_key="data", kind="curveball", index=0
+        )
+    keys = criterion_keys(session.interview)
+    if live_scores is None:
+        live_scores = {keys[0]: 3, keys[1]: 2}
+    for key, value in live_scores.items():
+        interview_services.score_record(
+            actor=session.actor("interviewer"),
+            criterion_key=key,
+            level=None if value == "not_observed" else value,
+            not_observed=value == "not_observed",
+            evidence=f"Live evidence for {key}.",
+        )
+    _finish(session, driver="interviewer", notes=notes, seconds=seconds)
+    return session
+
+
+def _finish(session: Session, *, driver: str, notes: bool, seconds: dict | None) -> None:
+    if notes:
+        for key in STEP_KEYS[:5]:
+            interview_services.document_edit(
+                actor=session.actor("candidate"),
+                slot=f"notes:{key}",
+                base_revision=0,
+                text=f"My notes on {key}: the first idea.\nAnd a trade-off for {key}.",
+            )
+        interview_services.document_edit(
+            actor=session.actor("candidate"),
+            slot="diagram",
+            base_revision=0,
+            text="flowchart LR\n  Q[Query] --> E[Embedding]\n  E --> A[ANN index]\n",
+        )
+    interview_services.interview_end(actor=session.actor(driver))
+    clock = seconds or {
+        key: minutes * 60 for key, minutes in zip(STEP_KEYS, (6, 4, 8, 5, 9, 6, 2), strict=True)
+    }
+    Interview.objects.filter(pk=session.interview.pk).update(elapsed=clock)
+    session.refresh()
+
+
+def solo_drill(*, finished: bool = True, notes: bool = True, **kwargs) -> Session:
+    """A solo drill by a candidate; ``finished`` ends it (status wrap-up)."""
+    case = _case(kwargs.pop("case_slug", None), bank=kwargs.pop("bank", False))
+    candidate = kwargs.pop("candidate", None) or user(name="Sol Solo")
+    created = interview_services.interview_create(
+        user=candidate,
+        case_study=case,
+        role="candidate",
+        target_level=kwargs.pop("level", "senior"),
+        kind="solo",
+    )
+    session = Session(created, None, candidate)
+    if finished:
+        interview_services.interview_start(actor=session.actor("candidate"))
+        _finish(session, driver="candidate", notes=notes, seconds=None)
+    return session
+
+
+def criterion_keys(interview_obj) -> list[str]:
+    return list(
+        Criterion.objects.filter(rubric_id=interview_obj.rubric_id)
+        .order_by("position")
+        .values_list("key", flat=True)
+    )
+
+
+def levels_for(interview_obj, *, level=3, **overrides) -> dict:
+    """A level for every criterion of the interview's rubric (``overrides``: key -> level or
+    "not_observed")."""
+    return {key: overrides.get(key, level) for key in criterion_keys(interview_obj)}
+
+
+def self_assess(session: Session, *, level=3, **overrides):
+    keys = criterion_keys(session.interview)
+    return interview_services.assessment_submit(
+        actor=session.actor("candidate"),
+        levels=levels_for(session.interview, level=level, **overrides),
+        notes={key: f"My reason for {key}." for key in keys},
+        reflection="I rushed the data step and never got to monitoring.",
+    )
+
+
+def finalise(session: Session, *, level=3, **overrides):
+    keys = criterion_keys(session.interview)
+    return interview_services.scorecard_finalise(
+        actor=session.actor("interviewer"),
+        levels=levels_for(session.interview, level=level, **overrides),
+        evidence={key: f"Evidence for {key}: said something specific." for key in keys},
+        strengths="Clear requirements up front.\n\n- Good metric choice",
+        improvements="Spend less time on data; reach monitoring.",
+    )

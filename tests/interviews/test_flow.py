@@ -1,0 +1,160 @@
+"""The seven-step flow is pure logic: tested here without a database."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import product
+
+import pytest
+
+from interviews import flow
+
+STEPS = [
+    flow.Step("clarify", "Clarify", 5),
+    flow.Step("frame", "Frame", 5),
+    flow.Step("data", "Data", 7),
+    flow.Step("features", "Features", 6),
+    flow.Step("model", "Model", 9),
+    flow.Step("serve", "Serve", 8),
+    flow.Step("monitor", "Monitor", 5),
+]
+N = len(STEPS)
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("current", "target"), list(product(range(N), range(N))))
+def test_every_pair_of_steps_allows_exactly_next_and_back(current, target):
+    allowed = flow.can_move(flow.LIVE, False, current, target, N)
+    assert allowed == (abs(target - current) == 1)
+    if allowed:
+        flow.check_move(flow.LIVE, False, current, target, N)
+    else:
+        with pytest.raises(flow.FlowError) as refused:
+            flow.check_move(flow.LIVE, False, current, target, N)
+        assert refused.value.code == "invalid_step"
+
+
+@pytest.mark.parametrize("status", [flow.SCHEDULED, flow.WRAPUP, flow.COMPLETED, flow.ABANDONED])
+def test_steps_move_only_while_live(status):
+    assert not flow.can_move(status, False, 0, 1, N)
+    with pytest.raises(flow.FlowError) as refused:
+        flow.check_move(status, False, 0, 1, N)
+    assert refused.value.code == "invalid_state"
+
+
+def test_a_paused_interview_does_not_move():
+    assert not flow.can_move(flow.LIVE, True, 2, 3, N)
+    with pytest.raises(flow.FlowError, match="resume"):
+        flow.check_move(flow.LIVE, True, 2, 3, N)
+
+
+@pytest.mark.parametrize("target", [-1, N, N + 5])
+def test_there_is_no_step_outside_the_framework(target):
+    assert not flow.can_move(flow.LIVE, False, N - 1, target, N)
+
+
+STATUS_CASES = [
+    ("start", flow.SCHEDULED, flow.LIVE),
+    ("end", flow.LIVE, flow.WRAPUP),
+    ("complete", flow.WRAPUP, flow.COMPLETED),
+    ("abandon", flow.SCHEDULED, flow.ABANDONED),
+    ("abandon", flow.LIVE, flow.ABANDONED),
+]
+STATUSES = [flow.SCHEDULED, flow.LIVE, flow.WRAPUP, flow.COMPLETED, flow.ABANDONED]
+
+
+@pytest.mark.parametrize(("action", "status"), list(product(flow.TRANSITIONS, STATUSES)))
+def test_status_transitions_follow_the_table(action, status):
+    expected = {(a, s): t for a, s, t in STATUS_CASES}
+    if (action, status) in expected:
+        assert flow.next_status(status, action) == expected[(action, status)]
+    else:
+        with pytest.raises(flow.FlowError) as refused:
+            flow.next_status(status, action)
+        assert refused.value.code == "invalid_state"
+
+
+def test_completed_and_abandoned_are_final():
+    for status in (flow.COMPLETED, flow.ABANDONED):
+        for action in flow.TRANSITIONS:
+            with pytest.raises(flow.FlowError):
+                flow.next_status(status, action)
+
+
+@pytest.mark.parametrize(
+    "action", ["start", "move", "pause", "resume", "end", "hint", "score", "private_note"]
+)
+def test_only_the_interviewer_drives_and_scores_a_peer_interview(action):
+    assert flow.may(flow.INTERVIEWER, action)
+    assert not flow.may(flow.CANDIDATE, action)
+    with pytest.raises(flow.FlowError) as refused:
+        flow.check_permission(flow.CANDIDATE, action)
+    assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize("action", ["notes", "diagram"])
+def test_only_the_candidate_writes_notes_and_the_diagram(action):
+    assert flow.may(flow.CANDIDATE, action)
+    assert not flow.may(flow.INTERVIEWER, action)
+
+
+def test_both_chat():
+    assert flow.may(flow.CANDIDATE, "chat") and flow.may(flow.INTERVIEWER, "chat")
+
+
+def test_in_a_solo_drill_the_candidate_drives_and_reveals_but_nobody_scores_live():
+    for action in ("start", "move", "pause", "resume", "end", "notes", "diagram", "reveal"):
+        assert flow.may(flow.CANDIDATE, action, solo=True)
+    for action in ("hint", "score", "chat"):
+        assert not flow.may(flow.CANDIDATE, action, solo=True)
+    assert not flow.may(flow.INTERVIEWER, "start", solo=True)
+
+
+def test_an_unknown_role_may_do_nothing():
+    assert not flow.may("staff", "chat")
+    assert not flow.may("", "start")
+
+
+# --- The clock -----------------------------------------------------------------------------
+
+
+def test_a_running_step_counts_time_since_the_clock_started():
+    elapsed = {"clarify": 100.0}
+    now = T0 + timedelta(seconds=30)
+    assert flow.step_seconds(elapsed, T0, "clarify", "clarify", now) == 130.0
+    assert flow.step_seconds(elapsed, T0, "clarify", "frame", now) == 0.0
+    assert flow.total_seconds(elapsed, T0, now) == 130.0
+
+
+def test_a_paused_clock_does_not_run():
+    elapsed = {"clarify": 100.0, "frame": 20.0}
+    later = T0 + timedelta(hours=1)
+    assert flow.step_seconds(elapsed, None, "frame", "frame", later) == 20.0
+    assert flow.total_seconds(elapsed, None, later) == 120.0
+
+
+def test_banking_time_folds_the_running_stretch_into_the_current_step():
+    banked = flow.bank_time({"clarify": 10.0}, T0, "clarify", T0 + timedelta(seconds=5.5))
+    assert banked == {"clarify": 15.5}
+    banked = flow.bank_time(banked, T0, "frame", T0 + timedelta(seconds=2))
+    assert banked == {"clarify": 15.5, "frame": 2.0}
+
+
+def test_a_clock_skewed_into_the_future_never_counts_negative_time():
+    assert flow.running_seconds(T0, T0 - timedelta(seconds=3)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "status"),
+    [(0, "ok"), (239, "ok"), (240, "near"), (300, "near"), (301, "over")],
+)
+def test_budget_status_against_a_five_minute_step(seconds, status):
+    assert flow.budget_status(seconds, 5) == status
+
+
+def test_the_rail_marks_done_current_and_todo_with_time_against_budget():
+    elapsed = {"clarify": 320.0, "frame": 100.0}
+    rows = flow.rail(STEPS, 1, elapsed, T0, T0 + timedelta(seconds=20))
+    assert [r["state"] for r in rows] == ["done", "current"] + ["todo"] * 5
+    assert rows[0]["budget"] == "over"
+    assert rows[1]["seconds"] == 120.0
+    assert rows[2]["seconds"] == 0.0
+    assert sum(step.minutes for step in STEPS) == 45

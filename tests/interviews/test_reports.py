@@ -1,0 +1,452 @@
+"""The feedback report with Celery eager: compiling, idempotency, failure and retry, the
+sweep, what the report says, its page, its downloads and who may open them."""
+
+import html
+import io
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from interviews import reports, services, tasks
+from interviews.models import Event, Interview, Report
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def completed(session, *, on_commit, self_level=3, interviewer_level=3, **overrides):
+    """Both sides in; the report compiled by the eager task after commit."""
+    with on_commit(execute=True):
+        factories.self_assess(session, level=self_level)
+        factories.finalise(session, level=interviewer_level, **overrides)
+    return Report.objects.get(interview=session.interview)
+
+
+def url(name: str, session) -> str:
+    return reverse(name, kwargs={"interview_id": session.interview.pk})
+
+
+# --- Compiling -----------------------------------------------------------------------------------
+
+
+def test_completing_compiles_a_ready_report(django_capture_on_commit_callbacks):
+    session = factories.finished_interview()
+    report = completed(session, on_commit=django_capture_on_commit_callbacks)
+    assert report.status == Report.Status.READY
+    assert report.attempts == 1
+    assert report.compiled_at is not None and report.failure_reason == ""
+    assert report.data["version"] == reports.REPORT_VERSION
+    assert report.markdown.startswith("# Case study factory-case: feedback report")
+    assert Event.objects.filter(interview=session.interview, kind="report.ready").count() == 1
+
+
+def test_compiling_twice_gives_one_report(django_capture_on_commit_callbacks):
+    session = factories.finished_interview()
+    report = completed(session, on_commit=django_capture_on_commit_callbacks)
+    first = (report.data, report.markdown, report.compiled_at)
+    assert tasks.compile_report.delay(report.pk).get() == "ready"
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.report_request(interview_id=session.interview.pk)
+    assert again.pk == report.pk
+    report.refresh_from_db()
+    assert Report.objects.count() == 1
+    assert report.attempts == 1
+    assert (report.data, report.markdown, report.compiled_at) == first
+    assert Event.objects.filter(kind="report.ready").count() == 1
+
+
+def test_a_failure_marks_the_report_failed_with_the_reason_and_it_can_be_retried(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    session = factories.finished_interview()
+
+    def broken(interview_id):
+        raise RuntimeError("the bank is on fire")
+
+    monkeypatch.setattr(reports, "report_data", broken)
+    # Eager Celery runs the retries at once; after the last one the error propagates.
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        factories.self_assess(session)
+        factories.finalise(session)
+    report = Report.objects.get()
+    assert report.status == Report.Status.FAILED
+    assert report.failure_reason == "RuntimeError: the bank is on fire"
+    assert report.attempts == tasks.compile_report.max_retries + 1
+    assert session.refresh().status == Interview.Status.COMPLETED
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_retry(report_id=report.pk, user=session.candidate)
+    report.refresh_from_db()
+    assert report.status == Report.Status.READY
+    assert report.failure_reason == ""
+    assert Event.objects.filter(kind="report.retried", actor=session.candidate).exists()
+
+
+def test_only_a_failed_report_can_be_retried(django_capture_on_commit_callbacks):
+    session = factories.finished_interview()
+    report = completed(session, on_commit=django_capture_on_commit_callbacks)
+    with pytest.raises(services.ServiceError) as caught:
+        services.report_retry(report_id=report.pk)
+    assert caught.value.code == "invalid_state"
+
+
+def test_a_running_claim_is_left_alone_until_it_is_stale(settings):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)  # not executed: the report stays pending
+    report = Report.objects.get()
+    fresh = timezone.now()
+    Report.objects.filter(pk=report.pk).update(status="running", claimed_at=fresh, attempts=1)
+    outcome = services.report_compile(report_id=report.pk)
+    assert outcome.status == "busy"
+    assert 0 < outcome.retry_in <= settings.REPORT_CLAIM_STALE_SECONDS
+    report.refresh_from_db()
+    assert report.status == "running" and report.attempts == 1
+
+    # The worker holding it died: once its claim is stale, the next delivery takes over.
+    stale = fresh - timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS + 1)
+    Report.objects.filter(pk=report.pk).update(claimed_at=stale)
+    assert services.report_compile(report_id=report.pk).status == "compiled"
+    report.refresh_from_db()
+    assert report.status == "ready" and report.attempts == 2
+
+
+def test_a_report_that_lost_its_claim_is_not_saved_by_the_old_worker(monkeypatch):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)
+    report = Report.objects.get()
+    real = reports.report_data
+
+    def slow_and_overtaken(interview_id):
+        # While this worker assembles, another one takes the report over.
+        Report.objects.filter(pk=report.pk).update(claimed_at=timezone.now() + timedelta(1))
+        return real(interview_id)
+
+    monkeypatch.setattr(reports, "report_data", slow_and_overtaken)
+    assert services.report_compile(report_id=report.pk).status == "busy"
+    report.refresh_from_db()
+    assert report.status == "running" and report.data == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_compile_the_report_once():
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    with connection.cursor():
+        pass
+    Report.objects.all().delete()
+    report = Report.objects.create(interview=session.interview)
+    Interview.objects.filter(pk=session.interview.pk).update(status="completed")
+    outcomes, start = [], threading.Barrier(2)
+
+    def worker():
+        from django.db import connections
+
+        try:
+            start.wait()
+            outcomes.append(services.report_compile(report_id=report.pk, pause=0.5).status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["busy", "compiled"]
+    report.refresh_from_db()
+    assert report.status == "ready" and report.attempts == 1
+    assert Event.objects.filter(kind="report.ready").count() == 1
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+
+def test_the_sweep_completes_wrapups_past_the_deadline_with_what_is_in(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.REPORT_DEADLINE_HOURS = 24
+    overdue = factories.finished_interview(live_scores={"clarify-main": 2})
+    recent = factories.finished_interview()
+    Interview.objects.filter(pk=overdue.interview.pk).update(
+        ended_at=timezone.now() - timedelta(hours=25)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.sweep_reports.delay().get()
+    assert result["completed"] == [str(overdue.interview.pk)]
+    assert overdue.refresh().status == Interview.Status.COMPLETED
+    assert recent.refresh().status == Interview.Status.WRAPUP
+    status = Event.objects.get(interview=overdue.interview, kind="status", data__new="completed")
+    assert status.data["reason"] == "deadline" and status.actor is None
+    report = Report.objects.get(interview=overdue.interview)
+    assert report.status == Report.Status.READY
+    data = report.data
+    assert data["feedback"]["scorecard"] == "live" and data["feedback"]["self"] == "none"
+    assert data["interview"]["completed_by"] == "deadline"
+    assert data["overall"]["score"] == "2.00" and data["overall"]["hire_signal"] == "insufficient"
+
+
+def test_the_sweep_sends_stuck_reports_back_to_the_workers(django_capture_on_commit_callbacks):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)  # pending, its message never ran
+    report = Report.objects.get()
+    assert services.reports_sweep().requeued == []  # just requested: not stuck yet
+    Report.objects.filter(pk=report.pk).update(requested_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.reports_sweep()
+    assert result.requeued == [report.pk]
+    report.refresh_from_db()
+    assert report.status == Report.Status.READY
+
+
+# --- What the report says ------------------------------------------------------------------------
+
+
+def test_the_report_scores_steps_calibrates_and_collects_the_session(
+    django_capture_on_commit_callbacks,
+):
+    session = factories.finished_interview(bank=True, live_scores={"clarify-goals": 3})
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.self_assess(session, level=3, **{"clarify-goals": 4, "model-choice": 2})
+        factories.finalise(
+            session,
+            level=3,
+            **{"clarify-goals": 2, "data-labels": 2, "monitor-detection": "not_observed"},
+        )
+    data = Report.objects.get().data
+    assert data["primary"] == "interviewer" and data["compare"] is True
+    # 17 criteria with weights; clarify-goals (w2) and data-labels (w2) at 2, one not observed.
+    clarify = next(s for s in data["steps"] if s["key"] == "clarify")
+    assert clarify["score"] == "2.50" and clarify["self_score"] == "3.50"
+    assert data["overall"]["not_observed"] == 1
+    assert data["overall"]["total"] == 17
+    assert data["interview"]["candidate"] == "Carl Candidate"
+    assert data["interview"]["interviewer"] == "Ines Interviewer"
+    assert data["calibration"]["over"] == ["Pins down the goal"]
+    assert data["calibration"]["under"] == ["Chooses models deliberately"]
+    goals = next(c for c in clarify["criteria"] if c["key"] == "clarify-goals")
+    assert goals["verdict"] == "over" and goals["delta"] == 2
+    assert goals["primary"]["text"].startswith("Evidence for clarify-goals")
+    assert goals["self"]["text"] == "My reason for clarify-goals."
+    assert goals["next_level"] == 3 and goals["next_anchor"]
+    assert [w["key"] for w in data["weakest"]] == ["clarify", "data"]
+    suggestions = data["practise_next"]
+    assert 2 <= len(suggestions) <= 3
+    assert "visual-search" not in [s["slug"] for s in suggestions]
+    assert {s["step"] for s in suggestions} == {"clarify", "data"}
+    assert data["deliveries"] == {"hints": 1, "curveballs": 1}
+    assert clarify["deliveries"][0]["kind"] == "hint"
+    assert clarify["time_status"] == "over" and clarify["seconds"] == 360
+    assert clarify["notes"].startswith("My notes on clarify")
+    assert clarify["reference_notes"]
+    assert data["diagram"]["reference"].startswith("flowchart")
+    assert data["diagram"]["candidate"].startswith("flowchart LR")
+    assert data["feedback"]["strengths"].startswith("Clear requirements")
+    assert data["feedback"]["reflection"].startswith("I rushed")
+    assert data["summary"]["overall"] == data["overall"]["value"]
+
+
+def test_a_drill_report_has_self_scores_only(django_capture_on_commit_callbacks, client):
+    session = factories.solo_drill()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.self_assess(session, level=2)
+    data = Report.objects.get().data
+    assert data["primary"] == "self" and data["compare"] is False
+    assert data["self_overall"] is None
+    assert data["overall"]["score"] == "2.00"
+    assert data["interview"]["solo"] and data["interview"]["interviewer"] == ""
+    client.force_login(session.candidate)
+    body = client.get(url("report", session)).content.decode()
+    assert "Self versus interviewer" not in body
+    assert "Feedback from your interviewer" not in body
+    assert "Self-assessment" in body
+
+
+def test_a_skipped_self_assessment_gives_a_report_without_calibration(
+    django_capture_on_commit_callbacks,
+):
+    session = factories.finished_interview()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+        factories.finalise(session)
+    data = Report.objects.get().data
+    assert data["compare"] is False and data["feedback"]["self"] == "skipped"
+    assert all(c["self"] is None for s in data["steps"] for c in s["criteria"])
+
+
+def test_without_any_interviewer_score_the_report_uses_the_self_assessment(
+    django_capture_on_commit_callbacks, client
+):
+    session = factories.finished_interview(live_scores={})
+    factories.self_assess(session, level=4)
+    Interview.objects.filter(pk=session.interview.pk).update(
+        ended_at=timezone.now() - timedelta(days=3)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reports_sweep()
+    data = Report.objects.get().data
+    assert data["primary"] == "self" and data["overall"]["score"] == "4.00"
+    client.force_login(session.candidate)
+    body = client.get(url("report", session)).content.decode()
+    assert "Your interviewer did not score this session" in body
+
+
+# --- The page, the downloads ---------------------------------------------------------------------
+
+
+def test_the_page_polls_while_compiling_and_swaps_in_the_report(client):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)  # pending: nothing has run yet
+    client.force_login(session.candidate)
+    page = client.get(url("report", session)).content.decode()
+    assert "Compiling your report" in page
+    assert 'hx-trigger="every 2s"' in page
+    services.report_compile(report_id=Report.objects.get().pk)
+    partial = client.get(url("report", session), headers={"HX-Request": "true"})
+    body = partial.content.decode()
+    assert "<html" not in body and 'id="report-body"' in body
+    assert "hx-trigger" not in body  # ready: the polling stops
+    assert "Download PDF" in body and "Overall score" in body
+
+
+def test_a_failed_report_offers_a_retry_that_compiles_it(
+    client, django_capture_on_commit_callbacks
+):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(status="failed", failure_reason="OSError: disk")
+    client.force_login(session.interviewer)
+    page = client.get(url("report", session)).content.decode()
+    assert "OSError: disk" in page and "Try again" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("report_retry", session))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "ready"
+
+
+def test_before_the_wrapup_is_done_the_report_page_says_so(client):
+    session = factories.finished_interview()
+    client.force_login(session.candidate)
+    body = client.get(url("report", session)).content.decode()
+    assert "No report yet" in body
+    assert client.get(url("report_pdf", session)).status_code == 404
+    assert client.get(url("report_md", session)).status_code == 404
+
+
+def test_the_pdf_is_a_real_pdf_with_the_overall_score(django_capture_on_commit_callbacks, client):
+    session = factories.finished_interview(bank=True)
+    report = completed(
+        session, on_commit=django_capture_on_commit_callbacks, **{"clarify-goals": 2}
+    )
+    client.force_login(session.candidate)
+    response = client.get(url("report_pdf", session))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="sevensteps-visual-search-' in response["Content-Disposition"]
+    assert response.content.startswith(b"%PDF-")
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert len(pdf.pages) > 3
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    overall = report.data["overall"]["score"]
+    assert overall == "2.94"
+    assert f"{overall} / 4" in text or f"{overall}/ 4" in text or overall in text
+    assert "Visual search for a home-goods marketplace" in text
+    assert report.data["overall"]["hire_label"] in text
+    assert "Reference architecture" in text
+    # The reference diagram is drawn in the PDF (no Mermaid there): its boxes are text.
+    assert "Object detector" in text
+
+
+def test_the_markdown_matches_the_page(django_capture_on_commit_callbacks, client):
+    session = factories.finished_interview(bank=True)
+    report = completed(
+        session, on_commit=django_capture_on_commit_callbacks, **{"data-labels": 2}
+    )
+    client.force_login(session.candidate)
+    page = client.get(url("report", session)).content.decode()
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    text = re.sub(r"\s+", " ", text)
+    download = client.get(url("report_md", session))
+    assert download["Content-Type"] == "text/markdown; charset=utf-8"
+    markdown = download.content.decode()
+    assert markdown == report.markdown
+    flat_markdown = re.sub(r"\s+", " ", markdown)
+    data = report.data
+    facts = [
+        data["case"]["title"],
+        data["overall"]["score"],
+        data["overall"]["hire_label"],
+        data["overall"]["level_label"],
+        data["self_overall"]["score"],
+        data["calibration"]["mean_label"],
+        data["feedback"]["improvements"],
+        data["feedback"]["reflection"],
+    ]
+    for step in data["steps"]:
+        facts += [step["title"], step["score"], step["notes"].splitlines()[0] if step["notes"] else ""]
+        for criterion in step["criteria"]:
+            facts += [criterion["title"], criterion["primary"]["text"], criterion["next_anchor"]]
+    facts += [s["title"] for s in data["practise_next"]]
+    for fact in filter(None, facts):
+        assert fact in text, f"page lacks {fact!r}"
+        assert fact in flat_markdown, f"markdown lacks {fact!r}"
+
+
+# --- Access ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["report", "report_pdf", "report_md"])
+def test_only_participants_and_staff_open_a_report(
+    name, client, django_capture_on_commit_callbacks
+):
+    session = factories.finished_interview()
+    completed(session, on_commit=django_capture_on_commit_callbacks)
+    target = url(name, session)
+    anonymous = client.get(target)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    for person, expected in (
+        (factories.user(), 404),
+        (factories.user(staff=True), 200),
+        (session.candidate, 200),
+        (session.interviewer, 200),
+    ):
+        client.force_login(person)
+        assert client.get(target).status_code == expected, person
+    client.logout()
+    missing = reverse(name, kwargs={"interview_id": "00000000-0000-0000-0000-000000000000"})
+    client.force_login(session.candidate)
+    assert client.get(missing).status_code == 404
+
+
+def test_only_participants_and_staff_retry_a_report(client):
+    session = factories.finished_interview()
+    factories.self_assess(session)
+    factories.finalise(session)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(status="failed", failure_reason="x")
+    target = url("report_retry", session)
+    assert client.post(target).status_code == 302  # anonymous: to the login page
+    client.force_login(factories.user())
+    assert client.post(target).status_code == 404
+    report.refresh_from_db()
+    assert report.status == "failed"
+    assert client.get(target).status_code in (404, 405)
+    for person in (factories.user(staff=True), session.candidate):
+        Report.objects.filter(pk=report.pk).update(status="failed")
+        client.force_login(person)
+        assert client.post(target).status_code == 302
+        report.refresh_from_db()
+        assert report.status in ("pending", "ready")

@@ -1,0 +1,488 @@
+"""Services of the live room: creating, joining, the flow, documents, chat, hints, scores, and
+the one access-checked getter. Saved state and timeline rows are what is asserted."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from interviews import selectors, services
+from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Score
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(exc_info) -> str:
+    return exc_info.value.code
+
+
+# --- Creating and joining -------------------------------------------------------------------------
+
+
+def test_creating_an_interview_makes_the_creator_a_participant_and_an_invite_for_the_peer(case):
+    user = factories.user()
+    interview = services.interview_create(
+        user=user, case_study=case, role="candidate", target_level="staff"
+    )
+    assert interview.status == "scheduled"
+    assert interview.case_version == case.version
+    assert interview.rubric.slug == "default"
+    assert list(interview.participants.values_list("user_id", "role")) == [(user.pk, "candidate")]
+    assert interview.invite.role == "interviewer"
+    assert len(interview.invite.token) >= 40
+    assert interview.invite.expires_at > timezone.now() + timedelta(hours=1)
+    assert Event.objects.get(interview=interview).kind == "created"
+
+
+def test_a_solo_drill_has_no_invite_and_the_user_is_the_candidate(case):
+    user = factories.user()
+    drill = services.interview_create(
+        user=user, case_study=case, role="interviewer", target_level="mid", kind="solo"
+    )
+    assert drill.participants.get().role == "candidate"
+    assert (
+        not hasattr(drill, "invite")
+        or not Interview.objects.filter(invite__isnull=False, pk=drill.pk).exists()
+    )
+
+
+def test_a_draft_case_study_cannot_be_interviewed_on(case):
+    draft = factories.case_study(status="draft", complete=False)
+    with pytest.raises(services.ServiceError):
+        services.interview_create(
+            user=factories.user(), case_study=draft, role="candidate", target_level="mid"
+        )
+
+
+def test_surprise_me_picks_a_published_case_the_user_has_not_practised(case):
+    other = factories.case_study(slug="fraud")
+    user = factories.user()
+    practised = services.interview_create(
+        user=user, case_study=case, role="candidate", target_level="mid", kind="solo"
+    )
+    services.interview_start(actor=services.Actor(user, practised.pk, "candidate", True))
+    for _ in range(5):
+        chosen = services.interview_create(
+            user=user, case_study=None, role="candidate", target_level="mid", kind="solo"
+        )
+        assert chosen.case_study == other
+
+
+def test_the_invite_joins_the_peer_in_the_other_role(peer):
+    roles = dict(peer.interview.participants.values_list("user_id", "role"))
+    assert roles == {peer.interviewer.pk: "interviewer", peer.candidate.pk: "candidate"}
+    peer.interview.invite.refresh_from_db()
+    assert peer.interview.invite.accepted_by == peer.candidate
+    assert Event.objects.filter(interview=peer.interview, kind="joined").count() == 1
+
+
+def test_an_invite_works_once(peer):
+    with pytest.raises(services.InviteError, match="already been used"):
+        services.invite_accept(user=peer.outsider, token=peer.interview.invite.token)
+    assert peer.interview.participants.count() == 2
+
+
+def test_opening_the_link_again_after_joining_goes_back_in(peer):
+    again = services.invite_accept(user=peer.candidate, token=peer.interview.invite.token)
+    assert again == peer.interview
+
+
+def test_a_user_cannot_interview_themselves(case):
+    user = factories.user()
+    interview = services.interview_create(
+        user=user, case_study=case, role="candidate", target_level="mid"
+    )
+    with pytest.raises(services.InviteError, match="yourself"):
+        services.invite_accept(user=user, token=interview.invite.token)
+
+
+def test_an_expired_invite_is_refused(case):
+    interview = services.interview_create(
+        user=factories.user(), case_study=case, role="candidate", target_level="mid"
+    )
+    interview.invite.expires_at = timezone.now() - timedelta(seconds=1)
+    interview.invite.save()
+    with pytest.raises(services.InviteError, match="expired"):
+        services.invite_accept(user=factories.user(), token=interview.invite.token)
+
+
+def test_an_unknown_token_is_refused():
+    with pytest.raises(services.InviteError, match="not valid"):
+        services.invite_accept(user=factories.user(), token="made-up")
+
+
+def test_renewing_the_link_kills_the_old_one(case):
+    creator = factories.user()
+    interview = services.interview_create(
+        user=creator, case_study=case, role="candidate", target_level="mid"
+    )
+    old = interview.invite.token
+    new = services.invite_renew(user=creator, interview=interview).token
+    assert new != old
+    with pytest.raises(services.InviteError):
+        services.invite_accept(user=factories.user(), token=old)
+    services.invite_accept(user=factories.user(), token=new)
+
+
+# --- The access getter ----------------------------------------------------------------------------
+
+
+def test_participants_get_their_role(peer):
+    for who in ("interviewer", "candidate"):
+        access = selectors.interview_get_for_user(
+            user=getattr(peer, who), interview_id=peer.interview.pk
+        )
+        assert access.role == who
+        assert access.interview == peer.interview
+
+
+def test_another_user_gets_nothing(peer):
+    with pytest.raises(Interview.DoesNotExist):
+        selectors.interview_get_for_user(user=peer.outsider, interview_id=peer.interview.pk)
+
+
+def test_staff_get_read_access_only_where_allowed(peer):
+    staff = factories.user(staff=True)
+    with pytest.raises(Interview.DoesNotExist):
+        selectors.interview_get_for_user(user=staff, interview_id=peer.interview.pk)
+    access = selectors.interview_get_for_user(
+        user=staff, interview_id=peer.interview.pk, allow_staff=True
+    )
+    assert access.role == "staff" and not access.is_participant
+
+
+def test_anonymous_and_malformed_ids_get_nothing(peer):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(Interview.DoesNotExist):
+        selectors.interview_get_for_user(user=AnonymousUser(), interview_id=peer.interview.pk)
+    with pytest.raises(Interview.DoesNotExist):
+        selectors.interview_get_for_user(user=peer.interviewer, interview_id="not-a-uuid")
+
+
+def test_the_access_getter_is_one_query(peer, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        selectors.interview_get_for_user(user=peer.interviewer, interview_id=peer.interview.pk)
+
+
+# --- The flow -------------------------------------------------------------------------------------
+
+
+def test_starting_needs_both_people(case):
+    creator = factories.user()
+    interview = services.interview_create(
+        user=creator, case_study=case, role="interviewer", target_level="mid"
+    )
+    with pytest.raises(services.ServiceError, match="Wait for your peer") as refused:
+        services.interview_start(actor=services.Actor(creator, interview.pk, "interviewer", False))
+    assert codes(refused) == "invalid_state"
+
+
+def test_the_candidate_cannot_start(peer):
+    with pytest.raises(services.ServiceError) as refused:
+        services.interview_start(actor=peer.actor("candidate"))
+    assert codes(refused) == "forbidden"
+    assert peer.refresh().status == "scheduled"
+
+
+def test_start_goes_live_and_runs_the_clock(live):
+    interview = live.interview
+    assert interview.status == "live"
+    assert interview.started_at and interview.clock_started_at
+    event = Event.objects.filter(interview=interview, kind="status").get()
+    assert (event.data["old"], event.data["new"], event.actor) == (
+        "scheduled",
+        "live",
+        live.interviewer,
+    )
+
+
+def test_starting_twice_is_refused(live):
+    with pytest.raises(services.ServiceError) as refused:
+        services.interview_start(actor=live.actor("interviewer"))
+    assert codes(refused) == "invalid_state"
+
+
+def test_next_step_banks_the_time_and_records_the_move(live):
+    Interview.objects.filter(pk=live.interview.pk).update(
+        clock_started_at=timezone.now() - timedelta(seconds=90)
+    )
+    services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="frame")
+    interview = live.refresh()
+    assert interview.step_index == 1
+    assert 89 <= interview.elapsed["clarify"] <= 95
+    event = Event.objects.filter(interview=interview, kind="step").get()
+    assert (event.data["old"], event.data["new"], event.step_key) == ("clarify", "frame", "frame")
+
+
+def test_a_double_click_moves_once(live):
+    actor = live.actor("interviewer")
+    services.step_move(actor=actor, from_key="clarify", to_key="frame")
+    with pytest.raises(services.ServiceError) as refused:
+        services.step_move(actor=actor, from_key="clarify", to_key="frame")
+    assert codes(refused) == "stale"
+    assert live.refresh().step_index == 1
+    assert Event.objects.filter(interview=live.interview, kind="step").count() == 1
+
+
+def test_skipping_steps_is_refused(live):
+    with pytest.raises(services.ServiceError) as refused:
+        services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="model")
+    assert codes(refused) == "invalid_step"
+
+
+def test_the_candidate_cannot_move_steps(live):
+    with pytest.raises(services.ServiceError) as refused:
+        services.step_move(actor=live.actor("candidate"), from_key="clarify", to_key="frame")
+    assert codes(refused) == "forbidden"
+
+
+def test_pause_stops_the_clock_and_resume_restarts_it(live):
+    actor = live.actor("interviewer")
+    services.clock_pause(actor=actor)
+    interview = live.refresh()
+    assert interview.paused and interview.clock_started_at is None
+    assert "clarify" in interview.elapsed
+    with pytest.raises(services.ServiceError) as refused:
+        services.step_move(actor=actor, from_key="clarify", to_key="frame")
+    assert codes(refused) == "invalid_state"
+    with pytest.raises(services.ServiceError):
+        services.clock_pause(actor=actor)
+    services.clock_resume(actor=actor)
+    interview = live.refresh()
+    assert not interview.paused and interview.clock_started_at is not None
+    kinds = list(Event.objects.filter(interview=interview).values_list("kind", flat=True))
+    assert kinds[-2:] == ["paused", "resumed"]
+
+
+def test_ending_moves_to_wrapup_and_stops_the_clock(live):
+    services.interview_end(actor=live.actor("interviewer"))
+    interview = live.refresh()
+    assert interview.status == "wrapup"
+    assert interview.ended_at is not None and interview.clock_started_at is None
+    with pytest.raises(services.ServiceError):
+        services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="frame")
+
+
+def test_abandoning_is_final(peer):
+    services.interview_abandon(user=peer.candidate, interview=peer.interview)
+    assert peer.refresh().status == "abandoned"
+    with pytest.raises(services.ServiceError):
+        services.interview_start(actor=peer.actor("interviewer"))
+
+
+# --- Documents ------------------------------------------------------------------------------------
+
+
+def test_notes_are_saved_with_increasing_revisions_and_each_revision_is_on_the_timeline(live):
+    actor = live.actor("candidate")
+    first = services.document_edit(actor=actor, slot="notes:clarify", base_revision=0, text="a")
+    second = services.document_edit(actor=actor, slot="notes:clarify", base_revision=1, text="ab")
+    assert (first.revision, second.revision) == (1, 2)
+    assert Document.objects.get(interview=live.interview, slot="notes:clarify").text == "ab"
+    revisions = Event.objects.filter(interview=live.interview, kind="notes.revised")
+    assert [e.data["text"] for e in revisions] == ["a", "ab"]
+
+
+def test_a_stale_revision_is_refused_with_the_current_text(live):
+    actor = live.actor("candidate")
+    services.document_edit(actor=actor, slot="diagram", base_revision=0, text="flowchart LR")
+    services.document_edit(actor=actor, slot="diagram", base_revision=1, text="v2")
+    with pytest.raises(services.ServiceError) as refused:
+        services.document_edit(actor=actor, slot="diagram", base_revision=1, text="other tab")
+    assert codes(refused) == "stale_revision"
+    assert refused.value.extra == {"slot": "diagram", "text": "v2", "revision": 2}
+    assert Document.objects.get(interview=live.interview, slot="diagram").text == "v2"
+
+
+def test_resending_the_same_text_after_a_lost_ack_is_not_a_conflict(live):
+    actor = live.actor("candidate")
+    services.document_edit(actor=actor, slot="notes:data", base_revision=0, text="same")
+    again = services.document_edit(actor=actor, slot="notes:data", base_revision=0, text="same")
+    assert again.revision == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "slot"),
+    [("interviewer", "notes:clarify"), ("interviewer", "diagram"), ("candidate", "private")],
+)
+def test_each_document_has_one_author_role(live, who, slot):
+    with pytest.raises(services.ServiceError) as refused:
+        services.document_edit(actor=live.actor(who), slot=slot, base_revision=0, text="x")
+    assert codes(refused) == "forbidden"
+    assert not Document.objects.filter(interview=live.interview, slot=slot).exists()
+
+
+@pytest.mark.parametrize("slot", ["notes:nope", "notes:", "guide", "private:x"])
+def test_unknown_document_slots_are_refused(live, slot):
+    with pytest.raises(services.ServiceError) as refused:
+        services.document_edit(actor=live.actor("candidate"), slot=slot, base_revision=0, text="x")
+    assert codes(refused) == "not_found"
+
+
+def test_notes_cannot_be_written_before_the_start(peer):
+    with pytest.raises(services.ServiceError) as refused:
+        services.document_edit(
+            actor=peer.actor("candidate"), slot="notes:clarify", base_revision=0, text="early"
+        )
+    assert codes(refused) == "invalid_state"
+
+
+def test_private_notes_are_private_on_the_timeline(live):
+    services.document_edit(
+        actor=live.actor("interviewer"), slot="private", base_revision=0, text="mumbles"
+    )
+    event = Event.objects.get(interview=live.interview, kind="private.revised")
+    assert event.visibility == "interviewer"
+    assert Document.objects.get(interview=live.interview, slot="private").private
+
+
+# --- Chat, hints, scores --------------------------------------------------------------------------
+
+
+def test_both_can_chat_and_empty_messages_are_refused(live):
+    services.chat_post(actor=live.actor("candidate"), text="  hello ")
+    services.chat_post(actor=live.actor("interviewer"), text="hi")
+    assert list(ChatMessage.objects.values_list("text", flat=True)) == ["hello", "hi"]
+    with pytest.raises(services.ServiceError):
+        services.chat_post(actor=live.actor("candidate"), text="   ")
+
+
+def test_a_hint_is_delivered_once_with_a_snapshot_of_its_text(live):
+    actor = live.actor("interviewer")
+    first = services.delivery_send(actor=actor, step_key="clarify", kind="hint", index=1)
+    again = services.delivery_send(actor=actor, step_key="clarify", kind="hint", index=1)
+    assert first == again
+    assert first.text == "Hint 2 for visual-search clarify."
+    assert Event.objects.filter(interview=live.interview, kind="hint.sent").count() == 1
+
+
+def test_curveballs_are_sent_like_hints(live):
+    delivery = services.delivery_send(
+        actor=live.actor("interviewer"), step_key="model", kind="curveball", index=0
+    )
+    assert delivery.text == "Curveball for visual-search model."
+
+
+@pytest.mark.parametrize(("step", "index"), [("clarify", 2), ("nope", 0), ("clarify", 99)])
+def test_a_hint_that_does_not_exist_is_refused(live, step, index):
+    with pytest.raises(services.ServiceError) as refused:
+        services.delivery_send(
+            actor=live.actor("interviewer"), step_key=step, kind="hint", index=index
+        )
+    assert codes(refused) == "not_found"
+    assert not Delivery.objects.exists()
+
+
+def test_the_candidate_cannot_send_hints(live):
+    with pytest.raises(services.ServiceError) as refused:
+        services.delivery_send(
+            actor=live.actor("candidate"), step_key="clarify", kind="hint", index=0
+        )
+    assert codes(refused) == "forbidden"
+
+
+def test_the_interviewer_scores_with_evidence_and_can_change_it(live):
+    actor = live.actor("interviewer")
+    services.score_record(actor=actor, criterion_key="clarify-main", level=2, evidence="vague")
+    services.score_record(
+        actor=actor, criterion_key="clarify-main", level=3, evidence="asked about QPS"
+    )
+    score = Score.objects.get(interview=live.interview)
+    assert (score.level, score.evidence, score.source) == (3, "asked about QPS", "interviewer")
+    events = Event.objects.filter(interview=live.interview, kind="score.interviewer")
+    assert events.count() == 2 and {e.visibility for e in events} == {"interviewer"}
+
+
+def test_not_observed_is_recorded_and_exclusive_with_a_level(live):
+    actor = live.actor("interviewer")
+    services.score_record(actor=actor, criterion_key="data-main", level=None, not_observed=True)
+    assert Score.objects.get(interview=live.interview).not_observed
+    with pytest.raises(services.ServiceError):
+        services.score_record(actor=actor, criterion_key="data-main", level=2, not_observed=True)
+
+
+def test_scores_for_unknown_criteria_and_from_the_candidate_are_refused(live):
+    with pytest.raises(services.ServiceError) as refused:
+        services.score_record(actor=live.actor("interviewer"), criterion_key="nope", level=2)
+    assert codes(refused) == "not_found"
+    with pytest.raises(services.ServiceError) as refused:
+        services.score_record(actor=live.actor("candidate"), criterion_key="clarify-main", level=4)
+    assert codes(refused) == "forbidden"
+    assert not Score.objects.exists()
+
+
+# --- Broadcasting after commit, and what the candidate's view contains ----------------------------
+
+
+def test_services_broadcast_only_after_commit(live, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.chat_post(actor=live.actor("candidate"), text="queued until commit")
+    assert len(callbacks) == 1  # registered, not sent: the transaction has not committed
+
+
+def test_a_refused_change_broadcasts_nothing(live, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(services.ServiceError),
+    ):
+        services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="model")
+    assert callbacks == []
+
+
+def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
+    interviewer = live.actor("interviewer")
+    services.score_record(
+        actor=interviewer, criterion_key="clarify-main", level=3, evidence="SECRET-EVIDENCE"
+    )
+    services.document_edit(
+        actor=interviewer, slot="private", base_revision=0, text="SECRET-PRIVATE"
+    )
+    services.delivery_send(actor=interviewer, step_key="clarify", kind="hint", index=0)
+    interview = live.refresh()
+    candidate_view = json.dumps(
+        selectors.room_snapshot(interview=interview, role="candidate", user=live.candidate)
+    )
+    for secret in (
+        "SECRET-EVIDENCE",
+        "SECRET-PRIVATE",
+        "Probe text for",
+        "Hint 2 for",
+        "Red flag",
+        "Strong signal",
+        "Reference notes for",
+        "clarify-main",
+    ):
+        assert secret not in candidate_view, secret
+    assert "Hint 1 for visual-search clarify." in candidate_view  # what was sent is theirs
+    interviewer_view = json.dumps(
+        selectors.room_snapshot(interview=interview, role="interviewer", user=live.interviewer)
+    )
+    for visible in ("SECRET-EVIDENCE", "SECRET-PRIVATE", "Probe text for", "Hint 2 for"):
+        assert visible in interviewer_view, visible
+
+
+def test_the_snapshot_costs_the_same_however_long_the_interview(
+    live, django_assert_max_num_queries
+):
+    def snapshot():
+        with django_assert_max_num_queries(14):
+            selectors.room_snapshot(
+                interview=live.refresh(), role="interviewer", user=live.interviewer
+            )
+
+    snapshot()
+    for n in range(30):
+        services.chat_post(actor=live.actor("candidate"), text=f"message {n}")
+        services.score_record(
+            actor=live.actor("interviewer"), criterion_key="clarify-main", level=1 + n % 4
+        )
+        services.document_edit(
+            actor=live.actor("candidate"), slot="notes:clarify", base_revision=n, text=f"v{n}"
+        )
+    services.delivery_send(
+        actor=live.actor("interviewer"), step_key="clarify", kind="hint", index=0
+    )
+    snapshot()

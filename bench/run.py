@@ -96,6 +96,24 @@ def fresh_database(args: argparse.Namespace) -> None:
     redis.Redis.from_url(args.redis_url).flushdb()
 
 
+def settle_database(args: argparse.Namespace) -> None:
+    """After seeding: planner statistics for the new tables, and the dirty pages written out,
+    so that neither autovacuum nor a checkpoint lands in the middle of a measurement."""
+    import psycopg
+
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+
+
+def background_cores(seconds: float = 1.0) -> float:
+    """CPU in use (in cores) by whatever else runs on the machine, before a configuration:
+    figures taken beside someone's test suite are not this machine's figures."""
+    psutil.cpu_percent(percpu=False)
+    time.sleep(seconds)
+    return round(psutil.cpu_percent(percpu=False) / 100 * psutil.cpu_count(), 2)
+
+
 def run_python(args, module_args: list[str], *, env=None, log: str) -> subprocess.Popen:
     """Start ``python -m ...``; its output goes to a log file in bench/results."""
     with open(RESULTS / log, "w") as out:
@@ -291,6 +309,9 @@ class Monitor:
 def run_configuration(args, name: str, mode: str, processes: int) -> dict:
     """Start the servers, drive the load through them, stop them; the load's figures with the
     servers' memory and CPU per stage."""
+    background = background_cores()
+    if background > 0.25:
+        print(f"  warning: {background} cores busy before the run; figures will suffer")
     if mode == "relay":
         servers = [start_server(args, "bench.relay:app", "relay", "/")]
     else:
@@ -333,6 +354,7 @@ def run_configuration(args, name: str, mode: str, processes: int) -> dict:
     for stage in result["stages"]:
         stage.update(monitor.window(*stage["wall"]))
     result["name"], result["processes"] = name, processes
+    result["background_cores"] = background
     return result
 
 
@@ -455,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="extra environment for the servers (e.g. DATABASE_POOL_SIZE=0 to compare)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--out", type=lambda p: Path(p).resolve(), default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
     args.server_env = dict(item.split("=", 1) for item in args.server_env)
     if sorted(args.sessions) != args.sessions or not set(args.processes) <= {1, 2}:
@@ -474,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeding {BENCH_DB} ({max(args.sessions)} rooms, page worlds of 1 and 100)...")
         fresh_database(args)
         seed_all(args)
+        settle_database(args)
     print(f"  ready in {time.monotonic() - started:.0f}s")
 
     pages = None

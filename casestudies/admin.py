@@ -223,7 +223,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">candidate</a> · <a href="{}">interviewer</a>',
             reverse("casestudies:preview_candidate", args=[obj.slug]),
-            reverse("casestudies:preview_interviewer", args=[obj.slug]),
+            reverse("case_preview_interviewer", args=[obj.slug]),
         )
 
     @admin.display(description="diagram preview")

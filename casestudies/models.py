@@ -117,7 +117,9 @@ class CaseStudy(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("casestudies:detail", kwargs={"slug": self.slug})
+        # The page lives in the interviews app (it adds the reader's own practice), under the
+        # project-level name; the bank itself imports nothing from there.
+        return reverse("case_detail", kwargs={"slug": self.slug})
 
 
 class CaseStep(models.Model):

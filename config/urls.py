@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from interviews import views as interview_views
+from rubrics import views as rubric_views
 
 admin.site.site_header = "Sevensteps curation"
 admin.site.site_title = "Sevensteps curation"
@@ -16,5 +17,10 @@ urlpatterns = [
     path("library/", interview_views.library, name="library"),
     path("library/<slug:slug>/", interview_views.case_detail, name="case_detail"),
     path("library/", include("casestudies.urls")),
+    path(
+        "library/<slug:slug>/preview/interviewer/",
+        rubric_views.case_preview_interviewer,
+        name="case_preview_interviewer",
+    ),
     path("", include("interviews.urls")),
 ]

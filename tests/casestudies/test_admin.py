@@ -108,9 +108,7 @@ def test_staff_outside_the_curators_group_cannot_curate(client):
     client.force_login(account)
     case = factories.case_study()
     assert client.get(reverse(CHANGELIST)).status_code == 403
-    assert (
-        client.get(reverse("casestudies:preview_interviewer", args=[case.slug])).status_code == 404
-    )
+    assert client.get(reverse("case_preview_interviewer", args=[case.slug])).status_code == 404
 
 
 # --- Status actions -----------------------------------------------------------------------------
@@ -416,7 +414,7 @@ def test_the_change_form_links_to_both_previews(client, curator):
     assert "Preview as candidate" in html
     assert reverse("casestudies:preview_candidate", args=["linked"]) in html
     assert "Preview as interviewer" in html
-    assert reverse("casestudies:preview_interviewer", args=["linked"]) in html
+    assert reverse("case_preview_interviewer", args=["linked"]) in html
 
 
 def test_the_changelist_shows_steps_filled_and_preview_links(client, curator):
@@ -425,7 +423,7 @@ def test_the_changelist_shows_steps_filled_and_preview_links(client, curator):
     html = client.get(reverse(CHANGELIST)).content.decode()
     assert ">7/7<" in html
     assert ">2/7<" in html
-    assert reverse("casestudies:preview_interviewer", args=["thin"]) in html
+    assert reverse("case_preview_interviewer", args=["thin"]) in html
 
 
 def test_the_changelist_searches_prompts_and_tags(client, curator):
@@ -524,7 +522,7 @@ def test_the_interviewer_preview_shows_the_guide_and_the_rubric(client, curator)
     case = factories.case_study(slug="guide")
     factories.rubric()
 
-    response = client.get(reverse("casestudies:preview_interviewer", args=["guide"]))
+    response = client.get(reverse("case_preview_interviewer", args=["guide"]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -568,8 +566,8 @@ def test_no_candidate_preview_of_the_real_bank_contains_its_guide(client, curato
 
 def test_previews_work_for_drafts_and_say_what_is_missing(client, curator):
     case = factories.case_study(slug="draft", status="draft", complete=False)
-    for name in ("preview_candidate", "preview_interviewer"):
-        response = client.get(reverse(f"casestudies:{name}", args=["draft"]))
+    for name in ("casestudies:preview_candidate", "case_preview_interviewer"):
+        response = client.get(reverse(name, args=["draft"]))
         assert response.status_code == 200
         html = response.content.decode()
         assert "Draft." in html
@@ -583,13 +581,13 @@ def test_previews_work_for_drafts_and_say_what_is_missing(client, curator):
 
 def test_previews_are_not_found_for_members(client, member):
     factories.case_study(slug="hidden")
-    for name in ("preview_candidate", "preview_interviewer"):
-        assert client.get(reverse(f"casestudies:{name}", args=["hidden"])).status_code == 404
+    for name in ("casestudies:preview_candidate", "case_preview_interviewer"):
+        assert client.get(reverse(name, args=["hidden"])).status_code == 404
 
 
 def test_previews_send_anonymous_visitors_to_log_in(client):
     factories.case_study(slug="hidden")
-    response = client.get(reverse("casestudies:preview_interviewer", args=["hidden"]))
+    response = client.get(reverse("case_preview_interviewer", args=["hidden"]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
 
@@ -616,7 +614,7 @@ def test_the_changelist_query_budget(client, curator, many_cases, django_assert_
 def test_the_interviewer_preview_query_budget(
     client, curator, many_cases, django_assert_max_num_queries
 ):
-    url = reverse("casestudies:preview_interviewer", args=[many_cases[-1].slug])
+    url = reverse("case_preview_interviewer", args=[many_cases[-1].slug])
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
 

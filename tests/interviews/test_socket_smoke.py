@@ -1,13 +1,15 @@
 """The socket stack end to end: the real ASGI application, session auth, the origin check and
-the Redis channel layer."""
+the Redis channel layer (the room's own tests go through every message type)."""
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
 from config.asgi import application
+from interviews import services
 from tests import factories
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -20,39 +22,47 @@ def session_cookie_for(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-async def connect(headers):
-    communicator = WebsocketCommunicator(application, "/ws/ping/", headers=headers)
+def a_drill():
+    factories.rubric()
+    user = factories.user()
+    drill = services.interview_create(user=user, case_study=factories.case_study(),
+                                      role="candidate", target_level="mid", kind="solo")
+    return user, drill
+
+
+async def connect(path, headers):
+    communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
     return communicator, connected, code
 
 
 async def test_an_authenticated_socket_connects_and_answers():
-    from asgiref.sync import sync_to_async
-
-    user = await sync_to_async(factories.user)()
+    user, drill = await sync_to_async(a_drill)()
     cookie = await sync_to_async(session_cookie_for)(user)
     communicator, connected, _ = await connect(
-        [(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        f"/ws/interviews/{drill.pk}/", [(b"origin", b"http://localhost"), (b"cookie", cookie)]
     )
     assert connected
-    await communicator.send_json_to({"type": "ping"})
-    assert await communicator.receive_json_from() == {"type": "pong"}
+    assert (await communicator.receive_json_from())["type"] == "snapshot"
+    await communicator.send_json_to({"type": "ping", "payload": {}})
+    assert (await communicator.receive_json_from())["type"] == "pong"
     await communicator.disconnect()
 
 
 async def test_an_anonymous_socket_is_refused():
-    _communicator, connected, code = await connect([(b"origin", b"http://localhost")])
+    _, drill = await sync_to_async(a_drill)()
+    _, connected, code = await connect(f"/ws/interviews/{drill.pk}/",
+                                       [(b"origin", b"http://localhost")])
     assert not connected
     assert code == 4401
 
 
 async def test_a_foreign_origin_is_refused():
-    from asgiref.sync import sync_to_async
-
-    user = await sync_to_async(factories.user)()
+    user, drill = await sync_to_async(a_drill)()
     cookie = await sync_to_async(session_cookie_for)(user)
-    _communicator, connected, _ = await connect(
-        [(b"origin", b"https://evil.example.net"), (b"cookie", cookie)]
+    _, connected, _ = await connect(
+        f"/ws/interviews/{drill.pk}/",
+        [(b"origin", b"https://evil.example.net"), (b"cookie", cookie)],
     )
     assert not connected
 

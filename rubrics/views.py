@@ -1,0 +1,38 @@
+"""Pages of the rubrics app: a case study previewed as its interviewer sees it, with the rubric.
+
+It lives here rather than in the bank because it shows the rubric, and the bank never imports
+the rubrics (dependencies point one way: interviews → rubrics → casestudies).
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from casestudies import views as case_views
+
+from . import selectors
+
+
+@require_GET
+def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
+    """What the interviewer sees: the prompt, the reference diagram, and for each step the
+    private guide and the rubric criteria with their four anchors."""
+    case = case_views.case_for_preview(request, slug)
+    context = case_views.preview_context(case, "interviewer")
+    rubric = selectors.rubric_for_framework(case.framework)
+    criteria = []
+    if rubric is not None:
+        rubric = selectors.rubric_with_criteria().get(pk=rubric.pk)
+        criteria = list(rubric.criteria.all())
+    guides = {guide.framework_step_id: guide for guide in context["guides"]}
+    context["rubric"] = rubric
+    context["sections"] = [
+        {
+            "framework_step": framework_step,
+            "guide": guides.get(framework_step.pk),
+            "criteria": [c for c in criteria if c.framework_step_id == framework_step.pk],
+        }
+        for framework_step in context["framework_steps"]
+    ]
+    context["cross_cutting"] = [c for c in criteria if c.framework_step_id is None]
+    return render(request, "casestudies/preview_interviewer.html", context)

@@ -69,7 +69,7 @@ def test_progress_shows_history_trends_calibration_and_weakest_steps(client):
     assert "3 mock interviews · 1 solo drill · 1 as the interviewer" in body
     assert "Overall score over time" in body and 'class="chart chart-line"' in body
     assert 'class="chart chart-delta"' in body
-    assert "+1.00" in body  # calibration: (+2 and 0) / 2
+    assert "+1.19" in body  # calibration: mean of +2 and +3/8
     assert body.count('class="chart chart-spark"') == 7
     weakest = body.split("Your weakest steps over your last sessions:")[1].split("</p>")[0]
     assert "Step monitor" in weakest and "Step serve" in weakest

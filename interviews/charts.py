@@ -28,8 +28,16 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _label(x: float, y: float, text: str, *, size: float = 11, anchor: str = "start",
-           fill: str = INK_2, weight: str = "normal") -> str:  # fmt: skip
+def _label(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = 11,
+    anchor: str = "start",
+    fill: str = INK_2,
+    weight: str = "normal",
+) -> str:
     return (
         f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" text-anchor="{anchor}"'
         f' font-family="{FONT}" fill="{fill}" font-weight="{weight}">{escape(text)}</text>'
@@ -141,19 +149,25 @@ def step_bars(
                 f' height="{_num(y(0) - top_y)}" rx="2" {style}/>'
             )
             body.append(
-                _label(x + bar_w / 2, top_y - 4, f"{value:.2f}", size=9.5, anchor="middle",
-                       fill=INK if solid else INK_2, weight="bold" if solid else "normal")  # fmt: skip
+                _label(
+                    x + bar_w / 2,
+                    top_y - 4,
+                    f"{value:.2f}",
+                    size=9.5,
+                    anchor="middle",
+                    fill=INK if solid else INK_2,
+                    weight="bold" if solid else "normal",
+                )
             )
         number = str(group.position) if group.position else "·"
         body.append(f'<circle cx="{_num(centre)}" cy="{_num(y(0) + 14)}" r="8" fill="{colour}"/>')
         body.append(
-            _label(centre, y(0) + 17.5, number, size=9.5, anchor="middle", fill="#fff",
-                   weight="bold")  # fmt: skip
+            _label(
+                centre, y(0) + 17.5, number, size=9.5, anchor="middle", fill="#fff", weight="bold"
+            )
         )
         for line_no, line in enumerate(wrap(group.label, max(8, int(group_w / 6.2)))):
-            body.append(
-                _label(centre, y(0) + 36 + 12 * line_no, line, size=10, anchor="middle")
-            )
+            body.append(_label(centre, y(0) + 36 + 12 * line_no, line, size=10, anchor="middle"))
         parts = [f"{group.label}: {primary_label.lower()} " + _fmt_or_dash(group.primary)]
         if two:
             parts.append(f"{secondary_label.lower()} " + _fmt_or_dash(group.secondary))
@@ -193,8 +207,8 @@ def line_chart(
     title: str,
     bar: float | None = None,
     bar_label: str = "",
-    width: int = 720,
-    height: int = 240,
+    width: int = 520,
+    height: int = 230,
 ) -> str:
     """Overall score per session, oldest first, on the 1-4 scale."""
     left, right, top, bottom = 34, 16, 18, 34
@@ -279,7 +293,7 @@ def sparkline(values: Sequence[float | None], *, colour: str, title: str) -> str
 def delta_bars(points: Sequence[Point], *, title: str) -> str:
     """Self minus interviewer (mean over criteria) per session: above the line the candidate
     rated themselves higher than the interviewer did, below it lower."""
-    width, height = 720, 200
+    width, height = 520, 230
     left, right, top, bottom = 40, 12, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     limit = 2.0
@@ -313,9 +327,7 @@ def delta_bars(points: Sequence[Point], *, title: str) -> str:
             )
             sign = "+" if p.value > 0 else ""
             label_y = y0 - 4 if p.value >= 0 else y1 + 12
-            body.append(
-                _label(centre, label_y, f"{sign}{p.value:.2f}", size=9.5, anchor="middle")
-            )
+            body.append(_label(centre, label_y, f"{sign}{p.value:.2f}", size=9.5, anchor="middle"))
         body.append(_label(centre, height - 10, p.label, size=10, anchor="middle", fill=MUTED))
     desc = ", ".join(f"{p.label}: {_fmt_or_dash(p.value)}" for p in points)
     return _svg(width, height, title, desc or "No sessions to compare yet.", body, "chart-delta")

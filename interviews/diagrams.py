@@ -15,6 +15,7 @@ page wins, so a long left-to-right chain turns top-down rather than shrinking to
 import re
 from dataclasses import dataclass, field
 from html import escape
+from itertools import pairwise
 
 SHAPES = (
     # (opener, closer, shape), longest openers first
@@ -204,7 +205,7 @@ def _order(nodes: dict[str, Node], routes: dict) -> list[list[Node]]:
         layers[node.layer].append(node)
     neighbours: dict[str, list[str]] = {n: [] for n in nodes}
     for chain in routes.values():
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in pairwise(chain):
             neighbours[a].append(b)
             neighbours[b].append(a)
     for layer in layers:
@@ -311,15 +312,19 @@ def _route(points: list[Node], horizontal: bool, forward: bool) -> str:
     chain = points if forward else list(reversed(points))
     x, y = _anchor(chain[0], chain[1], horizontal)
     path = [f"M{x:.1f},{y:.1f}"]
-    for a, b in zip(chain, chain[1:], strict=False):
+    for a, b in pairwise(chain):
         x1, y1 = _anchor(a, b, horizontal)
         x2, y2 = _anchor(b, a, horizontal)
         if horizontal:
             mid = (x1 + x2) / 2
-            path.append(f"L{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+            path.append(
+                f"L{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            )
         else:
             mid = (y1 + y2) / 2
-            path.append(f"L{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}")
+            path.append(
+                f"L{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}"
+            )
     return " ".join(path)
 
 

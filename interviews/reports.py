@@ -11,7 +11,6 @@ from fractions import Fraction
 from uuid import UUID
 
 from django.contrib.staticfiles import finders
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -351,7 +350,9 @@ def report_data(interview_id: UUID) -> dict:
             "under": [r["title"] for r in rows if r["verdict"] == "under"],
             "aligned": sum(1 for r in rows if r["verdict"] == "aligned"),
             "mean_delta": _float(mean),
-            "mean_label": (f"{'+' if mean > 0 else ''}{scoring.fmt(mean)}" if mean is not None else "—"),
+            "mean_label": (
+                f"{'+' if mean > 0 else ''}{scoring.fmt(mean)}" if mean is not None else "—"
+            ),
         },
         "time": {
             "seconds": round(total_seconds),
@@ -738,9 +739,7 @@ def progress_data(interviews: Sequence, *, steps: Sequence) -> dict:
         when = interview.completed_at or interview.ended_at or interview.created_at
         return f"{when.day} {when:%b}"
 
-    points = [
-        charts.Point(label(i), summary["overall"], hollow=i.is_solo) for i, summary in scored
-    ]
+    points = [charts.Point(label(i), summary["overall"], hollow=i.is_solo) for i, summary in scored]
     last = scored[-1] if scored else None
     bar_level = last[0].target_level if last else "senior"
     bar = last[1].get("bar") if last else None

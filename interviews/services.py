@@ -6,6 +6,7 @@ was stale or the request a duplicate), each is recorded as an ``Event`` row (the
 messages go out through ``realtime.broadcast`` only after the transaction commits.
 """
 
+import logging
 import random
 import secrets
 import time
@@ -43,6 +44,8 @@ from .models import (
     Score,
 )
 from .protocol import MAX_EVIDENCE_CHARS, ErrorCode
+
+log = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -542,24 +545,29 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
         )
     # The common case is one compare-and-set UPDATE; the first revision is an INSERT that the
     # unique (interview, slot) constraint turns into a conflict if another tab got there first.
-    saved = Document.objects.filter(
-        interview=interview, slot=slot, revision=base_revision
-    ).update(text=text, revision=base_revision + 1, updated_by=actor.user,
-             updated_at=timezone.now())
+    saved = Document.objects.filter(interview=interview, slot=slot, revision=base_revision).update(
+        text=text, revision=base_revision + 1, updated_by=actor.user, updated_at=timezone.now()
+    )
     if not saved and base_revision == 0:
         try:
             with transaction.atomic():
-                Document.objects.create(interview=interview, slot=slot,
-                                        private=kind == "private", text=text, revision=1,
-                                        updated_by=actor.user)
+                Document.objects.create(
+                    interview=interview,
+                    slot=slot,
+                    private=kind == "private",
+                    text=text,
+                    revision=1,
+                    updated_by=actor.user,
+                )
             saved = 1
         except IntegrityError:
             pass
     if not saved:
         document = Document.objects.filter(interview=interview, slot=slot).first()
         if document is None:
-            raise ServiceError(ErrorCode.STALE_REVISION, "Start from revision 0.",
-                               slot=slot, text="", revision=0)
+            raise ServiceError(
+                ErrorCode.STALE_REVISION, "Start from revision 0.", slot=slot, text="", revision=0
+            )
         if document.text == text:
             return DocumentResult(slot, document.revision, text)  # a resend of what we have
         raise ServiceError(
@@ -702,8 +710,9 @@ def score_record(
     if not mine.update(**values, updated_at=timezone.now()):
         try:
             with transaction.atomic():
-                Score.objects.create(interview=interview, criterion=criterion, source=source,
-                                     **values)
+                Score.objects.create(
+                    interview=interview, criterion=criterion, source=source, **values
+                )
         except IntegrityError:  # the other tab inserted it first: ours is the later write
             mine.update(**values, updated_at=timezone.now())
     score = Score(interview=interview, criterion=criterion, source=source, **values)
@@ -1011,13 +1020,31 @@ def interview_complete(
     return True
 
 
+def _enqueue_compile(report_id: int) -> None:
+    """Hand a report to the workers once the transaction commits.
+
+    Like ``delay_on_commit``, but what the user just did is already committed when this runs:
+    a broker that does not answer, or (in eager mode) a compile that fails in process, is logged
+    rather than turned into an error page. The report stays pending or is marked failed, and
+    the sweep or the retry button sends it again.
+    """
+
+    def send() -> None:
+        try:
+            tasks.compile_report.delay(report_id)
+        except Exception:
+            log.exception("report %s: could not be handed to a worker now", report_id)
+
+    transaction.on_commit(send)
+
+
 @transaction.atomic
 def report_request(*, interview_id: UUID) -> Report:
     """The interview's report, created pending and handed to a worker after commit. A report
     that is already pending is enqueued again: the worker's claim makes duplicates harmless."""
     report, _ = Report.objects.get_or_create(interview_id=interview_id)
     if report.status == Report.Status.PENDING:
-        tasks.compile_report.delay_on_commit(report.pk)
+        _enqueue_compile(report.pk)
     return report
 
 
@@ -1031,7 +1058,7 @@ def report_retry(*, report_id: int, user: AbstractBaseUser | None = None) -> Rep
     if not matched:
         raise ServiceError(ErrorCode.INVALID_STATE, "Only a report that failed can be retried.")
     event_record(interview_id=report.interview_id, kind="report.retried", actor=user)
-    tasks.compile_report.delay_on_commit(report.pk)
+    _enqueue_compile(report.pk)
     return report
 
 
@@ -1123,5 +1150,5 @@ def reports_sweep(*, now: datetime | None = None) -> SweepResult:
     ).values_list("pk", flat=True)
     requeued = list(stuck)
     for pk in requeued:
-        tasks.compile_report.delay_on_commit(pk)
+        _enqueue_compile(pk)
     return SweepResult(completed=completed, requeued=requeued)

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -314,9 +314,7 @@ def _wrapup_sections(
         )
     cross = [row(c) for c in criteria if not c.step_key]
     if cross:
-        sections.append(
-            {"key": "", "title": "Across the interview", "position": 0, "rows": cross}
-        )
+        sections.append({"key": "", "title": "Across the interview", "position": 0, "rows": cross})
     return sections
 
 
@@ -399,7 +397,7 @@ def _wrapup_candidate(request: HttpRequest, access: selectors.Access) -> HttpRes
                 form.add_error(None, exc.message)
             else:
                 if interview.is_solo:
-                    messages.success(request, "Drill complete. Your report is being compiled.")
+                    messages.success(request, "Drill complete. Here is your report.")
                     return redirect("report", interview_id=interview.pk)
                 messages.success(
                     request,
@@ -428,7 +426,9 @@ def _wrapup_interviewer(request: HttpRequest, access: selectors.Access) -> HttpR
     interview = access.interview
     assessments = selectors.assessments_of(interview)
     mine = assessments.get(Score.Source.INTERVIEWER)
-    candidate_in = bool(assessments.get(Score.Source.SELF, None) and assessments["self"].submitted_at)
+    candidate_in = bool(
+        assessments.get(Score.Source.SELF, None) and assessments["self"].submitted_at
+    )
     if mine and mine.submitted_at:
         if request.method == "POST":
             messages.info(request, "The scorecard is already finalised.")
@@ -497,9 +497,7 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
         html = services.reference_reveal(actor=_actor(request, access), step_key=step_key)
     except services.ServiceError as exc:
         if request.htmx:
-            return render(
-                request, "interviews/wrapup.html#reveal-error", {"message": exc.message}
-            )
+            return render(request, "interviews/wrapup.html#reveal-error", {"message": exc.message})
         messages.error(request, exc.message)
         return redirect(reverse("wrapup", kwargs={"interview_id": interview.pk}))
     if request.htmx:

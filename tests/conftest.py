@@ -138,7 +138,17 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         _wait_for_other_sessions_to_leave(django_db_blocker)
 
 
-def _wait_for_other_sessions_to_leave(django_db_blocker, timeout: float = 10.0) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_the_end(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Socket tests reach the database from the room's worker threads, whose idle connections
+    outlive the tests; end them before the test database is dropped."""
+    yield
+    _wait_for_other_sessions_to_leave(django_db_blocker, timeout=2.0, terminate=True)
+
+
+def _wait_for_other_sessions_to_leave(
+    django_db_blocker, timeout: float = 10.0, terminate: bool = False
+) -> None:
     """A stopped server's PostgreSQL backends take a moment to exit; the test database can only
     be dropped once they have."""
     from django.db import connection
@@ -153,6 +163,11 @@ def _wait_for_other_sessions_to_leave(django_db_blocker, timeout: float = 10.0) 
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.1)
+        if terminate:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
@@ -164,9 +179,8 @@ def browser(transactional_db, monkeypatch) -> Iterator:
     the check is off while the browser lives. Depending on ``transactional_db`` makes the
     browser close before the database is flushed.
     """
-    from playwright.sync_api import sync_playwright
-
     from django.db import connections
+    from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:

@@ -22,8 +22,9 @@ def test_the_library_lists_published_cases_only(client, case):
 
 
 def test_the_library_filters_by_domain_difficulty_and_text(client, case):
-    factories.case_study(slug="fraud", domain="risk", difficulty="hard",
-                         summary="Card payments under attack.")
+    factories.case_study(
+        slug="fraud", domain="risk", difficulty="hard", summary="Card payments under attack."
+    )
     client.force_login(factories.user())
     by_domain = client.get(reverse("library"), {"domain": "risk"}).content.decode()
     assert "Case study fraud" in by_domain and "Case study visual-search" not in by_domain
@@ -44,8 +45,11 @@ def test_unknown_filter_values_are_ignored_not_errors(client, case):
 
 def test_an_htmx_request_gets_only_the_results_partial(client, case):
     client.force_login(factories.user())
-    response = client.get(reverse("library"), {"q": "visual"},
-                          headers={"HX-Request": "true", "HX-Target": "library-results"})
+    response = client.get(
+        reverse("library"),
+        {"q": "visual"},
+        headers={"HX-Request": "true", "HX-Target": "library-results"},
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="library-results"')
     assert "<html" not in html
@@ -100,14 +104,16 @@ def test_an_unpublished_case_page_is_not_found(client, case):
     assert client.get(reverse("case_detail", args=[draft.slug])).status_code == 404
 
 
-# --- Creating and joining --------------------------------------------------------------------------
+# --- Creating and joining -------------------------------------------------------------------------
 
 
 def test_creating_an_interview_from_the_form_opens_its_room(client, case):
     user = factories.user()
     client.force_login(user)
-    response = client.post(reverse("interview_new"), {
-        "case_study": str(case.pk), "role": "interviewer", "target_level": "staff"})
+    response = client.post(
+        reverse("interview_new"),
+        {"case_study": str(case.pk), "role": "interviewer", "target_level": "staff"},
+    )
     interview = Interview.objects.get()
     assert response.status_code == 302 and response.url == interview.get_absolute_url()
     assert (interview.target_level, interview.participants.get().role) == ("staff", "interviewer")
@@ -123,8 +129,9 @@ def test_surprise_me_from_the_form(client, case):
 
 def test_a_bad_form_is_shown_again_with_errors(client, case):
     client.force_login(factories.user())
-    response = client.post(reverse("interview_new"), {
-        "case_study": "999999", "role": "boss", "target_level": "mid"})
+    response = client.post(
+        reverse("interview_new"), {"case_study": "999999", "role": "boss", "target_level": "mid"}
+    )
     assert response.status_code == 200
     assert not Interview.objects.exists()
     assert "errorlist" in response.content.decode()
@@ -132,8 +139,9 @@ def test_a_bad_form_is_shown_again_with_errors(client, case):
 
 def test_the_join_page_explains_then_joins_on_post(client, case):
     creator = factories.user(name="Ines")
-    interview = services.interview_create(user=creator, case_study=case, role="interviewer",
-                                          target_level="senior")
+    interview = services.interview_create(
+        user=creator, case_study=case, role="interviewer", target_level="senior"
+    )
     guest = factories.user(name="Carl")
     client.force_login(guest)
     url = reverse("join", args=[interview.invite.token])
@@ -158,7 +166,7 @@ def test_joining_needs_login(client, peer):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-# --- The room page -----------------------------------------------------------------------------------
+# --- The room page --------------------------------------------------------------------------------
 
 
 def test_the_candidates_room_page_holds_no_guide(client, live):
@@ -200,7 +208,7 @@ def test_abandoning_from_the_room_is_a_post(client, peer):
     assert client.post(url).status_code == 404
 
 
-# --- Query budgets ---------------------------------------------------------------------------------
+# --- Query budgets --------------------------------------------------------------------------------
 
 
 def grow(case, n: int) -> None:
@@ -217,8 +225,13 @@ def test_main_pages_cost_the_same_with_3_or_30_cases_and_interviews(
 ):
     grow(live.interview.case_study, n)
     for _ in range(n // 3):
-        services.interview_create(user=live.candidate, case_study=live.interview.case_study,
-                                  role="candidate", target_level="mid", kind="solo")
+        services.interview_create(
+            user=live.candidate,
+            case_study=live.interview.case_study,
+            role="candidate",
+            target_level="mid",
+            kind="solo",
+        )
     client.force_login(live.candidate)
     budgets = {
         reverse("library"): 8,

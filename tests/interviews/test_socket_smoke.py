@@ -25,8 +25,13 @@ def session_cookie_for(user) -> bytes:
 def a_drill():
     factories.rubric()
     user = factories.user()
-    drill = services.interview_create(user=user, case_study=factories.case_study(),
-                                      role="candidate", target_level="mid", kind="solo")
+    drill = services.interview_create(
+        user=user,
+        case_study=factories.case_study(),
+        role="candidate",
+        target_level="mid",
+        kind="solo",
+    )
     return user, drill
 
 
@@ -51,8 +56,9 @@ async def test_an_authenticated_socket_connects_and_answers():
 
 async def test_an_anonymous_socket_is_refused():
     _, drill = await sync_to_async(a_drill)()
-    _, connected, code = await connect(f"/ws/interviews/{drill.pk}/",
-                                       [(b"origin", b"http://localhost")])
+    _, connected, code = await connect(
+        f"/ws/interviews/{drill.pk}/", [(b"origin", b"http://localhost")]
+    )
     assert not connected
     assert code == 4401
 

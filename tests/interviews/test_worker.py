@@ -71,7 +71,7 @@ class Worker:
 
 
 @pytest.fixture
-def start_worker() -> Iterator[Callable[..., Worker]]:
+def start_worker(request) -> Iterator[Callable[..., Worker]]:
     """Start ``celery -A config worker`` processes on a queue of their own (so they take no
     other test run's tasks), on the test database; this test's tasks go to that queue."""
     if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -85,7 +85,7 @@ def start_worker() -> Iterator[Callable[..., Worker]]:
     workers: list[Worker] = []
 
     def start(**env: str) -> Worker:
-        log = ROOT / "test-artifacts" / f"worker-{queue}-{len(workers)}.log"
+        log = ROOT / "test-artifacts" / f"worker-{request.node.name}-{len(workers)}.log"
         process = subprocess.Popen(
             [
                 sys.executable,

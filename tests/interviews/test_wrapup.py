@@ -244,7 +244,9 @@ def test_after_self_assessing_the_candidate_sees_the_interviewers_scores_in_the_
     assert response.status_code == 302
     assert response["Location"] == wrapup_url(session)
     page = client.get(wrapup_url(session), follow=True)
-    assert page.redirect_chain[-1][0] == reverse("report", kwargs={"interview_id": session.interview.pk})
+    assert page.redirect_chain[-1][0] == reverse(
+        "report", kwargs={"interview_id": session.interview.pk}
+    )
     assert SECRET_STRENGTH in page.content.decode()
     assert SECRET_EVIDENCE in page.content.decode()
 
@@ -289,7 +291,9 @@ def test_candidate_skips_from_the_page(client):
 
 
 def test_interviewer_scorecard_is_prefilled_with_the_live_scores(client):
-    session = factories.finished_interview(live_scores={"clarify-main": 2, "frame-main": "not_observed"})
+    session = factories.finished_interview(
+        live_scores={"clarify-main": 2, "frame-main": "not_observed"}
+    )
     client.force_login(session.interviewer)
     body = client.get(wrapup_url(session)).content.decode()
     assert 'name="level-clarify-main" value="2" checked' in body
@@ -306,7 +310,9 @@ def test_interviewer_finalising_without_evidence_gets_a_message_per_criterion(cl
     data["note-serve-main"] = ""
     response = client.post(wrapup_url(session), data)
     assert response.status_code == 400
-    assert "Criterion serve-main: write the evidence behind this score." in response.content.decode()
+    assert (
+        "Criterion serve-main: write the evidence behind this score." in response.content.decode()
+    )
 
 
 def test_interviewer_finalises_then_waits_and_the_wait_moves_on_by_itself(client):
@@ -330,7 +336,9 @@ def test_solo_wrapup_reveals_a_reference_only_for_a_step_with_notes(client):
     body = client.get(wrapup_url(session)).content.decode()
     assert "Reveal the reference notes" in body
     assert "Reference notes for factory-case clarify." not in body
-    url = reverse("wrapup_reveal", kwargs={"interview_id": session.interview.pk, "step_key": "clarify"})
+    url = reverse(
+        "wrapup_reveal", kwargs={"interview_id": session.interview.pk, "step_key": "clarify"}
+    )
     revealed = client.post(url, headers={"HX-Request": "true"})
     assert "Reference notes for factory-case clarify." in revealed.content.decode()
     assert "clarify" in session.refresh().revealed_steps
@@ -359,7 +367,9 @@ def test_solo_drill_submission_goes_to_the_report(client, django_capture_on_comm
 def test_wrapup_access_for_each_kind_of_visitor(client):
     session = factories.finished_interview()
     url = wrapup_url(session)
-    reveal = reverse("wrapup_reveal", kwargs={"interview_id": session.interview.pk, "step_key": "clarify"})
+    reveal = reverse(
+        "wrapup_reveal", kwargs={"interview_id": session.interview.pk, "step_key": "clarify"}
+    )
     assert client.get(url).status_code == 302  # anonymous: to the login page
     assert "/accounts/login/" in client.get(url)["Location"]
     client.force_login(factories.user())

@@ -24,4 +24,5 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/report.md", views.report_md, name="report_md"),
     path("interviews/<uuid:interview_id>/report/retry/", views.report_retry, name="report_retry"),
     path("progress/", views.progress, name="progress"),
+    path("curation/usage/", views.case_usage, name="case_usage"),
 ]

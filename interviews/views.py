@@ -590,3 +590,21 @@ def progress(request: HttpRequest) -> HttpResponse:
         overall=latest,
     )
     return render(request, "interviews/progress.html", {"progress": data})
+
+
+@require_GET
+def case_usage(request: HttpRequest) -> HttpResponse:
+    """Curators: how each case is used, to spot cases that are too hard or too easy."""
+    if not (request.user.is_staff and request.user.has_perm("casestudies.view_casestudy")):
+        raise Http404("No such page.")
+    steps, usage = selectors.case_usage()
+    return render(
+        request,
+        "interviews/usage.html",
+        {
+            "steps": steps,
+            "usage": usage,
+            "too_hard": selectors.TOO_HARD,
+            "too_easy": selectors.TOO_EASY,
+        },
+    )

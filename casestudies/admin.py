@@ -57,6 +57,11 @@ class FrameworkAdmin(admin.ModelAdmin):
     def minutes_total(self, obj: Framework) -> int:
         return obj.minutes_total or 0
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            services.framework_mark_edited(framework=form.instance)
+
 
 # --- Case studies ------------------------------------------------------------------------------
 

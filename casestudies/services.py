@@ -196,3 +196,9 @@ def case_study_mark_edited(*, case: CaseStudy) -> None:
     # F(): two curators saving at once get two versions, not one lost bump.
     CaseStudy.objects.filter(pk=case.pk).update(version=F("version") + 1)
     case.refresh_from_db(fields=["version"])
+
+
+def framework_mark_edited(*, framework: Framework) -> None:
+    """An admin edit of a framework or its steps bumps its version."""
+    Framework.objects.filter(pk=framework.pk).update(version=F("version") + 1)
+    framework.refresh_from_db(fields=["version"])

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from casestudies.forms import MarkdownField, OneLineField
 from casestudies.models import FrameworkStep
 
+from . import services
 from .models import Criterion, CriterionLevel, Rubric
 
 THRESHOLD_FIELDS = ("no_hire_min", "lean_hire_min", "hire_min", "strong_hire_min")
@@ -129,6 +130,11 @@ class RubricAdmin(admin.ModelAdmin):
     def criteria_count(self, obj: Rubric) -> int:
         return obj.criteria_total
 
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            services.rubric_mark_edited(rubric=form.instance)
+
     @admin.display(description="thresholds (no hire / lean / hire / strong)")
     def thresholds(self, obj: Rubric) -> str:
         return " / ".join(str(getattr(obj, name)) for name in THRESHOLD_FIELDS)
@@ -184,6 +190,7 @@ class CriterionAdminForm(forms.ModelForm):
     class Meta:
         model = Criterion
         fields = ("rubric", "position", "key", "framework_step", "title", "description", "weight")
+
         field_classes = {"description": MarkdownField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 100})}
 
@@ -198,6 +205,11 @@ class CriterionAdmin(admin.ModelAdmin):
     search_fields = ("title", "key", "description")
     ordering = ("rubric", "position")
     fields = ("rubric", "position", "key", "framework_step", "title", "description", "weight")
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if form.has_changed() or any(fs.has_changed() for fs in formsets):
+            services.rubric_mark_edited(rubric=form.instance.rubric)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         request._rubric_framework_id = obj.rubric.framework_id if obj is not None else None

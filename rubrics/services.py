@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 
 from casestudies import content
 from casestudies import selectors as case_selectors
@@ -191,3 +191,9 @@ def _write(folder: Path, doc: dict, model, pk: int) -> Path:
     path.write_text(content.dump_yaml(doc), encoding="utf-8")
     model.objects.filter(pk=pk).update(content_hash=content.content_hash(doc))
     return path
+
+
+def rubric_mark_edited(*, rubric: Rubric) -> None:
+    """An admin edit of a rubric, its criteria or their anchors bumps the rubric's version."""
+    Rubric.objects.filter(pk=rubric.pk).update(version=F("version") + 1)
+    rubric.refresh_from_db(fields=["version"])

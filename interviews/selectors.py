@@ -23,6 +23,7 @@ from .models import (
     ChatMessage,
     Delivery,
     Document,
+    Event,
     Interview,
     Participant,
     Profile,
@@ -490,3 +491,94 @@ def case_usage() -> tuple[list, list[CaseUsage]]:
     if cases:
         steps = [flow.Step(s.key, s.title, s.minutes) for s in cases[0].framework.steps.all()]
     return steps, list(usage.values())
+
+
+# --- The timeline: a replay of the session -----------------------------------------------------
+
+STATUS_WORDS = {
+    "scheduled": "scheduled",
+    "live": "started",
+    "wrapup": "ended",
+    "completed": "completed",
+    "abandoned": "abandoned",
+}
+
+
+def _describe(event: Event, steps: dict[str, str]) -> tuple[str, str]:
+    """(headline, detail) of one timeline row, in words."""
+    data, step = event.data, steps.get(event.step_key, event.step_key)
+    kind = event.kind
+    if kind == "created":
+        return f"Created as the {data.get('role', '')}", f"case version {data.get('case_version')}"
+    if kind == "joined":
+        return f"Joined as the {data.get('role', '')}", ""
+    if kind in ("online", "offline"):
+        return ("Connected" if kind == "online" else "Disconnected"), ""
+    if kind == "status":
+        return f"Interview {STATUS_WORDS.get(data.get('new'), data.get('new'))}", data.get(
+            "reason", ""
+        )
+    if kind == "step":
+        seconds = int(data.get("seconds_on_old", 0))
+        old = steps.get(data.get("old"), data.get("old"))
+        return f"Moved to {step}", f"after {seconds // 60}:{seconds % 60:02d} on {old}"
+    if kind in ("paused", "resumed"):
+        return f"Clock {kind}", ""
+    if kind.endswith(".revised"):
+        label = {"notes": f"Notes for {step}", "diagram": "Diagram", "private": "Private notes"}[
+            kind.split(".")[0]
+        ]
+        return label, data.get("text", "")
+    if kind == "chat":
+        return "Chat", data.get("text", "")
+    if kind in ("hint.sent", "curveball.sent"):
+        what = "Hint" if kind == "hint.sent" else "Curveball"
+        return f"{what} sent ({step})", data.get("text", "")
+    if kind.startswith("score."):
+        level = "not observed" if data.get("not_observed") else data.get("level")
+        return f"Scored {data.get('criterion')}: {level}", data.get("evidence", "")
+    if kind == "reference.revealed":
+        return f"Reference notes revealed ({step})", ""
+    if kind == "assessment.submitted":
+        who = "Self-assessment" if data.get("source") == "self" else "Scorecard"
+        return f"{who} submitted" + (" (skipped)" if data.get("skipped") else ""), ""
+    if kind.startswith("report."):
+        return f"Report {kind.split('.', 1)[1]}", ""
+    return kind, ""
+
+
+def timeline(*, interview: Interview, role: str) -> list[dict]:
+    """The session's events as ``role`` may see them, oldest first, with the time since the
+    start. The candidate gets no interviewer-only row (scores, private notes). Runs of
+    revisions of one document fold into one row holding the text as it ended. Two queries."""
+    events = Event.objects.filter(interview=interview).select_related("actor__profile")
+    if role == Role.CANDIDATE:
+        events = events.filter(visibility=Event.Visibility.ALL)
+    steps = {step.key: step.title for step in steps_of(interview)}
+    start = interview.started_at
+    rows: list[dict] = []
+    for event in events:
+        headline, detail = _describe(event, steps)
+        slot = event.data.get("slot") if event.kind.endswith(".revised") else None
+        if slot and rows and rows[-1]["slot"] == slot:
+            last = rows[-1]
+            last["detail"], last["revisions"][1] = detail, event.data.get("revision")
+            last["until"] = event.at
+            continue
+        rows.append(
+            {
+                "at": event.at,
+                "until": None,
+                "offset": (event.at - start).total_seconds() if start else None,
+                "who": display_name(event.actor) if event.actor else "Sevensteps",
+                "kind": event.kind.split(".")[0],
+                "private": event.visibility == Event.Visibility.INTERVIEWER,
+                "headline": headline,
+                "detail": detail,
+                "slot": slot,
+                "revisions": [event.data.get("revision"), event.data.get("revision")]
+                if slot
+                else None,
+            }
+        )
+    return rows

@@ -608,3 +608,22 @@ def case_usage(request: HttpRequest) -> HttpResponse:
             "too_easy": selectors.TOO_EASY,
         },
     )
+
+
+@require_GET
+def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
+    """The replay of a session: every event the viewer's role may see, in order."""
+    access = _access(request, interview_id, allow_staff=True)
+    interview = access.interview
+    if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        return redirect(interview)
+    role = Role.INTERVIEWER if access.role == "staff" else access.role
+    return render(
+        request,
+        "interviews/timeline.html",
+        {
+            "interview": interview,
+            "role": access.role,
+            "rows": selectors.timeline(interview=interview, role=role),
+        },
+    )

@@ -3,20 +3,27 @@ sessions in the database, beside a trivial view (``/healthz``, one ``SELECT 1``)
 
 Run by ``bench.run`` in two steps, with the benchmark's environment:
 
-- ``python -m bench.pages build --out world.json`` seeds, through the services, a viewer with
-  one session and a viewer with a hundred (each session played: notes, diagram, chat, step
-  moves, a hint, scores; all but the live one ended);
+- ``python -m bench.pages build --out world.json`` seeds, through the services, two worlds: in
+  one, each page is read by a viewer with exactly one session; in the other, by a viewer with a
+  hundred (a live one, one in its wrap-up, one completed with its report compiled, each fully
+  played: notes, diagram, chat, step moves, a hint, scores; and 97 shorter ones);
 - ``python -m bench.pages measure --world world.json --out pages.json`` requests each page
   in process through Django's full stack (middleware, session, view, template), counts its
   queries, and times it; the database connection is closed after each request as it is at
   the end of a real one, so every request pays for opening it (or for taking it from the
   pool when ``DATABASE_POOL_SIZE`` is set).
 
-Static file URLs come from the plain storage here (no ``collectstatic`` manifest, which takes
-half a minute to build): the manifest's lookup is a dictionary read, not worth that wait.
+With ``--http-url``, each page is also timed as served: over loopback HTTP (one kept-alive
+connection) from the app under uvicorn, which adds the ASGI path to both the page and the
+trivial view.
+
+``build`` also writes an identity ``collectstatic`` manifest (each file maps to its own name)
+into ``STATIC_ROOT``: pages render static URLs through the production storage without the
+half a minute that hashing and compressing the real files takes. A lookup is a lookup.
 """
 
 import argparse
+import http.client
 import json
 import os
 import statistics
@@ -29,9 +36,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.staticfiles import finders  # noqa: E402
+from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
@@ -97,12 +107,46 @@ def build_world(size: int) -> dict:
     return world
 
 
+def identity_manifest() -> None:
+    paths = {}
+    for finder in finders.get_finders():
+        for path, _storage in finder.list(["CVS", ".*", "*~"]):
+            paths[path.replace(os.sep, "/")] = path.replace(os.sep, "/")
+    manifest = {"paths": paths, "version": staticfiles_storage.manifest_version, "hash": "bench"}
+    root = Path(settings.STATIC_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / staticfiles_storage.manifest_name).write_text(json.dumps(manifest))
+
+
 def page_exists(path: str) -> bool:
     try:
         resolve(path)
         return True
     except Resolver404:
         return False
+
+
+def measure_http(base: str, path: str, cookie: str | None, repeat: int) -> dict:
+    """Median time to fetch ``path`` from the running app, on one kept-alive connection."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    headers = {"Host": "127.0.0.1", **({"Cookie": cookie} if cookie else {})}
+
+    def get() -> int:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    for _ in range(3):
+        status = get()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        get()
+        times.append(time.perf_counter() - started)
+    conn.close()
+    return {"http_status": status, "http_median_ms": round(statistics.median(times) * 1000, 2)}
 
 
 def measure_one(client: Client, path: str, repeat: int) -> dict:
@@ -134,29 +178,41 @@ def client_for(user_id: int) -> Client:
     return client
 
 
-def measure(worlds: dict, repeat: int) -> dict:
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=storages):
-        trivial = measure_one(Client(HTTP_HOST="127.0.0.1"), TRIVIAL, repeat)
-        pages = []
-        for name, (state, url_of) in PAGES.items():
-            row = {"page": name}
-            for size in SIZES:
-                session = worlds[str(size)]["sessions"][state]
-                path = url_of(session["interview"])
-                if not page_exists(path):
-                    row = {"page": name, "skipped": "no such URL yet"}
-                    break
-                result = measure_one(client_for(session["viewer"]), path, repeat)
-                result["ratio_to_trivial"] = round(result["median_ms"] / trivial["median_ms"], 2)
-                row[str(size)] = result
-            else:
-                row["queries_constant"] = row["1"]["queries"] == row["100"]["queries"]
-            pages.append(row)
-    return {"trivial": trivial, "pages": pages, "repeat": repeat}
+def cookie_of(client: Client) -> str | None:
+    morsel = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return f"{morsel.key}={morsel.value}" if morsel else None
+
+
+def measure(worlds: dict, repeat: int, http_url: str | None) -> dict:
+    def one(client: Client, path: str) -> dict:
+        result = measure_one(client, path, repeat)
+        if http_url:
+            result.update(measure_http(http_url, path, cookie_of(client), repeat))
+        return result
+
+    def ratios(result: dict) -> None:
+        result["ratio_to_trivial"] = round(result["median_ms"] / trivial["median_ms"], 2)
+        if http_url:
+            ratio = result["http_median_ms"] / trivial["http_median_ms"]
+            result["http_ratio_to_trivial"] = round(ratio, 2)
+
+    trivial = one(Client(HTTP_HOST="127.0.0.1"), TRIVIAL)
+    pages = []
+    for name, (state, url_of) in PAGES.items():
+        row = {"page": name}
+        for size in SIZES:
+            session = worlds[str(size)]["sessions"][state]
+            path = url_of(session["interview"])
+            if not page_exists(path):
+                row = {"page": name, "skipped": "no such URL yet"}
+                break
+            result = one(client_for(session["viewer"]), path)
+            ratios(result)
+            row[str(size)] = result
+        else:
+            row["queries_constant"] = row["1"]["queries"] == row["100"]["queries"]
+        pages.append(row)
+    return {"trivial": trivial, "pages": pages, "repeat": repeat, "http": bool(http_url)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,16 +223,18 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("measure")
     run.add_argument("--world", type=Path, required=True)
     run.add_argument("--out", type=Path, required=True)
-    run.add_argument("--repeat", type=int, default=25)
+    run.add_argument("--repeat", type=int, default=15)
+    run.add_argument("--http-url", help="the app under uvicorn, e.g. http://127.0.0.1:8001")
     args = parser.parse_args(argv)
     if args.command == "build":
         seed.fast_writes()
+        identity_manifest()
         started = time.perf_counter()
         worlds = {str(size): build_world(size) for size in SIZES}
         args.out.write_text(json.dumps(worlds))
         print(f"built the page worlds in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     else:
-        result = measure(json.loads(args.world.read_text()), args.repeat)
+        result = measure(json.loads(args.world.read_text()), args.repeat, args.http_url)
         args.out.write_text(json.dumps(result, indent=1))
     return 0
 

@@ -62,7 +62,9 @@ def bench_env(args: argparse.Namespace, **extra: str) -> dict[str, str]:
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
         LOG_LEVEL="WARNING",
-        STATIC_ROOT=str(RESULTS / ".static"),  # unused (no page is served); silences a warning
+        # Holds only the identity manifest bench.pages writes, so pages render their static
+        # URLs through the production storage without a half-minute collectstatic.
+        STATIC_ROOT=str(RESULTS / ".static"),
         PYTHONUNBUFFERED="1",
         # As the web service should be deployed (docs/performance.md): a connection pool,
         # and the room's database work in a few threads (ROOM_DB_THREADS defaults to 4).
@@ -239,9 +241,25 @@ def stop(servers: list[Server]) -> None:
             server.process.wait()
 
 
+def service_kind(proc: psutil.Process) -> str | None:
+    """ "postgres" for the PostgreSQL processes that work for the benchmark (its database's
+    backends and the server's own background processes), "redis" for Redis, else None."""
+    name = proc.info["name"] or ""
+    if name.startswith("redis-server"):
+        return "redis"
+    if name == "postgres":
+        title = " ".join(proc.info["cmdline"] or [])
+        # A backend's title names its database; background processes name none we know of.
+        backend = "127.0.0.1(" in title or "[local]" in title
+        if not backend or f" {BENCH_DB} " in title:
+            return "postgres"
+    return None
+
+
 class Monitor:
-    """Samples the servers' memory and CPU, the load generator's CPU and the machine's, twice
-    a second, in a thread."""
+    """Samples, twice a second in a thread: the servers' memory and CPU, the load generator's
+    CPU, PostgreSQL's and Redis's, and the whole machine's. What is left of the machine's is
+    other work (another test suite, a browser): reported, as it skews the figures."""
 
     def __init__(self, servers: list[Server], load_pid: int) -> None:
         self.servers = servers
@@ -260,6 +278,7 @@ class Monitor:
                 "server_cpu": 0.0,
                 "server_rss": 0,
                 "rss": [],
+                "services": {},
             }
             for server in self.servers:
                 times = server.ps.cpu_times()
@@ -269,9 +288,14 @@ class Monitor:
                 row["rss"].append(rss)
             times = self.load.cpu_times()
             row["load_cpu"] = times.user + times.system
-            self.samples.append(row)
         except psutil.Error:
-            pass
+            return
+        for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+            kind = service_kind(proc)
+            if kind and proc.info["cpu_times"]:
+                times = proc.info["cpu_times"]
+                row["services"][proc.pid] = (kind, times.user + times.system)
+        self.samples.append(row)
 
     def loop(self) -> None:
         while not self.done.wait(0.5):
@@ -297,6 +321,11 @@ class Monitor:
         busy = (b["busy"] - a["busy"]) / (b["all"] - a["all"]) * cores if b["all"] > a["all"] else 0
         server = (b["server_cpu"] - a["server_cpu"]) / span
         load = (b["load_cpu"] - a["load_cpu"]) / span
+        services = {"postgres": 0.0, "redis": 0.0}
+        for pid, (kind, used) in b["services"].items():
+            if pid in a["services"]:
+                services[kind] += (used - a["services"][pid][1]) / span
+        ours = server + load + services["postgres"] + services["redis"]
         return {
             "server_rss_mb": round(max(s["server_rss"] for s in inside) / 2**20, 1),
             "server_rss_mb_each": [
@@ -305,7 +334,10 @@ class Monitor:
             "cpu_cores_busy": round(busy, 2),
             "cpu_cores_server": round(server, 2),
             "cpu_cores_load": round(load, 2),
-            "cpu_cores_rest": round(max(0.0, busy - server - load), 2),  # PostgreSQL, Redis, ...
+            "cpu_cores_postgres": round(services["postgres"], 2),
+            "cpu_cores_redis": round(services["redis"], 2),
+            # Everything else: the kernel's share, this orchestrator, and other people's work.
+            "cpu_cores_other": round(max(0.0, busy - ours), 2),
         }
 
 
@@ -348,7 +380,13 @@ def run_configuration(args, name: str, mode: str, processes: int) -> dict:
         )
         with Monitor(servers, load.pid) as monitor:
             budget = 240 + len(args.sessions) * (args.duration + 5)
-            code = load.wait(timeout=budget)
+            try:
+                code = load.wait(timeout=budget)
+            except subprocess.TimeoutExpired:
+                load.kill()
+                load.wait()
+                message = f"the load generator overran {budget:.0f}s against {name}"
+                raise SystemExit(message) from None
         if code != 0:
             raise SystemExit(f"the load generator failed ({code}) against {name}")
     finally:
@@ -356,6 +394,11 @@ def run_configuration(args, name: str, mode: str, processes: int) -> dict:
     result = json.loads(out.read_text())
     for stage in result["stages"]:
         stage.update(monitor.window(*stage["wall"]))
+        if stage.get("cpu_cores_other", 0) > 0.3:
+            print(
+                f"  warning: {stage['cpu_cores_other']} cores of other work during the "
+                f"{stage['sessions']}-session stage; its figures are skewed"
+            )
     result["name"], result["processes"] = name, processes
     result["background_cores"] = background
     return result
@@ -373,6 +416,16 @@ def headline(config: dict, baseline: dict) -> dict:
             return None
         return round(peer[key] / base_peer[key], 2)
 
+    for stage in config["stages"]:
+        same = next((s for s in baseline["stages"] if s["sessions"] == stage["sessions"]), None)
+        if same and stage["peer"].get("p99_ms") and same["peer"].get("p99_ms"):
+            stage["ratio_p50"] = round(stage["peer"]["p50_ms"] / same["peer"]["p50_ms"], 2)
+            stage["ratio_p99"] = round(stage["peer"]["p99_ms"] / same["peer"]["p99_ms"], 2)
+    within = [
+        s["sessions"]
+        for s in config["stages"]
+        if s["peer"].get("p99_ms") is not None and s["peer"]["p99_ms"] < TARGET_P99_MS
+    ]
     return {
         "name": config["name"],
         "processes": config["processes"],
@@ -392,6 +445,12 @@ def headline(config: dict, baseline: dict) -> dict:
         "errors": config["errors"],
         "server_rss_mb": last.get("server_rss_mb"),
         "self_p99_ms": last["self"].get("p99_ms"),
+        # The most sessions of the sweep whose p99 stayed under the target (None: none did).
+        "sessions_within_target": max(within) if within else None,
+        "by_stage": {
+            s["sessions"]: {"p99_ms": s["peer"].get("p99_ms"), "ratio_p99": s.get("ratio_p99")}
+            for s in config["stages"]
+        },
         "meets_target": bool(
             peer.get("p99_ms") is not None
             and peer["p99_ms"] < TARGET_P99_MS
@@ -437,18 +496,47 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def summary_line(row: dict) -> str:
-    def ms(value) -> str:
-        return "-" if value is None else f"{value:.1f}"
+def ms(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
+
+def times(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+def summary_line(row: dict) -> str:
+    """One line per configuration: its largest stage beside the relay's."""
     return (
-        f"{row['name']:<22} {row['sessions']:>4} sessions  "
+        f"{row['name']:<18} {row['sessions']:>4} sessions  "
         f"p50 {ms(row['p50_ms'])} p95 {ms(row['p95_ms'])} p99 {ms(row['p99_ms'])} "
         f"max {ms(row['max_ms'])} ms | relay p50 {ms(row['baseline_p50_ms'])} "
-        f"p99 {ms(row['baseline_p99_ms'])} ms | ratio p50 {row['ratio_p50']}x "
-        f"p99 {row['ratio_p99']}x | {row['msgs_per_s']:.0f} msg/s  lost {row['lost']}  "
+        f"p99 {ms(row['baseline_p99_ms'])} ms | ratio p50 {times(row['ratio_p50'])} "
+        f"p99 {times(row['ratio_p99'])} | {row['msgs_per_s']:.0f} msg/s  lost {row['lost']}  "
         f"errors {row['errors']}  RSS {row['server_rss_mb']} MB"
     )
+
+
+def print_sweep(baseline: dict, rows: list[dict]) -> None:
+    counts = [s["sessions"] for s in baseline["stages"]]
+    print(f"\nPeer-to-peer p99 in ms (x the relay's) by sessions; target < {TARGET_P99_MS:g} ms:")
+    print(f"  {'sessions':<18}" + "".join(f"{n:>18}" for n in counts))
+    print(
+        f"  {baseline['name']:<18}"
+        + "".join(f"{ms(s['peer'].get('p99_ms')):>18}" for s in baseline["stages"])
+    )
+    for row in rows:
+        cells = [
+            f"{ms(v['p99_ms'])} ({times(v['ratio_p99'])})" if v["ratio_p99"] else ms(v["p99_ms"])
+            for v in row["by_stage"].values()
+        ]
+        within = row["sessions_within_target"]
+        print(
+            f"  {row['name']:<18}"
+            + "".join(f"{c:>18}" for c in cells)
+            + f"   within target up to {within or 'none'}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,19 +599,20 @@ def main(argv: list[str] | None = None) -> int:
     pages = None
     if not args.skip_pages:
         print("Page cost...")
-        measure = run_python(
-            args,
-            [
-                "bench.pages",
-                "measure",
-                "--world",
-                str(args.world),
-                "--out",
-                str(RESULTS / "pages.tmp"),
-            ],
-            log="pages.log",
-        )
-        wait_all([measure], ["pages.log"], 300)
+        server = start_server(args, "config.asgi:application", "pages", "/healthz")
+        try:
+            measure = run_python(
+                args,
+                [
+                    *("bench.pages", "measure", "--world", str(args.world)),
+                    *("--out", str(RESULTS / "pages.tmp")),
+                    *("--http-url", f"http://127.0.0.1:{server.port}"),
+                ],
+                log="pages.log",
+            )
+            wait_all([measure], ["pages.log"], 300)
+        finally:
+            stop([server])
         pages = json.loads((RESULTS / "pages.tmp").read_text())
         print(f"  done at {time.monotonic() - started:.0f}s")
 
@@ -564,18 +653,25 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     plot(results, args.out.with_suffix(".png"))
 
-    print()
-    base = baseline["stages"][-1]["peer"]
+    print_sweep(baseline, rows)
+    print("\nOne line per configuration, at its largest stage:")
+    last = baseline["stages"][-1]
+    base = last["peer"]
     print(
-        f"{'raw relay (baseline)':<22} {baseline['stages'][-1]['sessions']:>4} sessions  "
-        f"p50 {base.get('p50_ms')} p99 {base.get('p99_ms')} max {base.get('max_ms')} ms | "
-        f"lost {baseline['lost']}  errors {baseline['errors']}"
+        f"{baseline['name']:<18} {last['sessions']:>4} sessions  p50 {ms(base.get('p50_ms'))} "
+        f"p95 {ms(base.get('p95_ms'))} p99 {ms(base.get('p99_ms'))} max {ms(base.get('max_ms'))} "
+        f"ms | {last['sent_per_s']:.0f} msg/s  lost {baseline['lost']}  errors "
+        f"{baseline['errors']}  RSS {last.get('server_rss_mb')} MB  (the baseline)"
     )
     for row in rows:
         print(summary_line(row))
     if pages:
         trivial = pages["trivial"]
-        print(f"pages (trivial /healthz: {trivial['median_ms']} ms, {trivial['queries']} query):")
+        print(
+            f"pages, median in process (over HTTP) with 1 / 100 sessions; trivial /healthz "
+            f"{trivial['median_ms']} ({trivial.get('http_median_ms')}) ms, "
+            f"{trivial['queries']} query:"
+        )
         for page in pages["pages"]:
             if "skipped" in page:
                 print(f"  {page['page']:<10} skipped: {page['skipped']}")
@@ -583,12 +679,14 @@ def main(argv: list[str] | None = None) -> int:
             one, hundred = page["1"], page["100"]
             print(
                 f"  {page['page']:<10} queries {one['queries']} / {hundred['queries']}  "
-                f"median {one['median_ms']} / {hundred['median_ms']} ms "
-                f"({one['ratio_to_trivial']}x / {hundred['ratio_to_trivial']}x trivial) "
-                f"with 1 / 100 sessions"
+                f"{one['median_ms']} / {hundred['median_ms']} ms "
+                f"({one.get('http_median_ms')} / {hundred.get('http_median_ms')})  "
+                f"x trivial {one['ratio_to_trivial']} / {hundred['ratio_to_trivial']} "
+                f"({one.get('http_ratio_to_trivial')} / {hundred.get('http_ratio_to_trivial')})"
             )
     png = args.out.with_suffix(".png")
-    print(f"\nWrote {args.out.relative_to(ROOT)} and {png.relative_to(ROOT)}", end=" ")
+    shown = [p.relative_to(ROOT) if p.is_relative_to(ROOT) else p for p in (args.out, png)]
+    print(f"\nWrote {shown[0]} and {shown[1]}", end=" ")
     print(f"in {results['elapsed_s']:.0f}s")
     return 0
 

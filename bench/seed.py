@@ -1,10 +1,10 @@
 """Fill the benchmark's database through the app's own services, as users would.
 
-Run by ``bench.run`` as ``python -m bench.seed --sessions N --out manifest.json`` with the
-benchmark's environment (its own database, never the dev or test one): migrates, loads the
-question bank, creates N live peer interviews (an interviewer and a candidate each, both real
-users with real Django sessions) and writes what the load generator needs to drive them.
-``bench.pages`` uses the same helpers to build its page-cost worlds.
+Run by ``bench.run`` with the benchmark's environment (its own database, never the dev or test
+one): ``python -m bench.seed prepare`` migrates and loads the question bank; ``python -m
+bench.seed sessions --count N --out manifest.json`` creates N live peer interviews (an
+interviewer and a candidate each, both real users with real Django sessions) and writes what the
+load generator needs to drive them. ``bench.pages`` uses the same helpers for its page worlds.
 """
 
 import argparse

@@ -146,7 +146,8 @@ if DATABASE_URL:
         # (about 10 ms on loopback; docs/performance.md). Persistent connections
         # (CONN_MAX_AGE) are no substitute under ASGI, where requests run in fresh threads.
         # Size it for the room's threads (ROOM_DB_THREADS) plus concurrent page requests.
-        # 0, the default, keeps Django's one connection per use.
+        # 0, the default, keeps Django's one connection per use: set it for the web processes
+        # only, as Celery's forked workers must not inherit an open pool.
         DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
         if DATABASE_POOL_SIZE:
             DATABASES["default"]["OPTIONS"]["pool"] = {

@@ -23,4 +23,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghi
 USER sevensteps
 
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*"]
+# Room messages are small and the server is CPU-bound: no per-message compression.
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--ws-per-message-deflate", "false"]

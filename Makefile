@@ -56,7 +56,8 @@ run: install
 	$(PY) manage.py load_content
 	$(PY) manage.py seed_demo
 	@echo "Sevensteps on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
+	  --ws-per-message-deflate false
 
 check-chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

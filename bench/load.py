@@ -66,7 +66,7 @@ INTERVIEWER_PACE = {
     "chat": 6.0,
     "score": 12.0,
     "hint": 20.0,
-    "flow": 15.0,
+    "flow": 60.0,  # a step move or a pause a minute; a real 45-minute interview has about 8
     "ping": 25.0,
 }
 MAX_BODY = 3000  # a long document starts over, so messages stay a realistic size

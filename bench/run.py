@@ -207,6 +207,10 @@ def start_server(args, app: str, name: str, probe: str) -> Server:
         "--no-access-log",
         "--lifespan",
         "off",
+        # As in production (Makefile, Dockerfile): messages are small and the server is
+        # CPU-bound, so per-message compression costs more than it saves. Same for the relay.
+        "--ws-per-message-deflate",
+        "false",
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=bench_env(args), stdout=log, stderr=subprocess.STDOUT

@@ -1,5 +1,6 @@
 """The live room's socket: authenticate, check access, join the role's group, validate each
-message with the protocol and dispatch it to a service. No rules and no queries live here."""
+message with the protocol and dispatch it to a service. No rules and no queries live here.
+A socket joins two groups: its role's and the interview's `all` (interviews/realtime.py)."""
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -33,10 +34,11 @@ def in_db_thread(func):
 
 
 @in_db_thread
+@realtime.collecting
 def _open(user, interview_id) -> tuple[services.Actor, dict]:
     access = selectors.interview_get_for_user(user=user, interview_id=interview_id)
     interview = access.interview
-    actor = services.Actor(user, interview.pk, access.role, interview.is_solo)
+    actor = services.actor_for(user=user, interview=interview, role=access.role)
     services.presence_change(interview_id=interview.pk, user=user, delta=+1)
     return actor, selectors.room_snapshot(interview=interview, role=access.role, user=user)
 
@@ -50,23 +52,32 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         try:
-            self.actor, snapshot = await _open(user, self.scope["url_route"]["kwargs"]["pk"])
+            (self.actor, snapshot), outbox = await _open(
+                user, self.scope["url_route"]["kwargs"]["pk"]
+            )
         except Interview.DoesNotExist:
             await self.close(code=4404)
             return
-        self.group = realtime.group_name(self.actor.interview_id, self.actor.role)
+        self.groups_joined = [
+            realtime.group_name(self.actor.interview_id, audience)
+            for audience in (self.actor.role, realtime.ALL)
+        ]
         self.bucket = protocol.TokenBucket()
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(protocol.envelope("snapshot", snapshot))
+        await realtime.publish(self.channel_layer, outbox)
 
     async def disconnect(self, code: int) -> None:
         if self.actor is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await in_db_thread(services.presence_change)(
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        _, outbox = await in_db_thread(realtime.collecting(services.presence_change))(
             interview_id=self.actor.interview_id, user=self.actor.user, delta=-1
         )
+        await realtime.publish(self.channel_layer, outbox)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         in_response = None
@@ -75,7 +86,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages; slow down.")
             message = protocol.parse(text_data if text_data is not None else bytes_data)
             in_response = message.id
-            replies = await in_db_thread(handlers.dispatch)(self.actor, message)
+            replies, outbox = await in_db_thread(realtime.collecting(handlers.dispatch))(
+                self.actor, message
+            )
+            await realtime.publish(self.channel_layer, outbox)
         except ProtocolError as exc:
             replies = [protocol.error(exc.code, exc.message, exc.in_response, **exc.extra)]
         except services.ServiceError as exc:

@@ -5,6 +5,8 @@ through it. What a role may see is decided here, on the server: the candidate's 
 contains the guide, the scores or the interviewer's private notes.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -197,22 +199,47 @@ def step_criteria(interview: Interview, step_key: str) -> list[Criterion]:
     return [c for c in criteria if c.step_key == step_key]
 
 
-def panel_html(
-    interview: Interview, step_key: str, *, scores: dict | None = None, sent: set | None = None
-) -> str:
+PANEL_CACHE_SIZE = 512  # panels (about 10 kB each): every step of every case, several times
+_panels: OrderedDict = OrderedDict()
+_panels_lock = threading.Lock()
+
+
+def panel_html(interview: Interview, step_key: str, *, scores: dict | None = None) -> str:
     """The interviewer's panel for one step: the private guide with send actions, and live
-    scoring of the step's criteria. Rendered from the same partial the room page includes."""
-    if scores is None:
-        scores = {
-            s.criterion.key: s
-            for s in Score.objects.filter(
-                interview=interview, source=Score.Source.INTERVIEWER
-            ).select_related("criterion")
-        }
-    if sent is None:
-        sent = set(
-            Delivery.objects.filter(interview=interview).values_list("step_key", "kind", "index")
-        )
+    scoring of the step's criteria. Rendered from the same partial the room page includes.
+
+    Without ``scores`` the panel holds no state of this interview (the browser marks sent
+    hints and applies the scores it holds), so it depends only on the case, the framework, the
+    rubric and the step, and is kept in this process under their versions: a curator's edit
+    makes a new key. (In process, not in the shared cache: a key made of row ids must not
+    outlive the database it came from.)
+    """
+    if scores is not None:
+        return _render_panel(interview, step_key, scores)
+    case = interview.case_study
+    key = (
+        case.pk,
+        case.version,
+        case.framework_id,
+        case.framework.version,
+        interview.rubric_id,
+        interview.rubric.version,
+        step_key,
+    )
+    with _panels_lock:
+        html = _panels.get(key)
+        if html is not None:
+            _panels.move_to_end(key)
+            return html
+    html = _render_panel(interview, step_key, {})
+    with _panels_lock:
+        _panels[key] = html
+        while len(_panels) > PANEL_CACHE_SIZE:
+            _panels.popitem(last=False)
+    return html
+
+
+def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
     criteria = step_criteria(interview, step_key)
     return render_to_string(
         "interviews/_panel.html",
@@ -221,7 +248,6 @@ def panel_html(
             "step": case_step(interview, step_key),
             "step_key": step_key,
             "criteria": [(c, scores.get(c.key)) for c in criteria],
-            "sent": sent,
         },
     )
 
@@ -268,13 +294,9 @@ def room_snapshot(*, interview: Interview, role: str, user: AbstractBaseUser) ->
                 interview=interview, source=Score.Source.INTERVIEWER
             ).select_related("criterion")
         }
-        sent = {(d.step_key, d.kind, d.index) for d in deliveries}
         current = steps[min(interview.step_index, len(steps) - 1)].key
         snapshot["scores"] = [score_payload(s) for s in scores.values()]
-        snapshot["panel"] = {
-            "step": current,
-            "html": panel_html(interview, current, scores=scores, sent=sent),
-        }
+        snapshot["panel"] = {"step": current, "html": panel_html(interview, current)}
     if interview.is_solo and interview.revealed_steps:
         snapshot["references"] = [
             {"step": key, "html": reference_html(interview, key)}

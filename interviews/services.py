@@ -11,7 +11,7 @@ import random
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -125,16 +125,48 @@ def event_record(
     step_key: str = "",
     private: bool = False,
     **data,
-) -> Event:
-    """Append one row to the interview's timeline. Call inside the transaction of the change."""
-    return Event.objects.create(
-        interview_id=interview_id,
-        actor=actor,
-        kind=kind,
-        step_key=step_key,
-        visibility=Event.Visibility.INTERVIEWER if private else Event.Visibility.ALL,
-        data=data,
+) -> None:
+    """Append one row to the interview's timeline. Call inside the transaction of the change.
+
+    Every keystroke's save writes one, so this is a plain INSERT: building a model instance and
+    compiling the statement cost about a millisecond of CPU per call, most of an autosave's
+    (docs/performance.md). The fields' own adapters prepare the values for either database.
+    """
+    _insert_event(
+        interview_id,
+        actor.pk if actor is not None else None,
+        kind,
+        step_key,
+        Event.Visibility.INTERVIEWER if private else Event.Visibility.ALL,
+        data,
     )
+
+
+def _insert_event(interview_id, actor_id, kind, step_key, visibility, data) -> None:
+    meta = Event._meta
+    connection = connections[router.db_for_write(Event)]
+    values = [
+        meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in (
+            ("interview", interview_id),
+            ("at", timezone.now()),
+            ("actor", actor_id),
+            ("kind", kind),
+            ("step_key", step_key),
+            ("visibility", visibility),
+            ("data", data),
+        )
+    ]
+    columns = ", ".join(
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("interview", "at", "actor", "kind", "step_key", "visibility", "data")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns})"  # noqa: S608
+            f" VALUES ({', '.join(['%s'] * len(values))})",
+            values,
+        )
 
 
 def case_study_surprise(*, user: AbstractBaseUser) -> CaseStudy:
@@ -290,16 +322,47 @@ def presence_heartbeat(*, interview_id: UUID, user: AbstractBaseUser) -> None:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting in a room: resolved once per socket by the access getter."""
+    """Who is acting in a room: resolved once per socket by the access getter.
+
+    A socket also carries what does not change during an interview (the framework's steps, the
+    rubric's criteria), read once when it connects, so that a keystroke's save does not read
+    them again. Built without them (as tests and pages do), the services read them as needed.
+    """
 
     user: AbstractBaseUser
     interview_id: UUID
     role: str
     solo: bool
+    steps: tuple[flow.Step, ...] = ()
+    criteria: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # key: (id, step)
+
+
+def actor_for(*, user: AbstractBaseUser, interview: Interview, role: str) -> Actor:
+    """The actor of a socket, with its interview's steps and criteria."""
+    criteria = {
+        key: (pk, step or "")
+        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
+            "pk", "key", "framework_step__key"
+        )
+    }
+    return Actor(
+        user, interview.pk, role, interview.is_solo, tuple(selectors.steps_of(interview)), criteria
+    )
 
 
 def _load(actor: Actor) -> Interview:
-    return Interview.objects.select_related("case_study__framework").get(pk=actor.interview_id)
+    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
+        pk=actor.interview_id
+    )
+    if actor.steps:
+        interview._steps = list(actor.steps)  # known already: no query for them
+    return interview
+
+
+def _step_keys(actor: Actor) -> list[str]:
+    if actor.steps:
+        return [step.key for step in actor.steps]
+    return [step.key for step in selectors.steps_of(_load(actor))]
 
 
 def _check(actor: Actor, action: str) -> None:
@@ -315,7 +378,6 @@ def _state_messages(interview: Interview, *, with_panel: bool = False) -> dict[s
     if with_panel and not interview.is_solo:
         key = selectors.steps_of(interview)[interview.step_index].key
         messages[Role.INTERVIEWER] = [
-            state,
             {
                 "type": "panel",
                 "payload": {"step": key, "html": selectors.panel_html(interview, key)},
@@ -465,10 +527,10 @@ def interview_end(*, actor: Actor) -> Interview:
             "redirect": reverse("wrapup", kwargs={"interview_id": interview.pk}),
         },
     }
-    messages = _state_messages(interview)
-    for role in messages:
-        messages[role].append(ended)
-    realtime.broadcast(interview.pk, messages)
+    realtime.broadcast(
+        interview.pk,
+        realtime.to_both({"type": "state", "payload": selectors.state_payload(interview)}, ended),
+    )
     return interview
 
 
@@ -533,26 +595,42 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
 
     A stale base is refused with ``stale_revision`` carrying the current text and revision, so
     the client can merge instead of silently overwriting (or being overwritten).
+
+    This runs for every pause in typing, so the usual case is two statements: one
+    compare-and-set UPDATE, which also checks that the interview is in a status that allows the
+    edit, and the timeline row. Everything else (the first revision, a refusal) takes the slow
+    path that finds out why.
     """
-    interview = _load(actor)
-    keys = [step.key for step in selectors.steps_of(interview)]
-    kind, step_key = _document_kind(slot, keys)
+    kind, step_key = _document_kind(slot, _step_keys(actor))
     _check(actor, "private_note" if kind == "private" else kind)
-    if interview.status not in DOCUMENT_WRITE_STATUSES[kind]:
-        raise ServiceError(
-            ErrorCode.INVALID_STATE,
-            f"This can't be edited while the interview is {interview.status}.",
-        )
-    # The common case is one compare-and-set UPDATE; the first revision is an INSERT that the
-    # unique (interview, slot) constraint turns into a conflict if another tab got there first.
-    saved = Document.objects.filter(interview=interview, slot=slot, revision=base_revision).update(
-        text=text, revision=base_revision + 1, updated_by=actor.user, updated_at=timezone.now()
+    allowed = DOCUMENT_WRITE_STATUSES[kind]
+    saved = _update_while(
+        Document,
+        interview_id=actor.interview_id,
+        statuses=allowed,
+        where={"interview": actor.interview_id, "slot": slot, "revision": base_revision},
+        values={
+            "text": text,
+            "revision": base_revision + 1,
+            "updated_by": actor.user.pk,
+            "updated_at": timezone.now(),
+        },
     )
+    if not saved:
+        status = (
+            Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
+        )
+        if status not in allowed:
+            raise ServiceError(
+                ErrorCode.INVALID_STATE, f"This can't be edited while the interview is {status}."
+            )
     if not saved and base_revision == 0:
+        # The first revision is an INSERT; the unique (interview, slot) constraint turns it
+        # into a conflict if another tab got there first.
         try:
             with transaction.atomic():
                 Document.objects.create(
-                    interview=interview,
+                    interview_id=actor.interview_id,
                     slot=slot,
                     private=kind == "private",
                     text=text,
@@ -563,7 +641,7 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
         except IntegrityError:
             pass
     if not saved:
-        document = Document.objects.filter(interview=interview, slot=slot).first()
+        document = Document.objects.filter(interview_id=actor.interview_id, slot=slot).first()
         if document is None:
             raise ServiceError(
                 ErrorCode.STALE_REVISION, "Start from revision 0.", slot=slot, text="", revision=0
@@ -579,7 +657,7 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
         )
     revision = base_revision + 1
     event_record(
-        interview_id=interview.pk,
+        interview_id=actor.interview_id,
         kind=f"{kind}.revised",
         actor=actor.user,
         step_key=step_key,
@@ -593,8 +671,40 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
             "type": "doc.updated",
             "payload": {"slot": slot, "text": text, "revision": revision, "by": actor.role},
         }
-        realtime.broadcast(interview.pk, realtime.to_both(update))
+        realtime.broadcast(actor.interview_id, realtime.to_both(update))
     return DocumentResult(slot, revision, text)
+
+
+def _update_while(model, *, interview_id: UUID, statuses, where: dict, values: dict) -> int:
+    """``UPDATE model SET values WHERE where`` if the interview's status is one of
+    ``statuses``, as one statement; returns the number of rows changed.
+
+    This is the room's hot path (every pause in typing, every score). The ORM would compile the
+    UPDATE with its status subquery anew each time, over a millisecond of CPU; this plain
+    statement is the same compare-and-set, with each value prepared by its field's adapter."""
+    connection = connections[router.db_for_write(model)]
+    q, meta = connection.ops.quote_name, model._meta
+
+    def prep(name, value):
+        return meta.get_field(name).get_db_prep_save(value, connection)
+
+    key = Interview._meta.pk.get_db_prep_value(interview_id, connection)
+    statuses = list(statuses)
+    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in values)
+    conditions = " AND ".join(f"{q(meta.get_field(name).column)} = %s" for name in where)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(meta.db_table)} SET {sets} WHERE {conditions}"  # noqa: S608
+            f" AND EXISTS (SELECT 1 FROM {q(Interview._meta.db_table)} WHERE {q('id')} = %s"
+            f" AND {q('status')} IN ({', '.join(['%s'] * len(statuses))}))",
+            [
+                *(prep(name, value) for name, value in values.items()),
+                *(prep(name, value) for name, value in where.items()),
+                key,
+                *statuses,
+            ],
+        )
+        return cursor.rowcount
 
 
 # --- Chat, hints, scores ------------------------------------------------------------------------
@@ -606,19 +716,21 @@ def chat_post(*, actor: Actor, text: str) -> ChatMessage:
     text = text.strip()
     if not text:
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
-    interview = _load(actor)
-    if interview.status not in (
-        Interview.Status.SCHEDULED,
-        Interview.Status.LIVE,
-        Interview.Status.WRAPUP,
-    ):
+    status = Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
+    if status not in (Interview.Status.SCHEDULED, Interview.Status.LIVE, Interview.Status.WRAPUP):
         raise ServiceError(ErrorCode.INVALID_STATE, "The chat of this interview is closed.")
-    message = ChatMessage.objects.create(interview=interview, author=actor.user, text=text)
+    message = ChatMessage.objects.create(
+        interview_id=actor.interview_id, author=actor.user, text=text
+    )
     event_record(
-        interview_id=interview.pk, kind="chat", actor=actor.user, message_id=message.pk, text=text
+        interview_id=actor.interview_id,
+        kind="chat",
+        actor=actor.user,
+        message_id=message.pk,
+        text=text,
     )
     realtime.broadcast(
-        interview.pk,
+        actor.interview_id,
         realtime.to_both(
             {"type": "chat.message", "payload": selectors.chat_payload(message, actor.role)}
         ),
@@ -691,52 +803,70 @@ def score_record(
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A level is 1, 2, 3 or 4.")
     if level is not None and not_observed:
         raise ServiceError(ErrorCode.BAD_MESSAGE, "Choose a level or 'not observed', not both.")
-    interview = _load(actor)
-    if interview.status not in SCORE_STATUSES[source]:
-        raise ServiceError(
-            ErrorCode.INVALID_STATE,
-            f"Scores can't be changed while the interview is {interview.status}.",
+    if criterion_key in actor.criteria:
+        criterion_id, step_key = actor.criteria[criterion_key]
+    else:
+        found = (
+            Criterion.objects.filter(rubric__interviews__pk=actor.interview_id, key=criterion_key)
+            .values_list("pk", "framework_step__key")
+            .first()
         )
-    criterion = (
-        Criterion.objects.filter(rubric_id=interview.rubric_id, key=criterion_key)
-        .select_related("framework_step")
-        .first()
-    )
-    if criterion is None:
-        raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
+        if found is None:
+            raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
+        criterion_id, step_key = found[0], found[1] or ""
+    allowed = SCORE_STATUSES[source]
     values = {"level": level, "not_observed": not_observed, "evidence": evidence.strip()}
-    # Live scoring writes often: an UPDATE first, an INSERT only for a criterion's first score.
-    mine = Score.objects.filter(interview=interview, criterion=criterion, source=source)
-    if not mine.update(**values, updated_at=timezone.now()):
+    # Live scoring writes often: one compare-and-set UPDATE that also checks the interview's
+    # status; an INSERT only for a criterion's first score, after the status was checked.
+    mine = Score.objects.filter(
+        interview_id=actor.interview_id, criterion_id=criterion_id, source=source
+    )
+    where = {"interview": actor.interview_id, "criterion": criterion_id, "source": source}
+    if not _update_while(
+        Score,
+        interview_id=actor.interview_id,
+        statuses=allowed,
+        where=where,
+        values={**values, "updated_at": timezone.now()},
+    ):
+        status = (
+            Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
+        )
+        if status not in allowed:
+            raise ServiceError(
+                ErrorCode.INVALID_STATE, f"Scores can't be changed while the interview is {status}."
+            )
         try:
             with transaction.atomic():
                 Score.objects.create(
-                    interview=interview, criterion=criterion, source=source, **values
+                    interview_id=actor.interview_id,
+                    criterion_id=criterion_id,
+                    source=source,
+                    **values,
                 )
         except IntegrityError:  # the other tab inserted it first: ours is the later write
             mine.update(**values, updated_at=timezone.now())
-    score = Score(interview=interview, criterion=criterion, source=source, **values)
     event_record(
-        interview_id=interview.pk,
+        interview_id=actor.interview_id,
         kind=f"score.{source}",
         actor=actor.user,
-        step_key=criterion.step_key,
+        step_key=step_key,
         private=True,
-        criterion=criterion.key,
-        level=level,
-        not_observed=not_observed,
-        evidence=score.evidence,
+        criterion=criterion_key,
+        **values,
     )
     if source == Score.Source.INTERVIEWER:
         realtime.broadcast(
-            interview.pk,
+            actor.interview_id,
             {
                 Role.INTERVIEWER: [
-                    {"type": "score.recorded", "payload": selectors.score_payload(score)}
+                    {"type": "score.recorded", "payload": {"criterion": criterion_key, **values}}
                 ]
             },
         )
-    return score
+    return Score(
+        interview_id=actor.interview_id, criterion_id=criterion_id, source=source, **values
+    )
 
 
 @transaction.atomic

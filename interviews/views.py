@@ -224,7 +224,8 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
     if access.role == Role.INTERVIEWER:
         # The private guide is rendered only into the interviewer's page.
         key = steps[interview.step_index].key
-        context["panel_html"] = selectors.panel_html(interview, key)
+        scores = selectors.scores_of(interview, source=Score.Source.INTERVIEWER)
+        context["panel_html"] = selectors.panel_html(interview, key, scores=scores)
     return render(request, "interviews/room.html", context)
 
 

@@ -53,14 +53,31 @@ def _celery_eager() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _close_connections_of_async_tests(request) -> Iterator[None]:
-    """Async tests reach the database from asgiref's single sync thread; close that thread's
-    connection afterwards or PostgreSQL refuses to drop the test database at the end."""
+    """Async tests reach the database from asgiref's single sync thread and from the room's own
+    database threads; close those threads' connections afterwards, or PostgreSQL refuses to
+    drop the test database at the end."""
     yield
-    if request.node.get_closest_marker("asyncio"):
-        from asgiref.sync import SyncToAsync
-        from django.db import connections
+    if not request.node.get_closest_marker("asyncio"):
+        return
+    import threading
 
-        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    from interviews import consumers
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    pool = consumers._db_threads
+    if pool is not None:
+        # One task per thread: the barrier holds each until all have one.
+        barrier = threading.Barrier(pool._max_workers)
+
+        def close() -> None:
+            barrier.wait(timeout=10)
+            connections.close_all()
+
+        for future in [pool.submit(close) for _ in range(pool._max_workers)]:
+            future.result()
 
 
 def free_port() -> int:
@@ -138,21 +155,13 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         _wait_for_other_sessions_to_leave(django_db_blocker)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_stray_connections_at_the_end(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Socket tests reach the database from the room's worker threads, whose idle connections
-    outlive the tests; end them before the test database is dropped."""
-    yield
-    _wait_for_other_sessions_to_leave(django_db_blocker, timeout=2.0, terminate=True)
-
-
-def _wait_for_other_sessions_to_leave(
-    django_db_blocker, timeout: float = 10.0, terminate: bool = False
-) -> None:
+def _wait_for_other_sessions_to_leave(django_db_blocker, timeout: float = 10.0) -> None:
     """A stopped server's PostgreSQL backends take a moment to exit; the test database can only
     be dropped once they have."""
     from django.db import connection
 
+    if connection.vendor != "postgresql":
+        return
     deadline = time.monotonic() + timeout
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         while time.monotonic() < deadline:
@@ -163,11 +172,6 @@ def _wait_for_other_sessions_to_leave(
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.1)
-        if terminate:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
 
 
 @pytest.fixture

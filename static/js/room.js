@@ -30,6 +30,7 @@
   let selectedStep = null;
   let followCurrent = true;
   const docs = {}; // slot -> {text, revision, dirty, inflight, sentText, timer}
+  const scores = {}; // criterion key -> the interviewer's latest score (interviewer only)
 
   // --- Small helpers ---------------------------------------------------------------------
 
@@ -147,8 +148,8 @@
       const list = $("[data-deliveries]");
       if (list) list.replaceChildren();
       p.deliveries.forEach((d) => addDelivery(d, false));
+      (p.scores || []).forEach((score) => { scores[score.criterion] = score; });
       if (p.panel) setPanel(p.panel.html);
-      if (p.scores) p.scores.forEach(showScore);
       const refs = $("[data-references]");
       if (refs) {
         refs.replaceChildren();
@@ -515,6 +516,7 @@
     const panel = $("[data-panel]");
     if (!panel) return;
     panel.innerHTML = html; // rendered by the server from interviews/_panel.html
+    Object.values(scores).forEach(showScore); // the panel carries no state of the interview
     showSideTab(sideTab);
     countScores();
     markSent();
@@ -535,6 +537,7 @@
   }
 
   function showScore(p) {
+    scores[p.criterion] = p;
     const box = $('[data-panel] [data-criterion="' + p.criterion + '"]');
     if (!box) return;
     box.dataset.level = p.level === null ? "" : String(p.level);

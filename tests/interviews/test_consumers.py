@@ -126,6 +126,7 @@ async def both(room):
     interviewer, _ = await join(room.interviewer, room.interview.pk)
     candidate, _ = await join(room.candidate, room.interview.pk)
     await interviewer.drain(0.3)
+    await candidate.drain(0.1)  # its own arrival may come back through the shared `all` group
     try:
         yield room, interviewer, candidate
     finally:
@@ -199,16 +200,17 @@ async def test_presence_shows_the_peer_come_and_go(room):
         "candidate": False,
     }
     candidate, _ = await join(room.candidate, room.interview.pk)
-    presence = await interviewer.expect("presence")
-    assert {p["role"]: p["online"] for p in presence["payload"]["participants"]} == {
-        "interviewer": True,
-        "candidate": True,
-    }
+
+    async def next_presence() -> dict:
+        presence = await interviewer.expect("presence")
+        return {p["role"]: p["online"] for p in presence["payload"]["participants"]}
+
+    seen = await next_presence()
+    if not seen["candidate"]:  # its own arrival, announced once it listened
+        seen = await next_presence()
+    assert seen == {"interviewer": True, "candidate": True}
     await candidate.close()
-    presence = await interviewer.expect("presence")
-    assert {p["role"]: p["online"] for p in presence["payload"]["participants"]}[
-        "candidate"
-    ] is False
+    assert (await next_presence())["candidate"] is False
     await interviewer.close()
 
 
@@ -565,16 +567,17 @@ MESSAGES = [
     ("interviewer", "interview.end", {}),
 ]
 # Counted inside the test's transaction, so each service's atomic block adds two SAVEPOINT lines.
+# Counted inside the test's transaction, so each service's atomic block adds two SAVEPOINT lines.
 BUDGETS = {
     "ping": 1,
-    "doc.edit": 9,
-    "chat.send": 6,
+    "doc.edit": 8,
+    "chat.send": 5,
     "hint.send": 9,
-    "score.record": 9,
-    "step.move": 11,
-    "clock.pause": 6,
-    "clock.resume": 6,
-    "interview.end": 7,
+    "score.record": 8,
+    "step.move": 10,
+    "clock.pause": 5,
+    "clock.resume": 5,
+    "interview.end": 5,
 }
 
 
@@ -597,15 +600,36 @@ async def test_each_socket_handler_stays_within_its_query_budget(room, busy):
                 services.score_record(
                     actor=room.actor("interviewer"), criterion_key="clarify-main", level=1 + n % 4
                 )
-        counts = {}
-        for who, kind, payload in MESSAGES:
+        interview = Interview.objects.get(pk=room.interview.pk)
+        sockets = {  # the actors the consumer builds once per socket, with their context
+            who: services.actor_for(user=getattr(room, who), interview=interview, role=who)
+            for who in ("interviewer", "candidate")
+        }
+
+        def cost(who, kind, payload) -> int:
             message = protocol.parse(json.dumps({"type": kind, "payload": payload}))
             with CaptureQueriesContext(connection) as queries:
-                handlers.dispatch(room.actor(who), message)
-            counts[kind] = max(counts.get(kind, 0), len(queries))
-        return counts
+                handlers.dispatch(sockets[who], message)
+            return len(queries)
 
-    counts = await sync_to_async(run)()
+        counts, steady = {}, {}
+        for who, kind, payload in MESSAGES[:-1]:
+            counts[kind] = max(counts.get(kind, 0), cost(who, kind, payload))
+        # The hot paths again, now that each document and score exists.
+        steady["doc.edit"] = cost(
+            "candidate", "doc.edit", {"slot": "notes:frame", "base_revision": 1, "text": "n2"}
+        )
+        steady["score.record"] = cost(
+            "interviewer", "score.record", {"criterion": "frame-main", "level": 3}
+        )
+        who, kind, payload = MESSAGES[-1]
+        counts[kind] = cost(who, kind, payload)
+        return counts, steady
+
+    counts, steady = await sync_to_async(run)()
+    # An autosave and a re-score are the room's hot paths: one compare-and-set UPDATE and one
+    # timeline row (plus the two SAVEPOINT lines of the test's transaction).
+    assert steady == {"doc.edit": 4, "score.record": 4}
     for kind, count in counts.items():
         assert count <= BUDGETS[kind], (kind, count)
     assert set(counts) == set(protocol.CLIENT_MESSAGES) - {"interview.start", "reference.reveal"}

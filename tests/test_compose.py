@@ -90,3 +90,10 @@ def test_the_celery_commands_exist(service):
     assert result.returncode == 0, result.stderr
     for flag in [w for w in words[4:] if w.startswith("--")]:
         assert flag in result.stdout, flag
+
+
+def test_only_the_web_service_keeps_a_connection_pool():
+    services = COMPOSE["services"]
+    assert int(services["web"]["environment"]["DATABASE_POOL_SIZE"]) > 0
+    for name in ("worker", "beat"):
+        assert "DATABASE_POOL_SIZE" not in services[name]["environment"], name

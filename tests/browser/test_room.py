@@ -85,6 +85,19 @@ def test_two_people_run_a_whole_interview(live_server_url, context_factory):
             expect(candidate.locator("[data-chat-log]")).to_contain_text("90 queries")
             candidate.click("[data-note-tab=data]")
             shot(candidate, "room-candidate-after-reload")
+            # Typing that had not reached the server when the page went away is kept in the
+            # browser, restored after the reload and saved then.
+            unsaved = f"My notes for {key}: decisions and trade-offs. And one more thought."
+            candidate.evaluate(
+                """text => { const box = document.querySelector('[data-notes-editor]');
+                box.value = text; box.dispatchEvent(new Event('input')); location.reload(); }""",
+                unsaved,
+            )
+            candidate.wait_for_load_state()
+            expect(candidate.locator("[data-connection]")).to_have_text("Connected")
+            expect(candidate.locator("[data-notes-editor]")).to_have_value(unsaved)
+            expect(interviewer.locator("[data-notes-view]")).to_contain_text("one more thought")
+            expect(candidate.locator("[data-save-state=notes]")).to_have_text("Saved")
         if index < len(STEPS) - 1:
             interviewer.wait_for_timeout(700)  # let the evidence debounce reach the server
             interviewer.click("[data-move='1']")

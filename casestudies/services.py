@@ -100,19 +100,9 @@ def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
 
 
 def _apply_case_doc(case: CaseStudy, doc: dict) -> None:
-    for name in (
-        "title",
-        "status",
-        "domain",
-        "difficulty",
-        "tags",
-        "author",
-        "reviewer",
-        "summary",
-        "prompt",
-        "diagram",
-    ):
-        setattr(case, name, doc[name])
+    for name in content.CASE_FIELDS:
+        if name not in ("slug", "framework", "steps"):  # the key, a relation, the guides
+            setattr(case, name, doc[name])
     if case.status == CaseStudy.Status.PUBLISHED and case.published_at is None:
         case.published_at = timezone.now()
 

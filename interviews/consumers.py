@@ -1,46 +1,20 @@
-"""The live room's socket: authenticate, check access, join the role's group, validate each
-message with the protocol and dispatch it to a service. No rules and no queries live here.
-A socket joins two groups: its role's and the interview's `all` (interviews/realtime.py)."""
+"""The live room's socket: authenticate, check access, join its groups, validate each message
+with the protocol and dispatch it to a service (interviews/handlers.py), then publish what the
+services queued after their commit. No rules and no queries live here. A socket joins two
+groups: its role's and the interview's `all` (interviews/realtime.py)."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 
-from . import handlers, protocol, realtime, selectors, services
+from . import handlers, protocol, realtime, services
 from .models import Interview
 from .protocol import ErrorCode, ProtocolError
 
 log = logging.getLogger(__name__)
-
-# The room's database work runs in a few threads of its own (ROOM_DB_THREADS), not in
-# asgiref's one shared thread, where every socket's messages waited in a single queue and the
-# delay grew with the number of rooms (docs/performance.md). Order per socket is kept: a
-# consumer awaits each message's work before it reads the next. Each call still closes (or
-# returns to the pool) its connection when done, so no thread holds one between messages.
-_db_threads = (
-    ThreadPoolExecutor(settings.ROOM_DB_THREADS, thread_name_prefix="room-db")
-    if settings.ROOM_DB_THREADS
-    else None
-)
-
-
-def in_db_thread(func):
-    if _db_threads is None:
-        return database_sync_to_async(func)
-    return database_sync_to_async(func, thread_sensitive=False, executor=_db_threads)
-
-
-@in_db_thread
-@realtime.collecting
-def _open(user, interview_id) -> tuple[services.Actor, dict]:
-    access = selectors.interview_get_for_user(user=user, interview_id=interview_id)
-    interview = access.interview
-    actor = services.actor_for(user=user, interview=interview, role=access.role)
-    services.presence_change(interview_id=interview.pk, user=user, delta=+1)
-    return actor, selectors.room_snapshot(interview=interview, role=access.role, user=user)
+connect_socket = realtime.in_room_thread(handlers.connect)
+disconnect_socket = realtime.in_room_thread(handlers.disconnect)
+handle_message = realtime.in_room_thread(handlers.dispatch)
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):
@@ -52,7 +26,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         try:
-            (self.actor, snapshot), outbox = await _open(
+            (self.actor, snapshot), outbox = await connect_socket(
                 user, self.scope["url_route"]["kwargs"]["pk"]
             )
         except Interview.DoesNotExist:
@@ -74,9 +48,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
-        _, outbox = await in_db_thread(realtime.collecting(services.presence_change))(
-            interview_id=self.actor.interview_id, user=self.actor.user, delta=-1
-        )
+        _, outbox = await disconnect_socket(self.actor)
         await realtime.publish(self.channel_layer, outbox)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
@@ -86,9 +58,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages; slow down.")
             message = protocol.parse(text_data if text_data is not None else bytes_data)
             in_response = message.id
-            replies, outbox = await in_db_thread(realtime.collecting(handlers.dispatch))(
-                self.actor, message
-            )
+            replies, outbox = await handle_message(self.actor, message)
             await realtime.publish(self.channel_layer, outbox)
         except ProtocolError as exc:
             replies = [protocol.error(exc.code, exc.message, exc.in_response, **exc.extra)]
@@ -111,7 +81,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict) -> None:
         # Channels runs close_old_connections() in asgiref's shared thread before every
         # handler. Broadcasts never touch the database and a message's database work cleans
-        # up in its own thread (in_db_thread), so for these two the hop was pure cost: a
+        # up in its own thread (realtime.in_room_thread), so for these two the hop was pure cost: a
         # thread handoff per delivery, the largest item of the room's CPU profile after the
         # queries themselves.
         if message["type"] == "room.messages":

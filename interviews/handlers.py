@@ -4,9 +4,23 @@ runs in a worker thread (``database_sync_to_async``)."""
 
 from collections.abc import Callable
 
-from . import services
+from . import selectors, services
 from .protocol import Message, envelope
 from .services import Actor
+
+
+def connect(user, interview_id) -> tuple[Actor, dict]:
+    """A socket opens: check access (``Interview.DoesNotExist`` for anyone not a participant),
+    build the socket's actor, count it as present, and the snapshot its role may see."""
+    access = selectors.interview_get_for_user(user=user, interview_id=interview_id)
+    interview = access.interview
+    actor = services.actor_for(user=user, interview=interview, role=access.role)
+    services.presence_change(interview_id=interview.pk, user=user, delta=+1)
+    return actor, selectors.room_snapshot(interview=interview, role=access.role, user=user)
+
+
+def disconnect(actor: Actor) -> None:
+    services.presence_change(interview_id=actor.interview_id, user=actor.user, delta=-1)
 
 
 def _ack(kind: str, payload: dict | None = None) -> list[dict]:

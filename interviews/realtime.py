@@ -8,10 +8,13 @@ role's messages.
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 ROLES = ("interviewer", "candidate")
@@ -78,3 +81,24 @@ async def publish(layer, outbox: list[tuple[str, list[dict]]]) -> None:
 
 def to_both(*messages: dict) -> dict[str, list[dict]]:
     return {ALL: list(messages)}
+
+
+# The room's database work runs in a few threads of its own (ROOM_DB_THREADS), not in
+# asgiref's one shared thread, where every socket's messages waited in a single queue and the
+# delay grew with the number of rooms (docs/performance.md). Order per socket is kept: a
+# consumer awaits each message's work before it reads the next. Each call still closes (or
+# returns to the pool) its connection when done, so no thread holds one between messages.
+_db_threads = (
+    ThreadPoolExecutor(settings.ROOM_DB_THREADS, thread_name_prefix="room-db")
+    if settings.ROOM_DB_THREADS
+    else None
+)
+
+
+def in_room_thread(func: Callable) -> Callable:
+    """``func`` as an awaitable run in one of the room's database threads, returning
+    ``(result, outbox)`` (see ``collecting``) for the consumer to publish."""
+    func = collecting(func)
+    if _db_threads is None:
+        return database_sync_to_async(func)
+    return database_sync_to_async(func, thread_sensitive=False, executor=_db_threads)

@@ -64,10 +64,10 @@ def _close_connections_of_async_tests(request) -> Iterator[None]:
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    from interviews import consumers
+    from interviews import realtime
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
-    pool = consumers._db_threads
+    pool = realtime._db_threads
     if pool is not None:
         # One task per thread: the barrier holds each until all have one.
         barrier = threading.Barrier(pool._max_workers)

@@ -18,10 +18,6 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def total_minutes(self) -> int:
-        return sum(step.minutes for step in self.steps.all())
-
 
 class FrameworkStep(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="steps")

@@ -2,11 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep
-
-
-def framework_steps(framework: Framework) -> list[FrameworkStep]:
-    return list(framework.steps.order_by("position"))
+from .models import CaseStep, CaseStudy, Framework
 
 
 def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:

@@ -1,7 +1,7 @@
 """The seven-step session flow as plain Python: statuses, who may do what, which step moves are
 allowed, and the clock. No database here; services apply these rules with compare-and-set."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -135,29 +135,3 @@ def budget_status(seconds: float, minutes: int) -> str:
     if seconds >= 0.8 * budget:
         return "near"
     return "ok"
-
-
-def rail(
-    steps: Sequence[Step],
-    current: int,
-    elapsed: Mapping[str, float],
-    started_at: datetime | None,
-    now: datetime,
-) -> list[dict]:
-    """The step rail as plain data: one row per step with its state and time against budget."""
-    current_key = steps[current].key if steps else ""
-    rows = []
-    for index, step in enumerate(steps):
-        seconds = step_seconds(elapsed, started_at, current_key, step.key, now)
-        rows.append(
-            {
-                "index": index,
-                "key": step.key,
-                "title": step.title,
-                "minutes": step.minutes,
-                "seconds": round(seconds, 1),
-                "state": "current" if index == current else "done" if index < current else "todo",
-                "budget": budget_status(seconds, step.minutes),
-            }
-        )
-    return rows

@@ -13,6 +13,7 @@ from uuid import UUID
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from casestudies.models import CaseStep, CaseStudy
@@ -308,7 +309,9 @@ def report_data(interview_id: UUID) -> dict:
     overall = _overall(head, policy, target)
     self_assessment = assessments.get(Score.Source.SELF)
     scorecard = assessments.get(Score.Source.INTERVIEWER)
-    total_seconds = sum(float(v) for v in interview.elapsed.values())
+    total_seconds = flow.total_seconds(
+        interview.elapsed, interview.clock_started_at, timezone.now()
+    )
 
     return {
         "version": REPORT_VERSION,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -346,15 +346,11 @@ def guide_visible(*, user: AbstractBaseUser, case: CaseStudy) -> bool:
     may a user who interviewed on this case, and a candidate who has finished it."""
     if user.is_staff:
         return True
+    finished = [Interview.Status.WRAPUP, Interview.Status.COMPLETED]
     return (
-        Interview.objects.filter(case_study=case, participants__user=user)
-        .filter(participants__role=Role.INTERVIEWER, participants__user=user)
+        Participant.objects.filter(user=user, interview__case_study=case)
+        .filter(Q(role=Role.INTERVIEWER) | Q(interview__status__in=finished))
         .exists()
-        or Interview.objects.filter(
-            case_study=case,
-            participants__user=user,
-            status__in=[Interview.Status.WRAPUP, Interview.Status.COMPLETED],
-        ).exists()
     )
 
 

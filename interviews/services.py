@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from casestudies.models import CaseStep, CaseStudy
@@ -518,8 +519,6 @@ def interview_end(*, actor: Actor) -> Interview:
         old=old,
         new=status,
     )
-    from django.urls import reverse
-
     ended = {
         "type": "ended",
         "payload": {
@@ -551,8 +550,6 @@ def interview_abandon(*, user: AbstractBaseUser, interview: Interview) -> Interv
         interview_id=interview.pk, kind="status", actor=user, old=interview.status, new=status
     )
     interview.refresh_from_db()
-    from django.urls import reverse
-
     realtime.broadcast(
         interview.pk,
         realtime.to_both(

@@ -8,13 +8,14 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from casestudies import selectors as bank
 from casestudies.models import CaseStudy, FrameworkStep
 
-from . import reports, selectors, services
+from . import flow, reports, selectors, services
 from .forms import (
     InterviewForm,
     ProfileForm,
@@ -331,7 +332,9 @@ def _wrapup_context(request: HttpRequest, access: selectors.Access, **extra) -> 
         "role": access.role,
         "steps": steps,
         "total_minutes": sum(s.minutes for s in steps),
-        "total_seconds": sum(float(v) for v in interview.elapsed.values()),
+        "total_seconds": flow.total_seconds(
+            interview.elapsed, interview.clock_started_at, timezone.now()
+        ),
         "deadline": deadline,
         **extra,
     }

@@ -11,14 +11,6 @@ def display_name(user) -> str:
 
 
 @register.filter
-def get_seconds(mapping, key) -> float:
-    try:
-        return float((mapping or {}).get(key, 0))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-@register.filter
 def duration(seconds) -> str:
     """Seconds as m:ss (or h:mm:ss)."""
     seconds = int(float(seconds or 0))

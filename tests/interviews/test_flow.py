@@ -148,13 +148,3 @@ def test_a_clock_skewed_into_the_future_never_counts_negative_time():
 )
 def test_budget_status_against_a_five_minute_step(seconds, status):
     assert flow.budget_status(seconds, 5) == status
-
-
-def test_the_rail_marks_done_current_and_todo_with_time_against_budget():
-    elapsed = {"clarify": 320.0, "frame": 100.0}
-    rows = flow.rail(STEPS, 1, elapsed, T0, T0 + timedelta(seconds=20))
-    assert [r["state"] for r in rows] == ["done", "current"] + ["todo"] * 5
-    assert rows[0]["budget"] == "over"
-    assert rows[1]["seconds"] == 120.0
-    assert rows[2]["seconds"] == 0.0
-    assert sum(step.minutes for step in STEPS) == 45

@@ -99,7 +99,9 @@ INSTALLED_APPS = [
     "channels",
     "casestudies",
     "rubrics",
+    "accounts",
     "interviews",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +218,7 @@ CELERY_TIMEZONE = "UTC"
 # whatever is in, and reports whose message was lost or whose worker died are enqueued again.
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {
-        "task": "interviews.tasks.sweep_reports",
+        "task": "feedback.tasks.sweep_reports",
         "schedule": env_int("REPORT_SWEEP_SECONDS", 900, minimum=10),
     }
 }
@@ -237,7 +239,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "interviews.forms.SignupProfileForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -328,9 +330,6 @@ REPORT_DEADLINE_HOURS = env_int("REPORT_DEADLINE_HOURS", 24, minimum=1)
 # A report claimed by a worker longer ago than this is taken over by the next delivery (its
 # worker died). Keep it above CELERY_TIME_LIMIT, so a live worker never loses its claim.
 REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=1)
-# Seconds a worker waits after claiming a report, before compiling it. Only tests set it, to
-# kill a worker mid-task.
-REPORT_COMPILE_DELAY = env_int("REPORT_COMPILE_DELAY", 0)
 # Threads per process that run the live room's database work (interviews/consumers.py). With
 # 0, it runs in asgiref's one shared thread, where every room's messages wait in a single
 # queue; with a few, one room's save does not wait for another's round trips.

@@ -22,5 +22,7 @@ urlpatterns = [
         rubric_views.case_preview_interviewer,
         name="case_preview_interviewer",
     ),
+    path("", include("accounts.urls")),
+    path("", include("feedback.urls")),
     path("", include("interviews.urls")),
 ]

@@ -40,7 +40,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.send_json(protocol.envelope("snapshot", snapshot))
+        await self.send_json(protocol.envelope(snapshot))
         await realtime.publish(self.channel_layer, outbox)
 
     async def disconnect(self, code: int) -> None:

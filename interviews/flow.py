@@ -4,6 +4,7 @@ allowed, and the clock. No database here; services apply these rules with compar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 SCHEDULED, LIVE, WRAPUP, COMPLETED, ABANDONED = (
     "scheduled",
@@ -12,7 +13,20 @@ SCHEDULED, LIVE, WRAPUP, COMPLETED, ABANDONED = (
     "completed",
     "abandoned",
 )
+STATUSES = (SCHEDULED, LIVE, WRAPUP, COMPLETED, ABANDONED)
+# A phase is a status, with "paused" split out of "live": what the rules below look at.
+PAUSED = "paused"
+PHASES = (SCHEDULED, LIVE, PAUSED, WRAPUP, COMPLETED, ABANDONED)
+PHASE_LABELS = {
+    SCHEDULED: "Not started",
+    LIVE: "Live",
+    PAUSED: "Paused",
+    WRAPUP: "Wrap-up",
+    COMPLETED: "Completed",
+    ABANDONED: "Abandoned",
+}
 INTERVIEWER, CANDIDATE = "interviewer", "candidate"
+PEER, SOLO = "peer", "solo"
 
 # Status transitions: action -> (statuses it may start from, status it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -20,16 +34,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "end": (frozenset({LIVE}), WRAPUP),
     "complete": (frozenset({WRAPUP}), COMPLETED),
     "abandon": (frozenset({SCHEDULED, LIVE}), ABANDONED),
-}
-
-# What each role may do in a peer interview. In a solo drill the candidate drives the clock.
-DRIVING = frozenset({"start", "move", "pause", "resume", "end", "abandon"})
-PEER_PERMISSIONS: dict[str, frozenset[str]] = {
-    INTERVIEWER: DRIVING | {"chat", "hint", "score", "private_note"},
-    CANDIDATE: frozenset({"chat", "notes", "diagram"}),
-}
-SOLO_PERMISSIONS: dict[str, frozenset[str]] = {
-    CANDIDATE: DRIVING | {"notes", "diagram", "reveal"},
 }
 
 
@@ -41,21 +45,156 @@ class FlowError(Exception):
         super().__init__(message)
 
 
+class Action(StrEnum):
+    START = "start"
+    MOVE = "move"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    ABANDON = "abandon"
+    NOTES = "notes"  # the candidate's notes for a step
+    DIAGRAM = "diagram"  # the shared architecture diagram
+    PRIVATE_NOTE = "private_note"  # the interviewer's private notes
+    CHAT = "chat"
+    HINT = "hint"  # send a hint or curveball from the guide
+    SCORE = "score"  # the interviewer's live scoring
+    REVEAL = "reveal"  # a solo drill's reference notes
+    SELF_ASSESS = "self_assess"  # the candidate's wrap-up
+    SCORECARD = "scorecard"  # the interviewer's wrap-up
+    INVITE_RENEW = "invite_renew"
+
+
+_OPEN = frozenset({SCHEDULED, LIVE, PAUSED})
+_RUNNING = frozenset({LIVE, PAUSED})
+_TALKING = frozenset({SCHEDULED, LIVE, PAUSED, WRAPUP})
+
+# Who may do what, and in which phases: kind of interview -> role -> action -> phases. This
+# table is the rule. Services ask it through ``check``; the room is told what its socket may
+# do now (``allowed``) and enables its controls from that list alone.
+RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
+    PEER: {
+        INTERVIEWER: {
+            Action.START: frozenset({SCHEDULED}),
+            Action.MOVE: frozenset({LIVE}),
+            Action.PAUSE: frozenset({LIVE}),
+            Action.RESUME: frozenset({PAUSED}),
+            Action.END: _RUNNING,
+            Action.ABANDON: _OPEN,
+            Action.CHAT: _TALKING,
+            Action.HINT: _RUNNING,
+            Action.SCORE: frozenset({LIVE, PAUSED, WRAPUP}),
+            Action.PRIVATE_NOTE: _TALKING,
+            Action.SCORECARD: frozenset({WRAPUP}),
+            Action.INVITE_RENEW: _OPEN,
+        },
+        CANDIDATE: {
+            Action.ABANDON: _OPEN,
+            Action.CHAT: _TALKING,
+            Action.NOTES: _RUNNING,
+            Action.DIAGRAM: _RUNNING,
+            Action.SELF_ASSESS: frozenset({WRAPUP}),
+            Action.INVITE_RENEW: _OPEN,
+        },
+    },
+    SOLO: {
+        # In a drill the candidate is alone and drives the clock.
+        CANDIDATE: {
+            Action.START: frozenset({SCHEDULED}),
+            Action.MOVE: frozenset({LIVE}),
+            Action.PAUSE: frozenset({LIVE}),
+            Action.RESUME: frozenset({PAUSED}),
+            Action.END: _RUNNING,
+            Action.ABANDON: _OPEN,
+            Action.NOTES: _RUNNING,
+            Action.DIAGRAM: _RUNNING,
+            Action.REVEAL: frozenset({LIVE, PAUSED, WRAPUP}),
+            Action.SELF_ASSESS: frozenset({WRAPUP}),
+        },
+    },
+}
+
+# Why an action is refused in the wrong phase, in words for the person who tried.
+NOT_NOW: dict[Action, str] = {
+    Action.START: "The interview has already started.",
+    Action.MOVE: "Steps move only while the interview is running, not paused.",
+    Action.PAUSE: "Only a running interview can be paused.",
+    Action.RESUME: "Only a paused interview can be resumed.",
+    Action.END: "Only a running interview can be ended.",
+    Action.ABANDON: "This interview is over; it can no longer be abandoned.",
+    Action.NOTES: "Notes can be written while the interview runs.",
+    Action.DIAGRAM: "The diagram can be edited while the interview runs.",
+    Action.PRIVATE_NOTE: "Private notes are closed once the report is compiled.",
+    Action.CHAT: "The chat of this interview is closed.",
+    Action.HINT: "Hints can be sent while the interview runs.",
+    Action.SCORE: "Scores can be changed during the interview and its wrap-up.",
+    Action.REVEAL: "Start the drill first.",
+    Action.SELF_ASSESS: "The self-assessment opens once the interview ends.",
+    Action.SCORECARD: "The scorecard opens once the interview ends.",
+    Action.INVITE_RENEW: "This interview is over; its invite can no longer be renewed.",
+}
+
+
+def phase(status: str, paused: bool = False) -> str:
+    return PAUSED if status == LIVE and paused else status
+
+
+# Actions that also need the peer in the room (a peer interview starts with both people).
+NEEDS_PEER = frozenset({Action.START})
+
+
+def allowed(
+    role: str, phase_now: str, *, solo: bool = False, peer_joined: bool = True
+) -> list[str]:
+    """The actions ``role`` may take now, in table order: what the room enables."""
+    table = RULES[SOLO if solo else PEER].get(role, {})
+    return [
+        str(action)
+        for action, phases in table.items()
+        if phase_now in phases and (solo or peer_joined or action not in NEEDS_PEER)
+    ]
+
+
+def why_not(role: str, phase_now: str, *, solo: bool = False) -> dict[str, str]:
+    """For each action ``role`` may take in some phase but not in this one, why not: what the
+    room shows beside a disabled control."""
+    table = RULES[SOLO if solo else PEER].get(role, {})
+    return {
+        str(action): NOT_NOW[action] for action, phases in table.items() if phase_now not in phases
+    }
+
+
+def statuses(role: str, action: str, *, solo: bool = False) -> frozenset[str]:
+    """The interview statuses in which ``role`` may take ``action``, for a check made in SQL
+    (which sees the status column, not the phase). Only for actions allowed alike whether or
+    not the clock is paused."""
+    phases = RULES[SOLO if solo else PEER].get(role, {}).get(Action(action), frozenset())
+    if (LIVE in phases) != (PAUSED in phases):
+        raise ValueError(f"{action} depends on the pause; check it with check(), not in SQL")
+    return frozenset(LIVE if p == PAUSED else p for p in phases)
+
+
+def may(role: str, action: str, phase_now: str | None = None, *, solo: bool = False) -> bool:
+    """Whether ``role`` may ever take ``action`` (``phase_now`` None), or may now."""
+    phases = RULES[SOLO if solo else PEER].get(role, {}).get(Action(action))
+    return phases is not None and (phase_now is None or phase_now in phases)
+
+
+def check(role: str, action: str, phase_now: str | None = None, *, solo: bool = False) -> None:
+    """Raise ``FlowError`` unless ``role`` may take ``action`` in ``phase_now``: ``forbidden``
+    if the role never may, ``invalid_state`` if not in this phase (``None``: skip that)."""
+    act = Action(action)
+    phases = RULES[SOLO if solo else PEER].get(role, {}).get(act)
+    if phases is None:
+        raise FlowError("forbidden", f"The {role} may not {act.value.replace('_', ' ')}.")
+    if phase_now is not None and phase_now not in phases:
+        raise FlowError("invalid_state", NOT_NOW[act])
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
     title: str
     minutes: int
-
-
-def may(role: str, action: str, *, solo: bool = False) -> bool:
-    table = SOLO_PERMISSIONS if solo else PEER_PERMISSIONS
-    return action in table.get(role, frozenset())
-
-
-def check_permission(role: str, action: str, *, solo: bool = False) -> None:
-    if not may(role, action, solo=solo):
-        raise FlowError("forbidden", f"the {role} may not {action.replace('_', ' ')}")
 
 
 def next_status(status: str, action: str) -> str:
@@ -65,27 +204,13 @@ def next_status(status: str, action: str) -> str:
     return target
 
 
-def can_move(status: str, paused: bool, current: int, target: int, step_count: int) -> bool:
-    """The interviewer moves one step at a time, next or back, while the interview is live
-    and not paused."""
-    return (
-        status == LIVE
-        and not paused
-        and 0 <= current < step_count
-        and 0 <= target < step_count
-        and abs(target - current) == 1
-    )
-
-
-def check_move(status: str, paused: bool, current: int, target: int, step_count: int) -> None:
-    if status != LIVE:
-        raise FlowError("invalid_state", f"steps move only while live, not {status}")
-    if paused:
-        raise FlowError("invalid_state", "resume the interview before moving on")
-    if not 0 <= target < step_count:
-        raise FlowError("invalid_step", "there is no such step")
-    if not can_move(status, paused, current, target, step_count):
-        raise FlowError("invalid_step", "move one step at a time, next or back")
+def check_move(current: int, target: int, step_count: int) -> None:
+    """The interviewer (a drill's candidate) moves one step at a time, next or back. Whether
+    moving is allowed now at all is the rule table's (``Action.MOVE``)."""
+    if not 0 <= target < step_count or not 0 <= current < step_count:
+        raise FlowError("invalid_step", "There is no such step.")
+    if abs(target - current) != 1:
+        raise FlowError("invalid_step", "Move one step at a time, next or back.")
 
 
 # --- The clock ---------------------------------------------------------------------------------
@@ -127,11 +252,21 @@ def bank_time(
     return banked
 
 
+BUDGET_NEAR = 0.8  # a step is "near" its budget from this share of it
+
+
+def budget_marks(minutes: int) -> tuple[float, float]:
+    """(seconds from which a step is "near" its budget, seconds after which it is "over").
+    The room colours its rail from these two numbers, so the rule lives here only."""
+    budget = minutes * 60
+    return BUDGET_NEAR * budget, float(budget)
+
+
 def budget_status(seconds: float, minutes: int) -> str:
     """ "ok" under 80% of the budget, "near" up to 100%, "over" past it."""
-    budget = minutes * 60
-    if seconds > budget:
+    near, over = budget_marks(minutes)
+    if seconds > over:
         return "over"
-    if seconds >= 0.8 * budget:
+    if seconds >= near:
         return "near"
     return "ok"

@@ -9,9 +9,10 @@ socket stays open.
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from types import UnionType
+from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_DOCUMENT_CHARS = 20_000
@@ -91,34 +92,206 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     "reference.reveal": {"step": STEP_KEY},
 }
 
-# What the server emits, with the payload keys each always carries (checked in tests).
-SERVER_MESSAGES: dict[str, frozenset[str]] = {
-    "snapshot": frozenset(
-        {
-            "interview",
-            "me",
-            "steps",
-            "clock",
-            "presence",
-            "documents",
-            "chat",
-            "deliveries",
-            "server_now",
+# --- What the server sends ---------------------------------------------------------------------
+# One frozen dataclass per server message type: constructing one with a missing, unknown or
+# mistyped field raises TypeError, so a service cannot emit a malformed message. Services and
+# selectors build every server message through these; ``envelope`` turns one into the wire
+# format. ``docs/protocol.md`` is generated from these definitions (``python -m
+# interviews.protocol``) and a test keeps it in step.
+
+JSON = dict[str, Any]
+
+SERVER_MESSAGES: dict[str, type["ServerMessage"]] = {}
+
+
+class ServerMessage:
+    """Base of the server's messages. Subclasses are keyword-only frozen dataclasses with a
+    ``TYPE`` (the wire type), ``TO`` (who receives it, for people) and ``OPTIONAL`` (fields
+    left out of the payload while None)."""
+
+    TYPE: ClassVar[str]
+    TO: ClassVar[str]
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TYPE" in cls.__dict__:
+            SERVER_MESSAGES[cls.TYPE] = cls
+
+    def __post_init__(self) -> None:
+        for name, kinds in _field_kinds(type(self)).items():
+            value = getattr(self, name)
+            if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+                raise TypeError(
+                    f"{self.TYPE}.{name} must be {' or '.join(k.__name__ for k in kinds)}, "
+                    f"not {type(value).__name__}"
+                )
+
+    def payload(self) -> JSON:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)  # type: ignore[arg-type]
+            if not (f.name in self.OPTIONAL and getattr(self, f.name) is None)
         }
-    ),
-    "state": frozenset({"status", "step_index", "paused", "clock", "server_now"}),
-    "presence": frozenset({"participants"}),
-    "doc.saved": frozenset({"slot", "revision"}),
-    "doc.updated": frozenset({"slot", "text", "revision", "by"}),
-    "chat.message": frozenset({"id", "author", "role", "text", "at"}),
-    "delivery": frozenset({"step", "kind", "index", "text", "sent_at"}),
-    "panel": frozenset({"step", "html"}),  # interviewer only: guide + scoring for a step
-    "score.recorded": frozenset({"criterion", "level", "not_observed", "evidence"}),  # interviewer
-    "reference": frozenset({"step", "html"}),  # solo drill: revealed reference notes
-    "ended": frozenset({"status", "redirect"}),
-    "pong": frozenset(),
-    "error": frozenset({"code", "message", "in_response"}),
-}
+
+
+_KINDS: dict[type, dict[str, tuple[type, ...]]] = {}
+
+
+def _field_kinds(cls: type) -> dict[str, tuple[type, ...]]:
+    """Each field's allowed runtime types, from its annotation (cached per class)."""
+    cached = _KINDS.get(cls)
+    if cached is None:
+        cached = {}
+        for name, hint in get_type_hints(cls).items():
+            if get_origin(hint) is ClassVar:
+                continue
+            options = get_args(hint) if get_origin(hint) in (UnionType, Union) else (hint,)
+            cached[name] = tuple(get_origin(o) or (type(None) if o is None else o) for o in options)
+        _KINDS[cls] = cached
+    return cached
+
+
+_message = dataclass(frozen=True, kw_only=True, slots=True)
+
+
+@_message
+class Snapshot(ServerMessage):
+    TYPE = "snapshot"
+    TO = "the connecting socket"
+    OPTIONAL = frozenset({"scores", "panel", "references"})
+    interview: JSON  # id, kind, status, step_index, paused, case, target_level, revealed_steps
+    me: JSON  # role, user_id, name
+    steps: list  # key, title, minutes, near_at, over_at (seconds: the budget marks)
+    clock: JSON
+    phase: str
+    label: str
+    actions: list  # what this socket may do now (interviews/flow.py, RULES)
+    why_not: JSON  # action -> why it is not possible now, for the role's other actions
+    presence: list
+    documents: list  # slot, text, revision: only those the role may see
+    chat: list
+    deliveries: list
+    server_now: str
+    scores: list | None = None  # the interviewer's only
+    panel: JSON | None = None  # the interviewer's only: step, html
+    references: list | None = None  # a solo drill's revealed reference notes
+
+
+@_message
+class State(ServerMessage):
+    TYPE = "state"
+    TO = "each role (its own actions)"
+    status: str
+    phase: str  # the status, with "paused" split out of "live"
+    label: str  # the phase in words
+    step_index: int
+    paused: bool
+    clock: JSON
+    server_now: str
+    actions: list
+    why_not: JSON
+
+
+@_message
+class Presence(ServerMessage):
+    TYPE = "presence"
+    TO = "both"
+    participants: list  # role, name, online
+
+
+@_message
+class DocSaved(ServerMessage):
+    TYPE = "doc.saved"
+    TO = "the writer"
+    slot: str
+    revision: int
+
+
+@_message
+class DocUpdated(ServerMessage):
+    TYPE = "doc.updated"
+    TO = "both (never for private)"
+    slot: str
+    text: str
+    revision: int
+    by: str  # the writer's role
+
+
+@_message
+class ChatPosted(ServerMessage):
+    TYPE = "chat.message"
+    TO = "both"
+    id: int
+    author: str
+    role: str
+    text: str
+    at: str
+
+
+@_message
+class Delivered(ServerMessage):
+    TYPE = "delivery"
+    TO = "both"
+    step: str
+    kind: str  # hint | curveball
+    index: int
+    text: str
+    sent_at: str
+
+
+@_message
+class Panel(ServerMessage):
+    TYPE = "panel"
+    TO = "interviewer"
+    step: str
+    html: str  # the guide and the scoring for the step, from interviews/_panel.html
+
+
+@_message
+class ScoreRecorded(ServerMessage):
+    TYPE = "score.recorded"
+    TO = "interviewer"
+    criterion: str
+    level: int | None
+    not_observed: bool
+    evidence: str
+
+
+@_message
+class Reference(ServerMessage):
+    TYPE = "reference"
+    TO = "solo candidate"
+    step: str
+    html: str
+
+
+@_message
+class Ended(ServerMessage):
+    TYPE = "ended"
+    TO = "both"
+    status: str
+    redirect: str  # where the page goes next
+
+
+@_message
+class Pong(ServerMessage):
+    TYPE = "pong"
+    TO = "the sender"
+
+
+@_message
+class Error(ServerMessage):
+    TYPE = "error"
+    TO = "the sender"
+    OPTIONAL = frozenset({"slot", "text", "revision"})
+    code: str
+    message: str
+    in_response: str | None
+    # stale_revision only: the document as the server has it
+    slot: str | None = None
+    text: str | None = None
+    revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,18 +380,15 @@ def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | No
     return value
 
 
-def envelope(kind: str, payload: dict | None = None) -> dict:
-    if kind not in SERVER_MESSAGES:
-        raise ValueError(f"{kind!r} is not a server message type")
-    return {"type": kind, "payload": payload or {}}
+def envelope(message: ServerMessage) -> JSON:
+    """The wire form of a server message."""
+    return {"type": message.TYPE, "payload": message.payload()}
 
 
 def error(
     code: ErrorCode | str, message: str, in_response: str | None = None, **extra: Any
-) -> dict:
-    return envelope(
-        "error", {"code": str(code), "message": message, "in_response": in_response, **extra}
-    )
+) -> JSON:
+    return envelope(Error(code=str(code), message=message, in_response=in_response, **extra))
 
 
 class TokenBucket:

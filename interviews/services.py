@@ -1,176 +1,119 @@
-"""Every write of the interviews app goes through a function here.
+"""Every write of the live room goes through a function here: creating and joining an
+interview, presence, the flow (start, move, pause, resume, end, abandon), documents, chat,
+hints, scores and a drill's reference notes. What happens after the interview (the wrap-up,
+the report) is the feedback app's, which calls in here and never the other way round.
 
 Views, the consumer, tasks and management commands call these; none of them saves an important
-object itself. State changes are compare-and-set (an update count of 0 means the caller's view
-was stale or the request a duplicate), each is recorded as an ``Event`` row (the timeline), and
-messages go out through ``realtime.broadcast`` only after the transaction commits.
+object itself. Who may do what in which phase is asked of ``flow.RULES`` through ``_check``.
+State changes are compare-and-set (an update count of 0 means the caller's view was stale or
+the request a duplicate), each is recorded on the timeline (``events.event_record``), and
+messages, built by the protocol's constructors, go out through ``realtime.broadcast`` only after
+the transaction commits.
 """
 
-import logging
 import random
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.types import User
 from casestudies.models import CaseStep, CaseStudy
 from rubrics.models import Criterion, TargetLevel
-from rubrics.scoring import NOT_OBSERVED
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, realtime, reports, selectors, tasks
+from . import flow, protocol, realtime, selectors
+from .errors import InviteError, ServiceError
+from .events import REVISED, SENT, EventKind, event_record
+from .flow import Action
 from .models import (
-    Assessment,
     ChatMessage,
     Delivery,
     Document,
-    Event,
     Interview,
     Invite,
     Participant,
-    Profile,
-    Report,
     Role,
     Score,
 )
-from .protocol import MAX_EVIDENCE_CHARS, ErrorCode
+from .protocol import ErrorCode
 
-log = logging.getLogger(__name__)
-
-
-class ServiceError(Exception):
-    """A refused request, with a protocol error code and a message for the user."""
-
-    def __init__(self, code: str, message: str, **extra) -> None:
-        self.code, self.message, self.extra = str(code), message, extra
-        super().__init__(message)
-
-
-class InviteError(Exception):
-    pass
+__all__ = ["InviteError", "ServiceError"]  # raised here; defined in errors.py
 
 
 def _other(role: str) -> str:
     return Role.CANDIDATE if role == Role.INTERVIEWER else Role.INTERVIEWER
 
 
-# --- Profiles and demo accounts --------------------------------------------------------------
+# --- Who acts --------------------------------------------------------------------------------
 
 
-def profile_update(*, user: AbstractBaseUser, display_name: str, target_level: str) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
-        user=user,
-        defaults={"display_name": display_name.strip(), "target_level": target_level},
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting in a room: resolved once per socket by the access getter.
+
+    A socket also carries what does not change during an interview (the framework's steps, the
+    rubric's criteria), read once when it connects, so that a keystroke's save does not read
+    them again. Built without them (as tests and pages do), the services read them as needed.
+    """
+
+    user: User
+    interview_id: UUID
+    role: str
+    solo: bool
+    steps: tuple[flow.Step, ...] = ()
+    criteria: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # key: (id, step)
+
+
+def actor_for(*, user: User, interview: Interview, role: str) -> Actor:
+    """The actor of a socket, with its interview's steps and criteria."""
+    criteria = {
+        key: (pk, step or "")
+        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
+            "pk", "key", "framework_step__key"
+        )
+    }
+    return Actor(
+        user, interview.pk, role, interview.is_solo, tuple(selectors.steps_of(interview)), criteria
     )
-    return profile
 
 
-DEMO_ACCOUNTS = (
-    # (email, display name, target level, is staff)
-    ("interviewer@example.com", "Ines (interviewer)", TargetLevel.SENIOR, False),
-    ("candidate@example.com", "Carl (candidate)", TargetLevel.SENIOR, False),
-    ("curator@example.com", "Cora (curator)", TargetLevel.STAFF, True),
-)
-CURATOR_APPS = ("casestudies", "rubrics")
+def _load(actor: Actor) -> Interview:
+    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
+        pk=actor.interview_id
+    )
+    if actor.steps:
+        interview._steps = list(actor.steps)  # known already: no query for them
+    return interview
 
 
-def curators_group_ensure() -> Group:
-    """The staff group that may edit the question bank and the rubrics, and nothing else."""
-    group, _ = Group.objects.get_or_create(name="Curators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=CURATOR_APPS))
-    return group
+def _step_keys(actor: Actor) -> list[str]:
+    if actor.steps:
+        return [step.key for step in actor.steps]
+    return [step.key for step in selectors.steps_of(_load(actor))]
 
 
-@transaction.atomic
-def demo_accounts_ensure(*, password: str) -> list[str]:
-    """Create (or reset the password of) the demo accounts; returns their emails."""
-    User = get_user_model()
-    curators = curators_group_ensure()
-    emails = []
-    for email, name, level, is_staff in DEMO_ACCOUNTS:
-        user, _ = User.objects.get_or_create(
-            email=email, defaults={"username": email.split("@")[0]}
-        )
-        user.set_password(password)
-        user.is_staff = is_staff
-        user.save()
-        if is_staff:
-            user.groups.add(curators)
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        profile_update(user=user, display_name=name, target_level=level)
-        emails.append(email)
-    return emails
+def _check(actor: Actor, action: Action, interview: Interview | None = None) -> None:
+    """Refuse unless the actor's role may take ``action`` (now, if ``interview`` is given)."""
+    now = flow.phase(interview.status, interview.paused) if interview is not None else None
+    try:
+        flow.check(actor.role, action, now, solo=actor.solo)
+    except flow.FlowError as exc:
+        raise ServiceError(exc.code, exc.message) from None
 
 
 # --- Creating and joining --------------------------------------------------------------------
 
 
-def event_record(
-    *,
-    interview_id: UUID,
-    kind: str,
-    actor: AbstractBaseUser | None = None,
-    step_key: str = "",
-    private: bool = False,
-    **data,
-) -> None:
-    """Append one row to the interview's timeline. Call inside the transaction of the change.
-
-    Every keystroke's save writes one, so this is a plain INSERT: building a model instance and
-    compiling the statement cost about a millisecond of CPU per call, most of an autosave's
-    (docs/performance.md). The fields' own adapters prepare the values for either database.
-    """
-    _insert_event(
-        interview_id,
-        actor.pk if actor is not None else None,
-        kind,
-        step_key,
-        Event.Visibility.INTERVIEWER if private else Event.Visibility.ALL,
-        data,
-    )
-
-
-def _insert_event(interview_id, actor_id, kind, step_key, visibility, data) -> None:
-    meta = Event._meta
-    connection = connections[router.db_for_write(Event)]
-    values = [
-        meta.get_field(name).get_db_prep_save(value, connection)
-        for name, value in (
-            ("interview", interview_id),
-            ("at", timezone.now()),
-            ("actor", actor_id),
-            ("kind", kind),
-            ("step_key", step_key),
-            ("visibility", visibility),
-            ("data", data),
-        )
-    ]
-    columns = ", ".join(
-        connection.ops.quote_name(meta.get_field(name).column)
-        for name in ("interview", "at", "actor", "kind", "step_key", "visibility", "data")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns})"  # noqa: S608
-            f" VALUES ({', '.join(['%s'] * len(values))})",
-            values,
-        )
-
-
-def case_study_surprise(*, user: AbstractBaseUser) -> CaseStudy:
+def case_study_surprise(*, user: User) -> CaseStudy:
     """A published case the user has not practised yet; any published one if none is left."""
     published = list(CaseStudy.objects.published().values_list("pk", flat=True))
     if not published:
@@ -183,7 +126,7 @@ def case_study_surprise(*, user: AbstractBaseUser) -> CaseStudy:
 @transaction.atomic
 def interview_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     case_study: CaseStudy | None,
     role: str,
     target_level: str,
@@ -222,7 +165,7 @@ def interview_create(
         )
     event_record(
         interview_id=interview.pk,
-        kind="created",
+        kind=EventKind.CREATED,
         actor=user,
         role=role,
         case=case_study.slug,
@@ -233,7 +176,7 @@ def interview_create(
 
 
 @transaction.atomic
-def invite_accept(*, user: AbstractBaseUser, token: str) -> Interview:
+def invite_accept(*, user: User, token: str) -> Interview:
     """Join an interview through its invite, in the role the invite offers. The invite is
     claimed by compare-and-set, so two people opening the same link cannot both get in."""
     invite = Invite.objects.select_related("interview").filter(token=token).first()
@@ -260,19 +203,23 @@ def invite_accept(*, user: AbstractBaseUser, token: str) -> Interview:
             Participant.objects.create(interview=interview, user=user, role=invite.role)
     except IntegrityError:
         raise InviteError("Someone already joined in that role.") from None
-    event_record(interview_id=interview.pk, kind="joined", actor=user, role=invite.role)
-    realtime.broadcast(
-        interview.pk,
-        realtime.to_both({"type": "presence", "payload": selectors.presence_payload(interview.pk)}),
-    )
+    event_record(interview_id=interview.pk, kind=EventKind.JOINED, actor=user, role=invite.role)
+    realtime.broadcast(interview.pk, _state_messages(interview))
+    realtime.broadcast(interview.pk, realtime.to_both(selectors.presence_message(interview.pk)))
     return interview
 
 
 @transaction.atomic
-def invite_renew(*, user: AbstractBaseUser, interview: Interview) -> Invite:
+def invite_renew(*, user: User, interview: Interview, role: str) -> Invite:
     """A fresh link (the old one stops working) while nobody has joined yet."""
-    invite = Invite.objects.select_for_update().get(interview=interview)
-    if interview.created_by_id != user.pk:
+    if interview.is_solo:
+        raise InviteError("A drill has no invite: you practise it alone.")
+    try:
+        flow.check(role, Action.INVITE_RENEW, flow.phase(interview.status, interview.paused))
+    except flow.FlowError as exc:
+        raise InviteError(exc.message) from None
+    invite = Invite.objects.select_for_update().filter(interview=interview).first()
+    if invite is None or interview.created_by_id != user.pk:
         raise InviteError("Only the person who created the interview can renew its link.")
     if invite.accepted_at is not None:
         raise InviteError("Your peer has already joined.")
@@ -286,7 +233,7 @@ def invite_renew(*, user: AbstractBaseUser, interview: Interview) -> Invite:
 
 
 @transaction.atomic
-def presence_change(*, interview_id: UUID, user: AbstractBaseUser, delta: int) -> None:
+def presence_change(*, interview_id: UUID, user: User, delta: int) -> None:
     """Count a socket opening (+1) or closing (-1); the timeline records a participant coming
     online or going offline, and both sides get the new presence."""
     participant = (
@@ -302,92 +249,37 @@ def presence_change(*, interview_id: UUID, user: AbstractBaseUser, delta: int) -
     if (before == 0) != (after == 0):
         event_record(
             interview_id=interview_id,
-            kind="online" if after else "offline",
+            kind=EventKind.ONLINE if after else EventKind.OFFLINE,
             actor=user,
             role=participant.role,
         )
-    realtime.broadcast(
-        interview_id,
-        realtime.to_both({"type": "presence", "payload": selectors.presence_payload(interview_id)}),
-    )
+    realtime.broadcast(interview_id, realtime.to_both(selectors.presence_message(interview_id)))
 
 
-def presence_heartbeat(*, interview_id: UUID, user: AbstractBaseUser) -> None:
+def presence_heartbeat(*, interview_id: UUID, user: User) -> None:
     Participant.objects.filter(interview_id=interview_id, user=user).update(
         last_seen_at=timezone.now()
     )
 
 
-# --- The flow: start, move, pause, resume, end --------------------------------------------------
+# --- The flow: start, move, pause, resume, end, abandon -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting in a room: resolved once per socket by the access getter.
-
-    A socket also carries what does not change during an interview (the framework's steps, the
-    rubric's criteria), read once when it connects, so that a keystroke's save does not read
-    them again. Built without them (as tests and pages do), the services read them as needed.
-    """
-
-    user: AbstractBaseUser
-    interview_id: UUID
-    role: str
-    solo: bool
-    steps: tuple[flow.Step, ...] = ()
-    criteria: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # key: (id, step)
-
-
-def actor_for(*, user: AbstractBaseUser, interview: Interview, role: str) -> Actor:
-    """The actor of a socket, with its interview's steps and criteria."""
-    criteria = {
-        key: (pk, step or "")
-        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
-            "pk", "key", "framework_step__key"
-        )
-    }
-    return Actor(
-        user, interview.pk, role, interview.is_solo, tuple(selectors.steps_of(interview)), criteria
-    )
-
-
-def _load(actor: Actor) -> Interview:
-    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
-        pk=actor.interview_id
-    )
-    if actor.steps:
-        interview._steps = list(actor.steps)  # known already: no query for them
-    return interview
-
-
-def _step_keys(actor: Actor) -> list[str]:
-    if actor.steps:
-        return [step.key for step in actor.steps]
-    return [step.key for step in selectors.steps_of(_load(actor))]
-
-
-def _check(actor: Actor, action: str) -> None:
-    try:
-        flow.check_permission(actor.role, action, solo=actor.solo)
-    except flow.FlowError as exc:
-        raise ServiceError(exc.code, exc.message) from None
-
-
-def _state_messages(interview: Interview, *, with_panel: bool = False) -> dict[str, list[dict]]:
-    state = {"type": "state", "payload": selectors.state_payload(interview)}
-    messages = realtime.to_both(state)
+def _state_messages(
+    interview: Interview, *, with_panel: bool = False
+) -> dict[str, list[protocol.JSON]]:
+    """The new state for each role (with the actions that role may take now), and for the
+    interviewer the panel of the current step."""
+    roles = (Role.CANDIDATE,) if interview.is_solo else (Role.INTERVIEWER, Role.CANDIDATE)
+    messages = {role: [selectors.state_message(interview, role)] for role in roles}
     if with_panel and not interview.is_solo:
         key = selectors.steps_of(interview)[interview.step_index].key
-        messages[Role.INTERVIEWER] = [
-            {
-                "type": "panel",
-                "payload": {"step": key, "html": selectors.panel_html(interview, key)},
-            },
-        ]
+        panel = protocol.Panel(step=key, html=selectors.panel_html(interview, key))
+        messages[Role.INTERVIEWER].append(protocol.envelope(panel))
     return messages
 
 
-def _compare_and_set(interview: Interview, **changes) -> Interview:
+def _compare_and_set(interview: Interview, **changes: Any) -> Interview:
     """Apply ``changes`` only if the interview still is as we read it."""
     matched = Interview.objects.filter(
         pk=interview.pk,
@@ -403,18 +295,18 @@ def _compare_and_set(interview: Interview, **changes) -> Interview:
     return interview
 
 
-def _flow_error(exc: flow.FlowError) -> ServiceError:
-    return ServiceError(exc.code, exc.message)
+def _transition(interview: Interview, action: str) -> str:
+    try:
+        return flow.next_status(interview.status, action)
+    except flow.FlowError as exc:
+        raise ServiceError(exc.code, exc.message) from None
 
 
 @transaction.atomic
 def interview_start(*, actor: Actor) -> Interview:
-    _check(actor, "start")
     interview = _load(actor)
-    try:
-        status = flow.next_status(interview.status, "start")
-    except flow.FlowError as exc:
-        raise _flow_error(exc) from None
+    _check(actor, Action.START, interview)
+    status = _transition(interview, "start")
     if not interview.is_solo and interview.participants.count() < 2:
         raise ServiceError(ErrorCode.INVALID_STATE, "Wait for your peer to join before starting.")
     now = timezone.now()
@@ -423,7 +315,7 @@ def interview_start(*, actor: Actor) -> Interview:
     step_key = selectors.steps_of(interview)[interview.step_index].key
     event_record(
         interview_id=interview.pk,
-        kind="status",
+        kind=EventKind.STATUS,
         actor=actor.user,
         step_key=step_key,
         old=old,
@@ -437,7 +329,7 @@ def interview_start(*, actor: Actor) -> Interview:
 def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
     """Move to the next or previous step. ``from_key`` is the step the sender saw as current:
     a double click or two racing tabs move once, the second gets ``stale``."""
-    _check(actor, "move")
+    _check(actor, Action.MOVE)
     interview = _load(actor)
     steps = selectors.steps_of(interview)
     keys = [step.key for step in steps]
@@ -447,17 +339,18 @@ def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
         raise ServiceError(
             ErrorCode.STALE, f"The interview is already on {steps[interview.step_index].title}."
         )
+    _check(actor, Action.MOVE, interview)
     current, target = interview.step_index, keys.index(to_key)
     try:
-        flow.check_move(interview.status, interview.paused, current, target, len(steps))
+        flow.check_move(current, target, len(steps))
     except flow.FlowError as exc:
-        raise _flow_error(exc) from None
+        raise ServiceError(exc.code, exc.message) from None
     now = timezone.now()
     banked = flow.bank_time(interview.elapsed, interview.clock_started_at, from_key, now)
     _compare_and_set(interview, step_index=target, elapsed=banked, clock_started_at=now)
     event_record(
         interview_id=interview.pk,
-        kind="step",
+        kind=EventKind.STEP,
         actor=actor.user,
         step_key=to_key,
         old=from_key,
@@ -470,27 +363,23 @@ def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
 
 @transaction.atomic
 def clock_pause(*, actor: Actor) -> Interview:
-    _check(actor, "pause")
     interview = _load(actor)
-    if interview.status != Interview.Status.LIVE or interview.paused:
-        raise ServiceError(ErrorCode.INVALID_STATE, "Only a running interview can be paused.")
+    _check(actor, Action.PAUSE, interview)
     key = selectors.steps_of(interview)[interview.step_index].key
     banked = flow.bank_time(interview.elapsed, interview.clock_started_at, key, timezone.now())
     _compare_and_set(interview, paused=True, elapsed=banked, clock_started_at=None)
-    event_record(interview_id=interview.pk, kind="paused", actor=actor.user, step_key=key)
+    event_record(interview_id=interview.pk, kind=EventKind.PAUSED, actor=actor.user, step_key=key)
     realtime.broadcast(interview.pk, _state_messages(interview))
     return interview
 
 
 @transaction.atomic
 def clock_resume(*, actor: Actor) -> Interview:
-    _check(actor, "resume")
     interview = _load(actor)
-    if interview.status != Interview.Status.LIVE or not interview.paused:
-        raise ServiceError(ErrorCode.INVALID_STATE, "Only a paused interview can be resumed.")
+    _check(actor, Action.RESUME, interview)
     key = selectors.steps_of(interview)[interview.step_index].key
     _compare_and_set(interview, paused=False, clock_started_at=timezone.now())
-    event_record(interview_id=interview.pk, kind="resumed", actor=actor.user, step_key=key)
+    event_record(interview_id=interview.pk, kind=EventKind.RESUMED, actor=actor.user, step_key=key)
     realtime.broadcast(interview.pk, _state_messages(interview))
     return interview
 
@@ -498,12 +387,9 @@ def clock_resume(*, actor: Actor) -> Interview:
 @transaction.atomic
 def interview_end(*, actor: Actor) -> Interview:
     """End the live interview: bank the clock and move both sides to the wrap-up."""
-    _check(actor, "end")
     interview = _load(actor)
-    try:
-        status = flow.next_status(interview.status, "end")
-    except flow.FlowError as exc:
-        raise _flow_error(exc) from None
+    _check(actor, Action.END, interview)
+    status = _transition(interview, "end")
     key = selectors.steps_of(interview)[interview.step_index].key
     now = timezone.now()
     banked = flow.bank_time(interview.elapsed, interview.clock_started_at, key, now)
@@ -513,58 +399,59 @@ def interview_end(*, actor: Actor) -> Interview:
     )
     event_record(
         interview_id=interview.pk,
-        kind="status",
+        kind=EventKind.STATUS,
         actor=actor.user,
         step_key=key,
         old=old,
         new=status,
     )
-    ended = {
-        "type": "ended",
-        "payload": {
-            "status": status,
-            "redirect": reverse("wrapup", kwargs={"interview_id": interview.pk}),
-        },
-    }
-    realtime.broadcast(
-        interview.pk,
-        realtime.to_both({"type": "state", "payload": selectors.state_payload(interview)}, ended),
+    ended = protocol.Ended(
+        status=status, redirect=reverse("wrapup", kwargs={"interview_id": interview.pk})
     )
+    messages = _state_messages(interview)
+    for role_messages in messages.values():
+        role_messages.append(protocol.envelope(ended))
+    realtime.broadcast(interview.pk, messages)
     return interview
 
 
 @transaction.atomic
-def interview_abandon(*, user: AbstractBaseUser, interview: Interview) -> Interview:
+def interview_abandon(*, user: User, interview: Interview, role: str) -> Interview:
     """Give up on an interview that has not ended; any participant may."""
     try:
-        status = flow.next_status(interview.status, "abandon")
+        flow.check(
+            role,
+            Action.ABANDON,
+            flow.phase(interview.status, interview.paused),
+            solo=interview.is_solo,
+        )
     except flow.FlowError as exc:
-        raise _flow_error(exc) from None
-    now = timezone.now()
+        raise ServiceError(exc.code, exc.message) from None
+    status = _transition(interview, "abandon")
     matched = Interview.objects.filter(pk=interview.pk, status=interview.status).update(
-        status=status, ended_at=now, clock_started_at=None
+        status=status, ended_at=timezone.now(), clock_started_at=None
     )
     if not matched:
         raise ServiceError(ErrorCode.STALE, "The interview changed meanwhile; try again.")
     event_record(
-        interview_id=interview.pk, kind="status", actor=user, old=interview.status, new=status
+        interview_id=interview.pk,
+        kind=EventKind.STATUS,
+        actor=user,
+        old=interview.status,
+        new=status,
     )
     interview.refresh_from_db()
-    realtime.broadcast(
-        interview.pk,
-        realtime.to_both(
-            {"type": "ended", "payload": {"status": status, "redirect": reverse("dashboard")}}
-        ),
-    )
+    ended = protocol.Ended(status=status, redirect=reverse("dashboard"))
+    realtime.broadcast(interview.pk, realtime.to_both(protocol.envelope(ended)))
     return interview
 
 
 # --- Documents: notes per step, the diagram, private notes ------------------------------------
 
-DOCUMENT_WRITE_STATUSES = {
-    "notes": {Interview.Status.LIVE},
-    "diagram": {Interview.Status.LIVE},
-    "private": {Interview.Status.SCHEDULED, Interview.Status.LIVE, Interview.Status.WRAPUP},
+DOCUMENT_ACTIONS = {
+    "notes": Action.NOTES,
+    "diagram": Action.DIAGRAM,
+    "private": Action.PRIVATE_NOTE,
 }
 
 
@@ -586,6 +473,14 @@ class DocumentResult:
     text: str
 
 
+def _refuse_if_closed(actor: Actor, action: Action) -> None:
+    """The slow path of a refused compare-and-set: was it the interview's phase?"""
+    status, paused = (
+        Interview.objects.filter(pk=actor.interview_id).values_list("status", "paused").get()
+    )
+    _check(actor, action, Interview(status=status, paused=paused))
+
+
 @transaction.atomic
 def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> DocumentResult:
     """Save a new revision of a document if ``base_revision`` is still the latest.
@@ -599,12 +494,13 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
     path that finds out why.
     """
     kind, step_key = _document_kind(slot, _step_keys(actor))
-    _check(actor, "private_note" if kind == "private" else kind)
-    allowed = DOCUMENT_WRITE_STATUSES[kind]
+    action = DOCUMENT_ACTIONS[kind]
+    _check(actor, action)
+    statuses = flow.statuses(actor.role, action, solo=actor.solo)
     saved = _update_while(
         Document,
         interview_id=actor.interview_id,
-        statuses=allowed,
+        statuses=statuses,
         where={"interview": actor.interview_id, "slot": slot, "revision": base_revision},
         values={
             "text": text,
@@ -614,13 +510,7 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
         },
     )
     if not saved:
-        status = (
-            Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
-        )
-        if status not in allowed:
-            raise ServiceError(
-                ErrorCode.INVALID_STATE, f"This can't be edited while the interview is {status}."
-            )
+        _refuse_if_closed(actor, action)
     if not saved and base_revision == 0:
         # The first revision is an INSERT; the unique (interview, slot) constraint turns it
         # into a conflict if another tab got there first.
@@ -655,7 +545,7 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
     revision = base_revision + 1
     event_record(
         interview_id=actor.interview_id,
-        kind=f"{kind}.revised",
+        kind=REVISED[kind],
         actor=actor.user,
         step_key=step_key,
         private=kind == "private",
@@ -664,15 +554,19 @@ def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> 
         text=text,
     )
     if kind != "private":
-        update = {
-            "type": "doc.updated",
-            "payload": {"slot": slot, "text": text, "revision": revision, "by": actor.role},
-        }
-        realtime.broadcast(actor.interview_id, realtime.to_both(update))
+        update = protocol.DocUpdated(slot=slot, text=text, revision=revision, by=actor.role)
+        realtime.broadcast(actor.interview_id, realtime.to_both(protocol.envelope(update)))
     return DocumentResult(slot, revision, text)
 
 
-def _update_while(model, *, interview_id: UUID, statuses, where: dict, values: dict) -> int:
+def _update_while(
+    model: type[Model],
+    *,
+    interview_id: UUID,
+    statuses: frozenset[str],
+    where: dict[str, Any],
+    values: dict[str, Any],
+) -> int:
     """``UPDATE model SET values WHERE where`` if the interview's status is one of
     ``statuses``, as one statement; returns the number of rows changed.
 
@@ -682,23 +576,23 @@ def _update_while(model, *, interview_id: UUID, statuses, where: dict, values: d
     connection = connections[router.db_for_write(model)]
     q, meta = connection.ops.quote_name, model._meta
 
-    def prep(name, value):
-        return meta.get_field(name).get_db_prep_save(value, connection)
+    def prep(name: str, value: Any) -> Any:
+        return meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
 
-    key = Interview._meta.pk.get_db_prep_value(interview_id, connection)
-    statuses = list(statuses)
-    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in values)
-    conditions = " AND ".join(f"{q(meta.get_field(name).column)} = %s" for name in where)
+    key = Interview._meta.pk.get_db_prep_value(interview_id, connection)  # type: ignore[union-attr]
+    status_list = sorted(statuses)
+    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in values)  # type: ignore[union-attr]
+    conditions = " AND ".join(f"{q(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {q(meta.db_table)} SET {sets} WHERE {conditions}"  # noqa: S608
             f" AND EXISTS (SELECT 1 FROM {q(Interview._meta.db_table)} WHERE {q('id')} = %s"
-            f" AND {q('status')} IN ({', '.join(['%s'] * len(statuses))}))",
+            f" AND {q('status')} IN ({', '.join(['%s'] * len(status_list))}))",
             [
                 *(prep(name, value) for name, value in values.items()),
                 *(prep(name, value) for name, value in where.items()),
                 key,
-                *statuses,
+                *status_list,
             ],
         )
         return cursor.rowcount
@@ -709,28 +603,26 @@ def _update_while(model, *, interview_id: UUID, statuses, where: dict, values: d
 
 @transaction.atomic
 def chat_post(*, actor: Actor, text: str) -> ChatMessage:
-    _check(actor, "chat")
+    _check(actor, Action.CHAT)
     text = text.strip()
     if not text:
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
-    status = Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
-    if status not in (Interview.Status.SCHEDULED, Interview.Status.LIVE, Interview.Status.WRAPUP):
-        raise ServiceError(ErrorCode.INVALID_STATE, "The chat of this interview is closed.")
+    status, paused = (
+        Interview.objects.filter(pk=actor.interview_id).values_list("status", "paused").get()
+    )
+    _check(actor, Action.CHAT, Interview(status=status, paused=paused))
     message = ChatMessage.objects.create(
         interview_id=actor.interview_id, author=actor.user, text=text
     )
     event_record(
         interview_id=actor.interview_id,
-        kind="chat",
+        kind=EventKind.CHAT,
         actor=actor.user,
         message_id=message.pk,
         text=text,
     )
     realtime.broadcast(
-        actor.interview_id,
-        realtime.to_both(
-            {"type": "chat.message", "payload": selectors.chat_payload(message, actor.role)}
-        ),
+        actor.interview_id, realtime.to_both(selectors.chat_message(message, actor.role))
     )
     return message
 
@@ -739,12 +631,9 @@ def chat_post(*, actor: Actor, text: str) -> ChatMessage:
 def delivery_send(*, actor: Actor, step_key: str, kind: str, index: int) -> Delivery:
     """Send a hint or curveball from the guide to the candidate. Sending the same one twice
     delivers it once."""
-    _check(actor, "hint")
+    _check(actor, Action.HINT)
     interview = _load(actor)
-    if interview.status != Interview.Status.LIVE:
-        raise ServiceError(
-            ErrorCode.INVALID_STATE, "Hints can be sent while the interview is live."
-        )
+    _check(actor, Action.HINT, interview)
     step = CaseStep.objects.filter(
         case_study_id=interview.case_study_id, framework_step__key=step_key
     ).first()
@@ -761,23 +650,14 @@ def delivery_send(*, actor: Actor, step_key: str, kind: str, index: int) -> Deli
     if created:
         event_record(
             interview_id=interview.pk,
-            kind=f"{kind}.sent",
+            kind=SENT[kind],
             actor=actor.user,
             step_key=step_key,
             index=index,
             text=delivery.text,
         )
-        realtime.broadcast(
-            interview.pk,
-            realtime.to_both({"type": "delivery", "payload": selectors.delivery_payload(delivery)}),
-        )
+        realtime.broadcast(interview.pk, realtime.to_both(selectors.delivery_message(delivery)))
     return delivery
-
-
-SCORE_STATUSES = {
-    Score.Source.INTERVIEWER: {Interview.Status.LIVE, Interview.Status.WRAPUP},
-    Score.Source.SELF: {Interview.Status.WRAPUP},
-}
 
 
 @transaction.atomic
@@ -788,14 +668,11 @@ def score_record(
     level: int | None,
     not_observed: bool = False,
     evidence: str = "",
-    source: str = Score.Source.INTERVIEWER,
 ) -> Score:
-    """Record one criterion's score with its evidence. The interviewer scores live and during
-    the wrap-up; the candidate scores themselves (source ``self``) at the wrap-up."""
-    if source == Score.Source.INTERVIEWER:
-        _check(actor, "score")
-    elif actor.role != Role.CANDIDATE:
-        raise ServiceError(ErrorCode.FORBIDDEN, "Only the candidate assesses themselves.")
+    """Record the interviewer's live score of one criterion, with its evidence, during the
+    interview and its wrap-up. (The wrap-up's scorecards are written whole by the feedback
+    app.)"""
+    _check(actor, Action.SCORE)
     if level is not None and level not in (1, 2, 3, 4):
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A level is 1, 2, 3 or 4.")
     if level is not None and not_observed:
@@ -811,28 +688,20 @@ def score_record(
         if found is None:
             raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
         criterion_id, step_key = found[0], found[1] or ""
-    allowed = SCORE_STATUSES[source]
+    source = Score.Source.INTERVIEWER
     values = {"level": level, "not_observed": not_observed, "evidence": evidence.strip()}
     # Live scoring writes often: one compare-and-set UPDATE that also checks the interview's
     # status; an INSERT only for a criterion's first score, after the status was checked.
-    mine = Score.objects.filter(
-        interview_id=actor.interview_id, criterion_id=criterion_id, source=source
-    )
     where = {"interview": actor.interview_id, "criterion": criterion_id, "source": source}
+    statuses = flow.statuses(actor.role, Action.SCORE, solo=actor.solo)
     if not _update_while(
         Score,
         interview_id=actor.interview_id,
-        statuses=allowed,
+        statuses=statuses,
         where=where,
         values={**values, "updated_at": timezone.now()},
     ):
-        status = (
-            Interview.objects.filter(pk=actor.interview_id).values_list("status", flat=True).get()
-        )
-        if status not in allowed:
-            raise ServiceError(
-                ErrorCode.INVALID_STATE, f"Scores can't be changed while the interview is {status}."
-            )
+        _refuse_if_closed(actor, Action.SCORE)
         try:
             with transaction.atomic():
                 Score.objects.create(
@@ -841,26 +710,21 @@ def score_record(
                     source=source,
                     **values,
                 )
-        except IntegrityError:  # the other tab inserted it first: ours is the later write
-            mine.update(**values, updated_at=timezone.now())
+        except IntegrityError:  # another tab inserted it first: ours is the later write
+            Score.objects.filter(
+                interview_id=actor.interview_id, criterion_id=criterion_id, source=source
+            ).update(**values, updated_at=timezone.now())
     event_record(
         interview_id=actor.interview_id,
-        kind=f"score.{source}",
+        kind=EventKind.SCORE_INTERVIEWER,
         actor=actor.user,
         step_key=step_key,
         private=True,
         criterion=criterion_key,
         **values,
     )
-    if source == Score.Source.INTERVIEWER:
-        realtime.broadcast(
-            actor.interview_id,
-            {
-                Role.INTERVIEWER: [
-                    {"type": "score.recorded", "payload": {"criterion": criterion_key, **values}}
-                ]
-            },
-        )
+    recorded = protocol.ScoreRecorded(criterion=criterion_key, **values)  # type: ignore[arg-type]
+    realtime.broadcast(actor.interview_id, {Role.INTERVIEWER: [protocol.envelope(recorded)]})
     return Score(
         interview_id=actor.interview_id, criterion_id=criterion_id, source=source, **values
     )
@@ -869,7 +733,7 @@ def score_record(
 @transaction.atomic
 def reference_reveal(*, actor: Actor, step_key: str) -> str:
     """Solo drill: show a step's reference notes, once the candidate has written their own."""
-    _check(actor, "reveal")
+    _check(actor, Action.REVEAL)
     # Locked: two reveals racing must not drop one from the list.
     interview = (
         Interview.objects.select_for_update(of=("self",))
@@ -879,8 +743,7 @@ def reference_reveal(*, actor: Actor, step_key: str) -> str:
     keys = [step.key for step in selectors.steps_of(interview)]
     if step_key not in keys:
         raise ServiceError(ErrorCode.INVALID_STEP, "There is no such step.")
-    if interview.status not in (Interview.Status.LIVE, Interview.Status.WRAPUP):
-        raise ServiceError(ErrorCode.INVALID_STATE, "Start the drill first.")
+    _check(actor, Action.REVEAL, interview)
     notes = Document.objects.filter(interview=interview, slot=f"notes:{step_key}").first()
     if notes is None or not notes.text.strip():
         raise ServiceError(
@@ -893,389 +756,8 @@ def reference_reveal(*, actor: Actor, step_key: str) -> str:
         )
         event_record(
             interview_id=interview.pk,
-            kind="reference.revealed",
+            kind=EventKind.REFERENCE_REVEALED,
             actor=actor.user,
             step_key=step_key,
         )
-    html = selectors.reference_html(interview, step_key)
-    return html
-
-
-# --- After the interview: self-assessment, scorecard, completion, the report ---------------------
-# The candidate assesses themselves blind: nothing here or in the wrap-up view hands them the
-# interviewer's scores before their own assessment is in (or skipped). The interview completes
-# when both sides are in (a drill: when the candidate is), or at the deadline with whatever is
-# in; completing requests the report, which a Celery task compiles (interviews/tasks.py).
-
-Levels = Mapping[str, int | str | None]  # criterion key -> 1-4, "not_observed", or None
-MAX_FEEDBACK_CHARS = 10_000
-# A pending report older than this is enqueued again by the sweep (its message may be lost).
-REPORT_REQUEUE_AFTER = timedelta(minutes=10)
-
-
-def _wrapup_lock(actor: Actor) -> Interview:
-    """The interview, locked: both sides' submissions serialise on this row, so exactly one
-    of them sees the other's in and completes the interview."""
-    return (
-        Interview.objects.select_for_update(of=("self",))
-        .select_related("case_study__framework")
-        .get(pk=actor.interview_id)
-    )
-
-
-def _rubric_criteria(interview: Interview) -> list[Criterion]:
-    return list(
-        Criterion.objects.filter(rubric_id=interview.rubric_id).select_related("framework_step")
-    )
-
-
-def _levels_check(
-    criteria: list[Criterion], levels: Levels, texts: Mapping[str, str], *, need_text: str
-) -> dict[str, str]:
-    """Per-criterion problems: every criterion needs a level or "not observed", and with
-    ``need_text`` (what to call it) a written note. Empty when all is well."""
-    errors: dict[str, str] = {}
-    keys = {c.key for c in criteria}
-    for key in sorted(set(levels) - keys):
-        errors[key] = f"There is no criterion {key!r} in this rubric."
-    for c in criteria:
-        value = levels.get(c.key)
-        if value in (None, ""):
-            errors[c.key] = f"{c.title}: choose a level, or “not observed”."
-        elif value != NOT_OBSERVED and value not in (1, 2, 3, 4):
-            errors[c.key] = f"{c.title}: a level is 1, 2, 3 or 4."
-        elif need_text and not (texts.get(c.key) or "").strip():
-            errors[c.key] = f"{c.title}: write the {need_text} behind this score."
-        elif len(texts.get(c.key) or "") > MAX_EVIDENCE_CHARS:
-            errors[c.key] = f"{c.title}: keep it under {MAX_EVIDENCE_CHARS} characters."
-    return errors
-
-
-def _scores_write(
-    interview: Interview,
-    criteria: list[Criterion],
-    levels: Levels,
-    texts: Mapping[str, str],
-    source: str,
-) -> None:
-    """Upsert one side's score for every criterion in one statement."""
-    rows = [
-        Score(
-            interview=interview,
-            criterion=c,
-            source=source,
-            level=None if levels[c.key] == NOT_OBSERVED else int(levels[c.key]),
-            not_observed=levels[c.key] == NOT_OBSERVED,
-            evidence=(texts.get(c.key) or "").strip(),
-        )
-        for c in criteria
-    ]
-    Score.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["interview", "criterion", "source"],
-        update_fields=["level", "not_observed", "evidence", "updated_at"],
-    )
-
-
-def _wrapup_open(interview: Interview) -> None:
-    if interview.status != Interview.Status.WRAPUP:
-        raise ServiceError(
-            ErrorCode.INVALID_STATE,
-            "The wrap-up is over: the report has been compiled."
-            if interview.status == Interview.Status.COMPLETED
-            else f"There is no wrap-up while the interview is {interview.status}.",
-        )
-
-
-@transaction.atomic
-def assessment_submit(
-    *,
-    actor: Actor,
-    levels: Levels | None = None,
-    notes: Mapping[str, str] | None = None,
-    reflection: str = "",
-    skipped: bool = False,
-) -> Assessment:
-    """The candidate's self-assessment: a level or "not observed" for every criterion, an
-    optional note each and a reflection, or ``skipped`` (peer interviews only). Submitted once.
-    In a solo drill this completes the drill and requests the report."""
-    if actor.role != Role.CANDIDATE:
-        raise ServiceError(ErrorCode.FORBIDDEN, "Only the candidate assesses themselves.")
-    interview = _wrapup_lock(actor)
-    _wrapup_open(interview)
-    if Assessment.objects.filter(
-        interview=interview, source=Score.Source.SELF, submitted_at__isnull=False
-    ).exists():
-        raise ServiceError(ErrorCode.INVALID_STATE, "Your self-assessment is already in.")
-    if skipped and interview.is_solo:
-        raise ServiceError(
-            ErrorCode.INVALID_STATE, "A drill's report is built from your self-assessment."
-        )
-    levels, notes = dict(levels or {}), dict(notes or {})
-    if len(reflection) > MAX_FEEDBACK_CHARS:
-        raise ServiceError(
-            ErrorCode.BAD_MESSAGE,
-            "The reflection is too long.",
-            errors={"reflection": f"Keep it under {MAX_FEEDBACK_CHARS} characters."},
-        )
-    if not skipped:
-        criteria = _rubric_criteria(interview)
-        errors = _levels_check(criteria, levels, notes, need_text="")
-        if errors:
-            raise ServiceError(
-                ErrorCode.BAD_MESSAGE,
-                f"{len(errors)} criteri{'on needs' if len(errors) == 1 else 'a need'} attention.",
-                errors=errors,
-            )
-        _scores_write(interview, criteria, levels, notes, Score.Source.SELF)
-    assessment, _ = Assessment.objects.update_or_create(
-        interview=interview,
-        source=Score.Source.SELF,
-        defaults={
-            "author": actor.user,
-            "reflection": "" if skipped else reflection.strip(),
-            "skipped": skipped,
-            "submitted_at": timezone.now(),
-        },
-    )
-    event_record(
-        interview_id=interview.pk,
-        kind="assessment.submitted",
-        actor=actor.user,
-        source=Score.Source.SELF,
-        skipped=skipped,
-        levels={} if skipped else levels,
-    )
-    _complete_when_ready(interview, actor.user)
-    return assessment
-
-
-@transaction.atomic
-def scorecard_finalise(
-    *,
-    actor: Actor,
-    levels: Levels,
-    evidence: Mapping[str, str],
-    strengths: str,
-    improvements: str,
-) -> Assessment:
-    """The interviewer's final scorecard: every criterion scored or marked "not observed",
-    each with its evidence, and written feedback. Refused with a message per criterion
-    otherwise. Finalised once."""
-    if actor.solo or actor.role != Role.INTERVIEWER:
-        raise ServiceError(ErrorCode.FORBIDDEN, "Only the interviewer finalises the scorecard.")
-    interview = _wrapup_lock(actor)
-    _wrapup_open(interview)
-    if Assessment.objects.filter(
-        interview=interview, source=Score.Source.INTERVIEWER, submitted_at__isnull=False
-    ).exists():
-        raise ServiceError(ErrorCode.INVALID_STATE, "The scorecard is already finalised.")
-    criteria = _rubric_criteria(interview)
-    errors = _levels_check(criteria, levels, evidence, need_text="evidence")
-    for name, text, what in (
-        ("strengths", strengths, "what went well"),
-        ("improvements", improvements, "what to improve"),
-    ):
-        if not text.strip():
-            errors[name] = f"Write {what}: the candidate takes this home."
-        elif len(text) > MAX_FEEDBACK_CHARS:
-            errors[name] = f"Keep it under {MAX_FEEDBACK_CHARS} characters."
-    if errors:
-        raise ServiceError(
-            ErrorCode.BAD_MESSAGE,
-            f"{len(errors)} item{'' if len(errors) == 1 else 's'} of the scorecard "
-            f"need{'s' if len(errors) == 1 else ''} attention.",
-            errors=errors,
-        )
-    _scores_write(interview, criteria, levels, evidence, Score.Source.INTERVIEWER)
-    assessment, _ = Assessment.objects.update_or_create(
-        interview=interview,
-        source=Score.Source.INTERVIEWER,
-        defaults={
-            "author": actor.user,
-            "strengths": strengths.strip(),
-            "improvements": improvements.strip(),
-            "submitted_at": timezone.now(),
-        },
-    )
-    event_record(
-        interview_id=interview.pk,
-        kind="assessment.submitted",
-        actor=actor.user,
-        private=True,  # carries the interviewer's scores: never in the candidate's timeline
-        source=Score.Source.INTERVIEWER,
-        levels=dict(levels),
-    )
-    _complete_when_ready(interview, actor.user)
-    return assessment
-
-
-def _complete_when_ready(interview: Interview, user: AbstractBaseUser) -> None:
-    """Call with the interview row locked (``_wrapup_lock``)."""
-    needed = {Score.Source.SELF} if interview.is_solo else set(Score.Source.values)
-    submitted = set(
-        Assessment.objects.filter(interview=interview, submitted_at__isnull=False).values_list(
-            "source", flat=True
-        )
-    )
-    if needed <= submitted:
-        interview_complete(interview_id=interview.pk, actor=user, reason="assessments")
-
-
-@transaction.atomic
-def interview_complete(
-    *, interview_id: UUID, reason: str, actor: AbstractBaseUser | None = None
-) -> bool:
-    """Wrap-up → completed, by compare-and-set; requests the report. False if the interview
-    was not in its wrap-up (already completed by the other side or the sweep)."""
-    now = timezone.now()
-    matched = Interview.objects.filter(pk=interview_id, status=Interview.Status.WRAPUP).update(
-        status=flow.next_status(Interview.Status.WRAPUP, "complete"), completed_at=now
-    )
-    if not matched:
-        return False
-    event_record(
-        interview_id=interview_id,
-        kind="status",
-        actor=actor,
-        old=Interview.Status.WRAPUP,
-        new=Interview.Status.COMPLETED,
-        reason=reason,
-    )
-    report_request(interview_id=interview_id)
-    return True
-
-
-def _enqueue_compile(report_id: int) -> None:
-    """Hand a report to the workers once the transaction commits.
-
-    Like ``delay_on_commit``, but what the user just did is already committed when this runs:
-    a broker that does not answer, or (in eager mode) a compile that fails in process, is logged
-    rather than turned into an error page. The report stays pending or is marked failed, and
-    the sweep or the retry button sends it again.
-    """
-
-    def send() -> None:
-        try:
-            tasks.compile_report.delay(report_id)
-        except Exception:
-            log.exception("report %s: could not be handed to a worker now", report_id)
-
-    transaction.on_commit(send)
-
-
-@transaction.atomic
-def report_request(*, interview_id: UUID) -> Report:
-    """The interview's report, created pending and handed to a worker after commit. A report
-    that is already pending is enqueued again: the worker's claim makes duplicates harmless."""
-    report, _ = Report.objects.get_or_create(interview_id=interview_id)
-    if report.status == Report.Status.PENDING:
-        _enqueue_compile(report.pk)
-    return report
-
-
-@transaction.atomic
-def report_retry(*, report_id: int, user: AbstractBaseUser | None = None) -> Report:
-    """Send a failed report back to the worker."""
-    matched = Report.objects.filter(pk=report_id, status=Report.Status.FAILED).update(
-        status=Report.Status.PENDING, failure_reason=""
-    )
-    report = Report.objects.get(pk=report_id)
-    if not matched:
-        raise ServiceError(ErrorCode.INVALID_STATE, "Only a report that failed can be retried.")
-    event_record(interview_id=report.interview_id, kind="report.retried", actor=user)
-    _enqueue_compile(report.pk)
-    return report
-
-
-@dataclass(frozen=True)
-class CompileOutcome:
-    status: str  # "compiled", "ready" (nothing to do), "busy" (another claim), "missing"
-    retry_in: float = 0.0  # for "busy": seconds until that claim counts as stale
-
-
-def _failure_reason(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    return text[:500]
-
-
-def report_compile(*, report_id: int, pause: float = 0.0) -> CompileOutcome:
-    """Compile a report if this caller wins the claim; idempotent.
-
-    Not one transaction on purpose: the claim (pending/failed → running, or a running one
-    whose claim is older than ``REPORT_CLAIM_STALE_SECONDS``, left by a worker that died)
-    commits at once so that other workers see it. The result is saved only while the claim is
-    still ours, so a report is written once however many deliveries race. On an exception the
-    report is marked failed with the reason and the exception propagates (the task retries).
-    ``pause`` waits after claiming (tests use it to kill a worker mid-task).
-    """
-    stale = timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS)
-    claimed_at = timezone.now()
-    claimable = Q(status__in=[Report.Status.PENDING, Report.Status.FAILED]) | Q(
-        status=Report.Status.RUNNING, claimed_at__lt=claimed_at - stale
-    )
-    won = (
-        Report.objects.filter(claimable, pk=report_id).update(
-            status=Report.Status.RUNNING, claimed_at=claimed_at, attempts=F("attempts") + 1
-        )
-        == 1
-    )
-    if not won:
-        current = Report.objects.filter(pk=report_id).values("status", "claimed_at").first()
-        if current is None:
-            return CompileOutcome("missing")
-        if current["status"] == Report.Status.READY:
-            return CompileOutcome("ready")
-        left = (current["claimed_at"] or claimed_at) + stale - timezone.now()
-        return CompileOutcome("busy", retry_in=max(1.0, left.total_seconds()))
-    ours = Report.objects.filter(pk=report_id, status=Report.Status.RUNNING, claimed_at=claimed_at)
-    if pause:
-        time.sleep(pause)
-    try:
-        interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
-        data = reports.report_data(interview_id)
-        markdown = reports.report_markdown(data)
-    except Exception as exc:
-        ours.update(status=Report.Status.FAILED, failure_reason=_failure_reason(exc))
-        raise
-    with transaction.atomic():
-        saved = ours.update(
-            status=Report.Status.READY,
-            data=data,
-            markdown=markdown,
-            compiled_at=timezone.now(),
-            failure_reason="",
-        )
-        if not saved:  # our claim went stale and another worker took over
-            return CompileOutcome("busy")
-        event_record(interview_id=interview_id, kind="report.ready")
-    return CompileOutcome("compiled")
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    completed: list[UUID]
-    requeued: list[int]
-
-
-def reports_sweep(*, now: datetime | None = None) -> SweepResult:
-    """The periodic sweep: complete wrap-ups past the deadline with whatever is in, and hand
-    reports that look stuck (a lost message, a dead worker) back to the workers."""
-    now = now or timezone.now()
-    deadline = now - timedelta(hours=settings.REPORT_DEADLINE_HOURS)
-    overdue = Interview.objects.filter(
-        status=Interview.Status.WRAPUP, ended_at__lt=deadline
-    ).values_list("pk", flat=True)
-    completed = [pk for pk in overdue if interview_complete(interview_id=pk, reason="deadline")]
-    stuck = Report.objects.filter(
-        Q(status=Report.Status.PENDING, requested_at__lt=now - REPORT_REQUEUE_AFTER)
-        | Q(
-            status=Report.Status.RUNNING,
-            claimed_at__lt=now - timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS),
-        )
-    ).values_list("pk", flat=True)
-    requeued = list(stuck)
-    for pk in requeued:
-        _enqueue_compile(pk)
-    return SweepResult(completed=completed, requeued=requeued)
+    return selectors.reference_html(interview, step_key)

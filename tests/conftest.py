@@ -7,7 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,27 @@ def test_database_url() -> str:
     return (
         f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
     )
+
+
+@contextmanager
+def table_locked(table: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``table`` from a connection of its own: every read of that
+    table waits until the block ends. Lets a test stop real code at a step it chooses (a worker
+    mid-report, say) without a hook in the code."""
+    import psycopg
+
+    with psycopg.connect(test_database_url()) as connection:
+        connection.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="session")

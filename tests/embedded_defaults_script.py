@@ -63,6 +63,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from casestudies.models import CaseStudy
+    from feedback import services as feedback_services
     from interviews import services
     from interviews.models import Report
     from rubrics.models import Criterion
@@ -86,13 +87,13 @@ def main() -> None:
     asyncio.run(drive(interview, ines, carl))
 
     keys = list(Criterion.objects.filter(rubric=interview.rubric).values_list("key", flat=True))
-    services.assessment_submit(
+    feedback_services.assessment_submit(
         actor=services.Actor(carl, interview.pk, "candidate", False),
         levels=dict.fromkeys(keys, 3),
         notes={},
         reflection="I ran out of time.",
     )
-    services.scorecard_finalise(
+    feedback_services.scorecard_finalise(
         actor=services.Actor(ines, interview.pk, "interviewer", False),
         levels=dict.fromkeys(keys, 2),
         evidence=dict.fromkeys(keys, "Seen in the session."),

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
+from accounts import services as account_services
 from casestudies import services as case_services
 from casestudies.models import CaseStudy, Framework
+from feedback import services as feedback_services
 from interviews import services as interview_services
 from interviews.models import Interview
 from rubrics import services as rubric_services
@@ -31,9 +33,9 @@ def user(
         username=email.split("@")[0] + str(n), email=email, password=password, is_staff=staff
     )
     if staff:
-        account.groups.add(interview_services.curators_group_ensure())
+        account.groups.add(account_services.curators_group_ensure())
     EmailAddress.objects.create(user=account, email=email, verified=True, primary=True)
-    interview_services.profile_update(
+    account_services.profile_update(
         user=account, display_name=name or f"User {n}", target_level=level
     )
     return account
@@ -307,7 +309,7 @@ def levels_for(interview_obj, *, level=3, **overrides) -> dict:
 
 def self_assess(session: Session, *, level=3, **overrides):
     keys = criterion_keys(session.interview)
-    return interview_services.assessment_submit(
+    return feedback_services.assessment_submit(
         actor=session.actor("candidate"),
         levels=levels_for(session.interview, level=level, **overrides),
         notes={key: f"My reason for {key}." for key in keys},
@@ -317,7 +319,7 @@ def self_assess(session: Session, *, level=3, **overrides):
 
 def finalise(session: Session, *, level=3, **overrides):
     keys = criterion_keys(session.interview)
-    return interview_services.scorecard_finalise(
+    return feedback_services.scorecard_finalise(
         actor=session.actor("interviewer"),
         levels=levels_for(session.interview, level=level, **overrides),
         evidence={key: f"Evidence for {key}: said something specific." for key in keys},

@@ -1,6 +1,6 @@
 from django import template
 
-from interviews import selectors
+from accounts import selectors
 
 register = template.Library()
 

@@ -12,7 +12,7 @@
  * Scripts: the vendored Mermaid first, then this file, both `defer`
  * (casestudies/_diagram_scripts.html has the two tags).
  *
- * For other scripts (the live room re-renders the candidate's diagram as they type):
+ * For other scripts (the interview room re-renders the candidate's diagram as they type):
  *
  *   window.SevenstepsDiagram.render(element, text) -> Promise<boolean>
  *     Renders `text` into `element` and resolves true once the SVG is in place. On a syntax

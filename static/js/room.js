@@ -1,4 +1,4 @@
-/* The live room. Speaks the protocol in interviews/protocol.py (docs/protocol.md).
+/* The interview room. Speaks the protocol in interviews/protocol.py (docs/protocol.md).
  *
  * The server decides what each role sees; this script only renders it. User text is always
  * inserted as text; the only HTML inserted is what the server rendered from our templates (the
@@ -15,8 +15,6 @@
 
   const ROLE = root.dataset.role;
   const SOLO = root.dataset.kind === "solo";
-  const DRIVES = ROLE === "interviewer" || SOLO;
-  const EDITS = ROLE === "candidate";
   const STORE = "sevensteps:" + root.dataset.interview + ":";
   const SAVE_DELAY = 600;
   const $ = (sel, el) => (el || root).querySelector(sel);
@@ -26,7 +24,10 @@
   let retries = 0;
   let seq = 0;
   let offsetMs = 0; // server clock minus ours
-  let state = null; // status, step_index, paused, clock, steps, deliveries, presence
+  // What the server says: phase and its label, the actions this socket may take now (and why
+  // not the others), step_index, clock, steps (with their budget marks), deliveries, presence.
+  // The rules are kept on the server (interviews/flow.py); this script only asks can(action).
+  let state = null;
   let selectedStep = null;
   let followCurrent = true;
   const docs = {}; // slot -> {text, revision, dirty, inflight, sentText, timer}
@@ -68,6 +69,10 @@
 
   function stepKey(index) {
     return state && state.steps[index] ? state.steps[index].key : null;
+  }
+
+  function can(action) {
+    return !!state && state.actions.has(action);
   }
 
   function stepTitle(key) {
@@ -130,9 +135,11 @@
     snapshot(p) {
       offsetMs = Date.parse(p.server_now) - Date.now();
       state = {
-        status: p.interview.status,
+        phase: p.phase,
+        label: p.label,
+        actions: new Set(p.actions),
+        why_not: p.why_not,
         step_index: p.interview.step_index,
-        paused: p.interview.paused,
         clock: p.clock,
         steps: p.steps,
         deliveries: p.deliveries,
@@ -160,7 +167,14 @@
     state(p) {
       offsetMs = Date.parse(p.server_now) - Date.now();
       const moved = state.step_index !== p.step_index;
-      Object.assign(state, { status: p.status, step_index: p.step_index, paused: p.paused, clock: p.clock });
+      Object.assign(state, {
+        phase: p.phase,
+        label: p.label,
+        actions: new Set(p.actions),
+        why_not: p.why_not,
+        step_index: p.step_index,
+        clock: p.clock,
+      });
       if (moved && followCurrent) selectedStep = stepKey(state.step_index);
       renderAll();
     },
@@ -330,27 +344,20 @@
   }
 
   function renderStatus() {
-    const labels = { scheduled: "Not started", live: state.paused ? "Paused" : "Live", wrapup: "Wrap-up", completed: "Completed", abandoned: "Abandoned" };
     const pill = $("[data-status-pill]");
-    pill.textContent = labels[state.status] || state.status;
-    pill.dataset.status = state.paused ? "paused" : state.status;
-    const show = {
-      "interview.start": state.status === "scheduled",
-      "clock.pause": state.status === "live" && !state.paused,
-      "clock.resume": state.status === "live" && state.paused,
-      "interview.end": state.status === "live",
-    };
-    $$("[data-action]").forEach((button) => { button.hidden = !show[button.dataset.action]; });
+    pill.textContent = state.label;
+    pill.dataset.status = state.phase;
+    $$("[data-action]").forEach((button) => { button.hidden = !can(button.dataset.needs); });
     $$("[data-move]").forEach((button) => {
       const target = state.step_index + Number(button.dataset.move);
-      button.disabled = state.status !== "live" || state.paused || target < 0 || target >= state.steps.length;
+      button.disabled = !can("move") || target < 0 || target >= state.steps.length;
     });
     const reveal = $("[data-reveal]");
     if (reveal) {
       const doc = docs["notes:" + selectedStep];
       const written = doc && doc.text.trim().length > 0;
       const done = state.revealed.includes(selectedStep);
-      reveal.disabled = !written || done || !["live", "wrapup"].includes(state.status);
+      reveal.disabled = !written || done || !can("reveal");
       reveal.textContent = done ? "Reference shown below" : written ? "Reveal the reference for " + stepTitle(selectedStep) : "Write your notes for this step first";
     }
   }
@@ -362,12 +369,12 @@
       const step = state.steps[index];
       const seconds = stepSeconds(step.key);
       total += seconds;
-      const budget = step.minutes * 60;
       item.classList.toggle("current", index === state.step_index);
       item.classList.toggle("done", index < state.step_index);
-      item.dataset.budget = seconds > budget ? "over" : seconds >= 0.8 * budget ? "near" : "ok";
+      // The marks come from the server (flow.budget_marks): "near" from near_at, "over" past over_at.
+      item.dataset.budget = seconds > step.over_at ? "over" : seconds >= step.near_at ? "near" : "ok";
       $("[data-step-time]", item).textContent = fmt(seconds);
-      $("[data-step-bar]", item).style.width = Math.min(100, (100 * seconds) / budget) + "%";
+      $("[data-step-bar]", item).style.width = Math.min(100, (100 * seconds) / step.over_at) + "%";
       if (index === state.step_index) item.setAttribute("aria-current", "step");
       else item.removeAttribute("aria-current");
     });
@@ -385,7 +392,6 @@
   }
 
   function renderEditors() {
-    const live = state.status === "live";
     const notes = $("[data-notes-editor]");
     if (notes) {
       const doc = docs["notes:" + selectedStep];
@@ -393,15 +399,15 @@
         notes.value = doc ? doc.text : "";
       }
       notes.dataset.slot = "notes:" + selectedStep;
-      notes.disabled = !live;
-      notes.placeholder = live
+      notes.disabled = !can("notes");
+      notes.placeholder = can("notes")
         ? "Notes for " + stepTitle(selectedStep) + ": requirements, assumptions, decisions and their trade-offs."
-        : state.status === "scheduled" ? "You can write once the interview starts." : "The interview is over.";
+        : state.why_not.notes || "";
     }
     const diagram = $("[data-diagram-editor]");
-    if (diagram) diagram.disabled = !live;
+    if (diagram) diagram.disabled = !can("diagram");
     const privateNotes = $("[data-private-editor]");
-    if (privateNotes) privateNotes.disabled = !["scheduled", "live", "wrapup"].includes(state.status);
+    if (privateNotes) privateNotes.disabled = !can("private_note");
     renderNoteView();
     const doc = docs["notes:" + selectedStep];
     saveState("notes:" + selectedStep, doc && doc.dirty ? "Unsaved changes…" : doc && doc.revision ? "Saved" : "");
@@ -530,7 +536,7 @@
       item.classList.toggle("sent", sent);
       const button = $("[data-send-hint]", item);
       if (button) {
-        button.disabled = sent || state.status !== "live";
+        button.disabled = sent || !can("hint");
         button.textContent = sent ? "Sent ✓" : "Send to candidate";
       }
     });
@@ -558,7 +564,7 @@
   $$("[data-action]").forEach((button) => {
     button.addEventListener("click", () => {
       const action = button.dataset.action;
-      if (action === "interview.end" && !window.confirm(SOLO ? "End the drill and go to your self-assessment?" : "End the interview for both of you? You will both move to the wrap-up.")) return;
+      if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
       send(action);
     });
   });
@@ -583,7 +589,7 @@
   });
 
   const notesEditor = $("[data-notes-editor]");
-  if (notesEditor && EDITS) {
+  if (notesEditor) {
     notesEditor.addEventListener("input", () => {
       edited(notesEditor.dataset.slot, notesEditor.value);
       renderTabs();
@@ -592,7 +598,7 @@
   }
 
   const diagramEditor = $("[data-diagram-editor]");
-  if (diagramEditor && EDITS) {
+  if (diagramEditor) {
     diagramEditor.addEventListener("input", () => {
       edited("diagram", diagramEditor.value);
       renderDiagram(diagramEditor.value);

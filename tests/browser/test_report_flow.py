@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from pypdf import PdfReader
 
-from interviews import services
+from feedback import services as feedback_services
 from interviews.models import Interview, Report
 from tests import factories
 from tests.conftest import ROOT
@@ -148,7 +148,7 @@ def test_the_report_page_swaps_the_report_in_when_it_is_ready(signed_in, allow_s
     page.goto(f"/interviews/{session.interview.pk}/report/")
     page.wait_for_selector("text=Compiling your report")
     page.evaluate("window.stayedOnThePage = true")
-    assert off_loop(services.report_compile, report_id=report.pk).status == "compiled"
+    assert off_loop(feedback_services.report_compile, report_id=report.pk).status == "compiled"
     page.wait_for_selector("[data-report]", timeout=10_000)
     assert page.evaluate("window.stayedOnThePage") is True  # swapped in, not reloaded
     assert page.locator("[data-download=pdf]").is_visible()

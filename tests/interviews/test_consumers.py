@@ -60,7 +60,8 @@ class Socket:
     async def receive(self, timeout: float = 3) -> dict:
         message = await self.communicator.receive_json_from(timeout=timeout)
         assert message["type"] in protocol.SERVER_MESSAGES, message
-        assert protocol.SERVER_MESSAGES[message["type"]] <= set(message["payload"]), message
+        # Rebuilding it through its constructor refuses a missing, unknown or mistyped field.
+        protocol.SERVER_MESSAGES[message["type"]](**message["payload"])
         self.seen.append(message)
         return message
 

@@ -119,7 +119,7 @@ def test_renewing_the_link_kills_the_old_one(case):
         user=creator, case_study=case, role="candidate", target_level="mid"
     )
     old = interview.invite.token
-    new = services.invite_renew(user=creator, interview=interview).token
+    new = services.invite_renew(user=creator, interview=interview, role="interviewer").token
     assert new != old
     with pytest.raises(services.InviteError):
         services.invite_accept(user=factories.user(), token=old)
@@ -267,7 +267,7 @@ def test_ending_moves_to_wrapup_and_stops_the_clock(live):
 
 
 def test_abandoning_is_final(peer):
-    services.interview_abandon(user=peer.candidate, interview=peer.interview)
+    services.interview_abandon(user=peer.candidate, interview=peer.interview, role="candidate")
     assert peer.refresh().status == "abandoned"
     with pytest.raises(services.ServiceError):
         services.interview_start(actor=peer.actor("interviewer"))
@@ -443,7 +443,7 @@ def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
     services.delivery_send(actor=interviewer, step_key="clarify", kind="hint", index=0)
     interview = live.refresh()
     candidate_view = json.dumps(
-        selectors.room_snapshot(interview=interview, role="candidate", user=live.candidate)
+        selectors.room_snapshot(interview=interview, role="candidate", user=live.candidate).payload()
     )
     for secret in (
         "SECRET-EVIDENCE",
@@ -458,7 +458,7 @@ def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
         assert secret not in candidate_view, secret
     assert "Hint 1 for visual-search clarify." in candidate_view  # what was sent is theirs
     interviewer_view = json.dumps(
-        selectors.room_snapshot(interview=interview, role="interviewer", user=live.interviewer)
+        selectors.room_snapshot(interview=interview, role="interviewer", user=live.interviewer).payload()
     )
     for visible in ("SECRET-EVIDENCE", "SECRET-PRIVATE", "Probe text for", "Hint 2 for"):
         assert visible in interviewer_view, visible
@@ -471,7 +471,7 @@ def test_the_snapshot_costs_the_same_however_long_the_interview(
         with django_assert_max_num_queries(14):
             selectors.room_snapshot(
                 interview=live.refresh(), role="interviewer", user=live.interviewer
-            )
+            ).payload()
 
     snapshot()
     for n in range(30):

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from interviews import services
+from accounts import services
 
 
 class Command(BaseCommand):

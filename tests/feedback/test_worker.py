@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from interviews import services, tasks
+from feedback import services as feedback_services
+from feedback import tasks
 from interviews.models import Event, Interview, Report
 from tests import factories
-from tests.conftest import ROOT
+from tests.conftest import ROOT, table_locked, wait_until
 from tests.conftest import test_database_url as database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -38,15 +39,6 @@ def children_of(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(entry))
     return found
-
-
-def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass
@@ -160,16 +152,23 @@ def test_a_worker_process_compiles_the_report(start_worker):
 
 
 def test_two_workers_racing_produce_one_report(start_worker):
-    # Each waits 2 s after claiming, so the second delivery finds the claim fresh and backs off
-    # until it would be stale; by then the report is ready and it does nothing.
-    env = {"REPORT_COMPILE_DELAY": "2", "REPORT_CLAIM_STALE_SECONDS": "5"}
+    # The first claim stops at its first read of the documents (a lock this test holds), so
+    # the second delivery finds the claim fresh and backs off until it would be stale; by
+    # then the report is ready and it does nothing.
+    env = {"REPORT_CLAIM_STALE_SECONDS": "5"}
     first, second = start_worker(**env), start_worker(**env)
     session = factories.finished_interview()
     factories.self_assess(session)
     Interview.objects.filter(pk=session.interview.pk).update(status="completed")
     report = Report.objects.create(interview=session.interview)
-    tasks.compile_report.delay(report.pk)
-    tasks.compile_report.delay(report.pk)
+    with table_locked("interviews_document"):
+        tasks.compile_report.delay(report.pk)
+        tasks.compile_report.delay(report.pk)
+        wait_until(
+            lambda: "Retry in" in first.output() + second.output(),
+            timeout=60,
+            what="the second delivery to find the claim taken",
+        )
     wait_until(lambda: ready(session), timeout=60, what="the report")
     wait_until(
         lambda: f"report {report.pk}: ready" in first.output() + second.output(),
@@ -183,18 +182,21 @@ def test_two_workers_racing_produce_one_report(start_worker):
 
 
 def test_a_worker_killed_mid_task_gets_the_task_again_and_the_report_is_made_once(start_worker):
-    worker = start_worker(REPORT_COMPILE_DELAY="4", REPORT_CLAIM_STALE_SECONDS="2")
+    worker = start_worker(REPORT_CLAIM_STALE_SECONDS="2")
     pool = worker.pool()
     assert len(pool) == 1
     session = factories.finished_interview()
     factories.self_assess(session)
-    factories.finalise(session)
-    wait_until(
-        lambda: report_of(session) is not None and report_of(session).status == "running",
-        timeout=60,
-        what="the worker to claim the report",
-    )
-    os.kill(pool[0], signal.SIGKILL)  # the process running the task dies mid-task
+    with table_locked("interviews_document"):
+        factories.finalise(session)
+        wait_until(
+            lambda: report_of(session) is not None and report_of(session).status == "running",
+            timeout=60,
+            what="the worker to claim the report",
+        )
+        # The claim is in and the task waits on its first read: it dies mid-task.
+        os.kill(pool[0], signal.SIGKILL)
+        wait_until(lambda: worker.pool() not in ([], pool), timeout=30, what="a new pool process")
     wait_until(lambda: ready(session), timeout=60, what="the redelivered task")
     report = report_of(session)
     assert report.attempts == 2  # the killed claim, then the one that finished
@@ -213,4 +215,4 @@ def test_a_report_request_survives_a_worker_that_is_not_running(start_worker):
     assert report_of(session).status == Report.Status.PENDING
     start_worker()
     wait_until(lambda: ready(session), timeout=60, what="the report")
-    assert services.report_compile(report_id=report_of(session).pk).status == "ready"
+    assert feedback_services.report_compile(report_id=report_of(session).pk).status == "ready"

@@ -9,7 +9,8 @@ after a worker died, or delivered twice, still gives one report. Retries live he
 import logging
 
 from celery import shared_task
-from django.conf import settings
+
+import config.celery  # noqa: F401  (the app these tasks bind to; see config/__init__.py)
 
 from . import services
 
@@ -27,9 +28,7 @@ log = logging.getLogger(__name__)
     max_retries=5,
 )
 def compile_report(self, report_id: int) -> str:
-    outcome = services.report_compile(
-        report_id=report_id, pause=float(settings.REPORT_COMPILE_DELAY)
-    )
+    outcome = services.report_compile(report_id=report_id)
     if outcome.status == "busy":
         # Another delivery holds a fresh claim. Come back when it would count as stale: if
         # that worker finished, the report is ready and this is a no-op; if it died, we take

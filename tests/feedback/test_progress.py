@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews import services
+from feedback import services as feedback_services
 from interviews.models import Interview, Report
 from tests import factories
 
@@ -29,7 +29,7 @@ def scored(candidate, *, days_ago: int, self_level=3, level=3, solo=False, **ove
     factories.self_assess(session, level=self_level)
     if not solo:
         factories.finalise(session, level=level, **overrides)
-    services.report_compile(report_id=Report.objects.get(interview=session.interview).pk)
+    feedback_services.report_compile(report_id=Report.objects.get(interview=session.interview).pk)
     Interview.objects.filter(pk=session.interview.pk).update(
         completed_at=timezone.now() - timedelta(days=days_ago)
     )

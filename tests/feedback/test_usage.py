@@ -4,7 +4,7 @@ interviewer level per step, and a nudge for cases that look too hard or too easy
 import pytest
 from django.urls import reverse
 
-from interviews import selectors
+from feedback import usage as feedback_usage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_figures_per_case(django_capture_on_commit_callbacks):
     abandoned = factories.interview()
     abandoned.interview.status = "abandoned"
     abandoned.interview.save()
-    _, usage = selectors.case_usage()
+    _, usage = feedback_usage.case_usage()
     row = next(r for r in usage if r.case.slug == "factory-case")
     assert (row.sessions, row.peer, row.solo, row.completed) == (3, 3, 0, 3)
     assert (row.hints_per_peer, row.curveballs_per_peer) == (1.0, 1.0)
@@ -33,7 +33,7 @@ def test_figures_per_case(django_capture_on_commit_callbacks):
 
 def test_no_verdict_before_three_completed_sessions(django_capture_on_commit_callbacks):
     completed(level=4)
-    _, usage = selectors.case_usage()
+    _, usage = feedback_usage.case_usage()
     row = next(r for r in usage if r.case.slug == "factory-case")
     assert row.overall == 4.0 and row.verdict == ""
 

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from feedback import services as feedback_services
 from interviews import selectors, services
 from interviews.models import Assessment, Event, Interview, Report, Score
 from tests import factories
@@ -52,7 +53,7 @@ def test_self_assessment_refuses_a_missing_criterion_naming_it():
     levels = factories.levels_for(session.interview)
     levels["data-main"] = None
     with pytest.raises(services.ServiceError) as caught:
-        services.assessment_submit(actor=session.actor("candidate"), levels=levels)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), levels=levels)
     assert set(caught.value.extra["errors"]) == {"data-main"}
     assert "Criterion data-main" in caught.value.extra["errors"]["data-main"]
     assert not Score.objects.filter(source=Score.Source.SELF).exists()
@@ -63,10 +64,10 @@ def test_self_assessment_accepts_not_observed_and_refuses_a_level_out_of_range()
     levels = factories.levels_for(session.interview, **{"monitor-main": "not_observed"})
     levels["serve-main"] = 5
     with pytest.raises(services.ServiceError) as caught:
-        services.assessment_submit(actor=session.actor("candidate"), levels=levels)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), levels=levels)
     assert set(caught.value.extra["errors"]) == {"serve-main"}
     levels["serve-main"] = 2
-    services.assessment_submit(actor=session.actor("candidate"), levels=levels)
+    feedback_services.assessment_submit(actor=session.actor("candidate"), levels=levels)
     score = Score.objects.get(source="self", criterion__key="monitor-main")
     assert score.not_observed and score.level is None
 
@@ -74,7 +75,7 @@ def test_self_assessment_accepts_not_observed_and_refuses_a_level_out_of_range()
 def test_only_the_candidate_assesses_themselves_and_only_once():
     session = factories.finished_interview()
     with pytest.raises(services.ServiceError) as caught:
-        services.assessment_submit(
+        feedback_services.assessment_submit(
             actor=session.actor("interviewer"), levels=factories.levels_for(session.interview)
         )
     assert caught.value.code == "forbidden"
@@ -86,7 +87,7 @@ def test_only_the_candidate_assesses_themselves_and_only_once():
 
 def test_the_candidate_may_skip_the_self_assessment():
     session = factories.finished_interview()
-    assessment = services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+    assessment = feedback_services.assessment_submit(actor=session.actor("candidate"), skipped=True)
     assert assessment.skipped and assessment.submitted_at
     assert not Score.objects.filter(source=Score.Source.SELF).exists()
 
@@ -98,7 +99,7 @@ def test_scorecard_needs_every_criterion_with_evidence_and_the_feedback():
     evidence["frame-main"] = ""  # not observed still needs a word on why
     levels["model-main"] = None
     with pytest.raises(services.ServiceError) as caught:
-        services.scorecard_finalise(
+        feedback_services.scorecard_finalise(
             actor=session.actor("interviewer"),
             levels=levels,
             evidence=evidence,
@@ -122,7 +123,7 @@ def test_scorecard_overwrites_the_live_scores_and_is_final():
     with pytest.raises(services.ServiceError):
         factories.finalise(session)
     with pytest.raises(services.ServiceError) as caught:
-        services.scorecard_finalise(
+        feedback_services.scorecard_finalise(
             actor=session.actor("candidate"),
             levels={},
             evidence={},
@@ -150,7 +151,7 @@ def test_both_in_completes_the_interview_once_and_requests_the_report(
     status = Event.objects.get(kind="status", data__new="completed")
     assert status.data == {"old": "wrapup", "new": "completed", "reason": "assessments"}
     assert status.actor == session.candidate
-    assert not services.interview_complete(interview_id=interview.pk, reason="deadline")
+    assert not feedback_services.interview_complete(interview_id=interview.pk, reason="deadline")
 
 
 def test_nothing_can_be_submitted_once_completed():
@@ -158,7 +159,7 @@ def test_nothing_can_be_submitted_once_completed():
     factories.self_assess(session)
     factories.finalise(session)
     with pytest.raises(services.ServiceError) as caught:
-        services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), skipped=True)
     assert caught.value.code == "invalid_state"
 
 
@@ -168,13 +169,13 @@ def test_a_solo_self_assessment_completes_the_drill():
     assert session.refresh().status == Interview.Status.COMPLETED
     assert Report.objects.filter(interview=session.interview).exists()
     with pytest.raises(services.ServiceError):
-        services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), skipped=True)
 
 
 def test_a_solo_drill_cannot_be_skipped():
     session = factories.solo_drill()
     with pytest.raises(services.ServiceError) as caught:
-        services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), skipped=True)
     assert "self-assessment" in caught.value.message
 
 
@@ -194,7 +195,7 @@ def blind_session():
     has not assessed themselves yet."""
     session = factories.finished_interview(live_scores={"clarify-main": 4, "frame-main": 1})
     keys = factories.criterion_keys(session.interview)
-    services.scorecard_finalise(
+    feedback_services.scorecard_finalise(
         actor=session.actor("interviewer"),
         levels=factories.levels_for(session.interview, level=4, **{"data-main": 1}),
         evidence={key: f"{SECRET_EVIDENCE} ({key})" for key in keys},
@@ -229,7 +230,7 @@ def test_the_candidate_never_receives_the_interviewers_scores_before_self_assess
     assert " checked" not in form_page  # no level is pre-selected: nothing of theirs leaks
     snapshot = selectors.room_snapshot(
         interview=session.refresh(), role="candidate", user=session.candidate
-    )
+    ).payload()
     assert "Interviewer-only" not in json.dumps(snapshot)
     assert "scores" not in snapshot
 

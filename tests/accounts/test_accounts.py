@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from interviews.models import Profile
+from accounts import services as account_services
+from accounts.models import Profile
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -139,10 +140,9 @@ def test_password_change(client):
 
 
 def test_demo_accounts_are_idempotent_and_curator_is_staff():
-    from interviews import services
 
-    services.demo_accounts_ensure(password="demo-pass-123")
-    services.demo_accounts_ensure(password="demo-pass-123")
+    account_services.demo_accounts_ensure(password="demo-pass-123")
+    account_services.demo_accounts_ensure(password="demo-pass-123")
     users = get_user_model().objects.filter(email__endswith="@example.com")
     assert users.count() == 3
     curator = users.get(email="curator@example.com")

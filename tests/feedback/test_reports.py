@@ -13,9 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from interviews import reports, services, tasks
+from feedback import reports, tasks
+from feedback import services as feedback_services
+from interviews import services
 from interviews.models import Event, Interview, Report
 from tests import factories
+from tests.conftest import table_locked, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +55,7 @@ def test_compiling_twice_gives_one_report(django_capture_on_commit_callbacks):
     first = (report.data, report.markdown, report.compiled_at)
     assert tasks.compile_report.delay(report.pk).get() == "ready"
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.report_request(interview_id=session.interview.pk)
+        again = feedback_services.report_request(interview_id=session.interview.pk)
     assert again.pk == report.pk
     report.refresh_from_db()
     assert Report.objects.count() == 1
@@ -88,7 +91,7 @@ def test_a_failure_marks_the_report_failed_with_the_reason_and_it_can_be_retried
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
-        services.report_retry(report_id=report.pk, user=session.candidate)
+        feedback_services.report_retry(report_id=report.pk, user=session.candidate)
     report.refresh_from_db()
     assert report.status == Report.Status.READY
     assert report.failure_reason == ""
@@ -99,7 +102,7 @@ def test_only_a_failed_report_can_be_retried(django_capture_on_commit_callbacks)
     session = factories.finished_interview()
     report = completed(session, on_commit=django_capture_on_commit_callbacks)
     with pytest.raises(services.ServiceError) as caught:
-        services.report_retry(report_id=report.pk)
+        feedback_services.report_retry(report_id=report.pk)
     assert caught.value.code == "invalid_state"
 
 
@@ -110,7 +113,7 @@ def test_a_running_claim_is_left_alone_until_it_is_stale(settings):
     report = Report.objects.get()
     fresh = timezone.now()
     Report.objects.filter(pk=report.pk).update(status="running", claimed_at=fresh, attempts=1)
-    outcome = services.report_compile(report_id=report.pk)
+    outcome = feedback_services.report_compile(report_id=report.pk)
     assert outcome.status == "busy"
     assert 0 < outcome.retry_in <= settings.REPORT_CLAIM_STALE_SECONDS
     report.refresh_from_db()
@@ -119,7 +122,7 @@ def test_a_running_claim_is_left_alone_until_it_is_stale(settings):
     # The worker holding it died: once its claim is stale, the next delivery takes over.
     stale = fresh - timedelta(seconds=settings.REPORT_CLAIM_STALE_SECONDS + 1)
     Report.objects.filter(pk=report.pk).update(claimed_at=stale)
-    assert services.report_compile(report_id=report.pk).status == "compiled"
+    assert feedback_services.report_compile(report_id=report.pk).status == "compiled"
     report.refresh_from_db()
     assert report.status == "ready" and report.attempts == 2
 
@@ -137,7 +140,7 @@ def test_a_report_that_lost_its_claim_is_not_saved_by_the_old_worker(monkeypatch
         return real(interview_id)
 
     monkeypatch.setattr(reports, "report_data", slow_and_overtaken)
-    assert services.report_compile(report_id=report.pk).status == "busy"
+    assert feedback_services.report_compile(report_id=report.pk).status == "busy"
     report.refresh_from_db()
     assert report.status == "running" and report.data == {}
 
@@ -155,13 +158,20 @@ def test_two_workers_racing_compile_the_report_once():
 
         try:
             start.wait()
-            outcomes.append(services.report_compile(report_id=report.pk, pause=0.5).status)
+            outcomes.append(feedback_services.report_compile(report_id=report.pk).status)
         finally:
             connections.close_all()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
+    # The winner of the claim stops at its first read of the documents; the loser, finding
+    # the claim fresh, answers "busy" meanwhile.
+    with table_locked("interviews_document"):
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: len(outcomes) == 1, timeout=10, what="the losing claim")
+        assert outcomes == ["busy"]
+        report.refresh_from_db()
+        assert report.status == "running"
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["busy", "compiled"]
@@ -202,10 +212,10 @@ def test_the_sweep_sends_stuck_reports_back_to_the_workers(django_capture_on_com
     factories.self_assess(session)
     factories.finalise(session)  # pending, its message never ran
     report = Report.objects.get()
-    assert services.reports_sweep().requeued == []  # just requested: not stuck yet
+    assert feedback_services.reports_sweep().requeued == []  # just requested: not stuck yet
     Report.objects.filter(pk=report.pk).update(requested_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.reports_sweep()
+        result = feedback_services.reports_sweep()
     assert result.requeued == [report.pk]
     report.refresh_from_db()
     assert report.status == Report.Status.READY
@@ -279,7 +289,7 @@ def test_a_skipped_self_assessment_gives_a_report_without_calibration(
 ):
     session = factories.finished_interview()
     with django_capture_on_commit_callbacks(execute=True):
-        services.assessment_submit(actor=session.actor("candidate"), skipped=True)
+        feedback_services.assessment_submit(actor=session.actor("candidate"), skipped=True)
         factories.finalise(session)
     data = Report.objects.get().data
     assert data["compare"] is False and data["feedback"]["self"] == "skipped"
@@ -295,7 +305,7 @@ def test_without_any_interviewer_score_the_report_uses_the_self_assessment(
         ended_at=timezone.now() - timedelta(days=3)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.reports_sweep()
+        feedback_services.reports_sweep()
     data = Report.objects.get().data
     assert data["primary"] == "self" and data["overall"]["score"] == "4.00"
     client.force_login(session.candidate)
@@ -314,7 +324,7 @@ def test_the_page_polls_while_compiling_and_swaps_in_the_report(client):
     page = client.get(url("report", session)).content.decode()
     assert "Compiling your report" in page
     assert 'hx-trigger="every 2s"' in page
-    services.report_compile(report_id=Report.objects.get().pk)
+    feedback_services.report_compile(report_id=Report.objects.get().pk)
     partial = client.get(url("report", session), headers={"HX-Request": "true"})
     body = partial.content.decode()
     assert "<html" not in body and 'id="report-body"' in body

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from interviews import selectors, services
+from feedback import timeline as feedback_timeline
+from interviews import services
 from interviews.models import Event
 from tests import factories
 
@@ -33,7 +34,7 @@ def ended():
 
 
 def test_the_timeline_is_in_order_and_folds_runs_of_typing(ended):
-    rows = selectors.timeline(interview=ended.refresh(), role="interviewer")
+    rows = feedback_timeline.timeline(interview=ended.refresh(), role="interviewer")
     headlines = [row["headline"] for row in rows]
     assert headlines.index("Interview started") < headlines.index("Notes for Step clarify")
     assert headlines.index("Moved to Step frame") < headlines.index("Interview ended")

@@ -1,0 +1,115 @@
+"""Progress across sessions: history, per-step trends, calibration over time and the weakest
+steps, from the small summary each compiled report keeps (``Report.data["summary"]``)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from interviews.models import Interview, Role
+from rubrics import scoring
+
+from . import charts
+
+RECENT = 5  # sessions the "weakest steps" average looks back over
+
+
+def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[str, Any]:
+    """History, trends, calibration and weakest steps, from interviews annotated by
+    ``selectors.progress_interviews`` (oldest first) and the framework steps (``key``,
+    ``title``, ``position``). Pure over its input: no queries."""
+    history, scored = [], []
+    practised: set[int] = set()
+    for interview in interviews:
+        summary = interview.summary or {}
+        mine = interview.my_role == Role.CANDIDATE
+        if interview.status not in (Interview.Status.SCHEDULED, Interview.Status.ABANDONED):
+            practised.add(interview.case_study_id)
+        history.append(
+            {
+                "interview": interview,
+                "peer": next(
+                    (p.user for p in interview.participants.all() if p.role != interview.my_role),
+                    None,
+                ),
+                "overall": summary.get("overall") if mine else None,
+                "hire_signal": scoring.HIRE_LABELS.get(summary.get("hire_signal") or "", "")
+                if mine
+                else "",
+                "report_status": interview.report_status or "",
+            }
+        )
+        if (
+            mine
+            and interview.status == Interview.Status.COMPLETED
+            and summary.get("overall") is not None
+        ):
+            scored.append((interview, summary))
+    history.reverse()  # newest first in the table
+
+    def label(interview) -> str:
+        when = interview.completed_at or interview.ended_at or interview.created_at
+        return f"{when.day} {when:%b}"
+
+    points = [charts.Point(label(i), summary["overall"], hollow=i.is_solo) for i, summary in scored]
+    last = scored[-1] if scored else None
+    bar_level = last[0].target_level if last else "senior"
+    bar = last[1].get("bar") if last else None
+    trends = []
+    for step in steps:
+        values = [summary.get("steps", {}).get(step.key) for _i, summary in scored]
+        recent = [v for v in values[-RECENT:] if v is not None]
+        latest = next((v for v in reversed(values) if v is not None), None)
+        trends.append(
+            {
+                "key": step.key,
+                "title": step.title,
+                "position": step.position,
+                "values": values,
+                "latest": latest,
+                "average": sum(recent) / len(recent) if recent else None,
+                "count": len([v for v in values if v is not None]),
+                "chart": charts.sparkline(
+                    values,
+                    colour=charts.step_colour(step.position),
+                    title=f"{step.title}: score per session",
+                ),
+            }
+        )
+    weakest = sorted((t for t in trends if t["average"] is not None), key=lambda t: t["average"])
+    calibrated = [
+        (i, summary["calibration"])
+        for i, summary in scored
+        if not i.is_solo and summary.get("calibration") is not None
+    ]
+    deltas = [value for _i, value in calibrated]
+    overall_recent = [summary["overall"] for _i, summary in scored[-RECENT:]]
+    return {
+        "history": history,
+        "sessions": sum(1 for row in history if not row["interview"].is_solo),
+        "drills": sum(1 for row in history if row["interview"].is_solo),
+        "interviewed": sum(1 for row in history if row["interview"].my_role == Role.INTERVIEWER),
+        "scored": len(scored),
+        "recent_average": sum(overall_recent) / len(overall_recent) if overall_recent else None,
+        "latest": scored[-1][1]["overall"] if scored else None,
+        "practised": practised,
+        "overall_chart": charts.line_chart(
+            points,
+            title="Overall score per session",
+            bar=bar,
+            bar_label=f"{scoring.LEVEL_LABELS.get(bar_level, bar_level)} bar",
+        )
+        if points
+        else "",
+        "bar_level": scoring.LEVEL_LABELS.get(bar_level, bar_level),
+        "trends": trends,
+        "weakest": weakest[:3],
+        "calibration_chart": charts.delta_bars(
+            [charts.Point(label(i), value) for i, value in calibrated],
+            title="Self minus interviewer, per session",
+        )
+        if calibrated
+        else "",
+        "calibration_mean": sum(deltas) / len(deltas) if deltas else None,
+        "calibration_label": f"{sum(deltas) / len(deltas):+.2f}" if deltas else "—",
+        "recent_count": len(overall_recent),
+        "calibration_count": len(deltas),
+    }

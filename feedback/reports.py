@@ -1,0 +1,587 @@
+"""The feedback report: assembled once from the database into plain JSON (``Report.data``),
+then rendered from that data: as HTML (the page and the PDF share ``feedback/_report.html``)
+and as Markdown (``feedback/report.md``), from the same data.
+
+``report_data`` reads (``_read``, a fixed number of queries) and then builds the report in named
+steps: the header, the criteria rows, the steps, the calibration, the time, the feedback and the
+suggestions. Everything after the read is pure (data in, data out), so a report reads the same
+tomorrow even if the rubric or the case is edited meanwhile.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.selectors import display_name
+from casestudies.models import CaseStep, CaseStudy, FrameworkStep
+from interviews import flow
+from interviews.events import EventKind
+from interviews.models import (
+    Assessment,
+    Delivery,
+    Document,
+    Event,
+    Interview,
+    Participant,
+    Role,
+    Score,
+)
+from interviews.selectors import practised_case_ids
+from rubrics import scoring
+from rubrics.models import Criterion, Rubric
+from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_policy
+
+from . import charts
+
+REPORT_VERSION = 1
+ReportData = dict[str, Any]
+WEAKEST_STEPS = 2
+CASES_TO_SUGGEST = 3
+SOURCE_LABELS = {Score.Source.INTERVIEWER: "Interviewer", Score.Source.SELF: "Self-assessment"}
+VERDICT_LABELS = {
+    "over": "Over-estimate",
+    "under": "Under-estimate",
+    "aligned": "Aligned",
+    "n/a": "Not compared",
+}
+DIFFICULTY_ORDER = ("easy", "medium", "hard")
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _value(score: Score) -> int | str | None:
+    if score.level:
+        return score.level
+    return scoring.NOT_OBSERVED if score.not_observed else None
+
+
+def _side(level: int | None, status: str, text: str, anchors: Mapping[int, str]) -> dict:
+    return {"level": level, "status": status, "text": text, "anchor": anchors.get(level, "")}
+
+
+def _overall(result: scoring.Result, policy: scoring.Policy, target: str) -> dict:
+    scored = sum(1 for c in result.criteria if c.status == "scored")
+    return {
+        "score": scoring.fmt(result.overall),
+        "value": _float(result.overall),
+        "hire_signal": result.hire_signal or "",
+        "hire_label": scoring.HIRE_LABELS.get(result.hire_signal or "", "Not scored"),
+        "level_signal": result.level_signal or "",
+        "level_label": scoring.LEVEL_SIGNAL_LABELS.get(result.level_signal or "", "Not scored"),
+        "level_met": result.level_met or "",
+        "level_met_label": scoring.LEVEL_LABELS.get(result.level_met or "", "none yet"),
+        "bar": scoring.fmt(policy.bars[target]),
+        "bar_value": _float(policy.bars[target]),
+        "coverage_pct": round(float(result.coverage) * 100),
+        "scored": scored,
+        "not_observed": len(result.not_observed),
+        "missing": len(result.missing),
+        "total": len(result.criteria),
+    }
+
+
+def _weakest(steps: list[dict]) -> list[dict]:
+    """The lowest-scored steps (ties: the earlier step); steps the session never scored fill in
+    when fewer than two were scored, since not getting there is a weakness too."""
+    scored = sorted((s for s in steps if s["value"] is not None), key=lambda s: s["value"])
+    picked = scored[:WEAKEST_STEPS]
+    if len(picked) < WEAKEST_STEPS:
+        picked += [s for s in steps if s["value"] is None][: WEAKEST_STEPS - len(picked)]
+    return [
+        {"key": s["key"], "title": s["title"], "position": s["position"], "score": s["score"]}
+        for s in picked
+    ]
+
+
+def _target_difficulty(overall: float | None) -> str:
+    if overall is None or overall < 2.5:
+        return "easy" if overall is not None and overall < 2 else "medium"
+    return "hard" if overall >= 3.25 else "medium"
+
+
+def cases_to_practise(
+    *,
+    step_keys: Sequence[str],
+    exclude_case_id: int | None,
+    practised: set[int],
+    overall: float | None,
+    limit: int = CASES_TO_SUGGEST,
+) -> list[dict]:
+    """Published cases to practise the given steps next, in one query.
+
+    For each weak step in turn, the case whose guide for that step is richest (the most
+    follow-ups, hints, curveballs and signals to work through), preferring cases the candidate
+    has not done and a difficulty that fits their overall score.
+    """
+    if not step_keys:
+        return []
+    rows = (
+        CaseStep.objects.filter(
+            case_study__status=CaseStudy.Status.PUBLISHED, framework_step__key__in=step_keys
+        )
+        .exclude(case_study_id=exclude_case_id)
+        .select_related("case_study", "framework_step")
+    )
+    target = DIFFICULTY_ORDER.index(_target_difficulty(overall))
+    by_step: dict[str, list[tuple]] = {key: [] for key in step_keys}
+    for row in rows:
+        case = row.case_study
+        richness = sum(len(getattr(row, name)) for name in CaseStep.LIST_FIELDS) + len(row.probe)
+        distance = abs(DIFFICULTY_ORDER.index(case.difficulty) - target)
+        rank = (case.pk in practised, distance, -richness, case.slug)
+        by_step[row.framework_step.key].append((rank, case, row.framework_step.title))
+    for candidates in by_step.values():
+        candidates.sort(key=lambda item: item[0])
+    picked: list[dict] = []
+    seen: set[int] = set()
+    while len(picked) < limit and any(by_step.values()):
+        for key in step_keys:
+            candidates = by_step[key]
+            while candidates and candidates[0][1].pk in seen:
+                candidates.pop(0)
+            if not candidates or len(picked) >= limit:
+                continue
+            _rank, case, step_title = candidates.pop(0)
+            seen.add(case.pk)
+            picked.append(
+                {
+                    "slug": case.slug,
+                    "title": case.title,
+                    "summary": case.summary,
+                    "domain": case.get_domain_display(),
+                    "difficulty": case.difficulty,
+                    "difficulty_label": case.get_difficulty_display(),
+                    "url": reverse("case_detail", kwargs={"slug": case.slug}),
+                    "drill_url": reverse("drill_new") + f"?case={case.slug}",
+                    "step": key,
+                    "step_title": step_title,
+                    "practised": case.pk in practised,
+                }
+            )
+    return picked
+
+
+@dataclass
+class _Inputs:
+    """Everything a report is built from, read in a fixed number of queries."""
+
+    interview: Interview
+    case: CaseStudy
+    rubric: Rubric
+    criteria: list[Criterion]
+    framework_steps: list[FrameworkStep]
+    values: dict[str, dict[str, int | str]]  # source -> criterion key -> level or not_observed
+    texts: dict[str, dict[str, str]]  # source -> criterion key -> evidence or note
+    assessments: dict[str, Assessment]
+    people: dict[str, str]  # role -> display name
+    candidate_user: int | None
+    deliveries: list[Delivery]
+    documents: dict[str, str]  # slot -> text (the candidate's)
+    guides: dict[str, CaseStep]
+    completion: dict[str, Any]  # the data of the "completed" status event
+
+
+def _read(interview_id: UUID) -> _Inputs:
+    interview = Interview.objects.select_related("case_study__framework").get(pk=interview_id)
+    case = interview.case_study
+    rubric = rubric_with_criteria(Rubric.objects.filter(pk=interview.rubric_id)).get()
+    criteria = list(rubric.criteria.all())
+    values: dict[str, dict[str, int | str]] = {"interviewer": {}, "self": {}}
+    texts: dict[str, dict[str, str]] = {"interviewer": {}, "self": {}}
+    known = {c.pk for c in criteria}
+    for row in Score.objects.filter(interview=interview).select_related("criterion"):
+        if row.criterion_id not in known:
+            continue
+        texts[row.source][row.criterion.key] = row.evidence
+        value = _value(row)
+        if value is not None:
+            values[row.source][row.criterion.key] = value
+    participants = list(
+        Participant.objects.filter(interview=interview).select_related("user__profile")
+    )
+    completion = (
+        Event.objects.filter(interview=interview, kind=EventKind.STATUS, data__new="completed")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return _Inputs(
+        interview=interview,
+        case=case,
+        rubric=rubric,
+        criteria=criteria,
+        framework_steps=list(case.framework.steps.all()),
+        values=values,
+        texts=texts,
+        assessments={a.source: a for a in Assessment.objects.filter(interview=interview)},
+        people={p.role: display_name(p.user) for p in participants},
+        candidate_user=next((p.user_id for p in participants if p.role == Role.CANDIDATE), None),
+        deliveries=list(Delivery.objects.filter(interview=interview)),
+        documents=dict(
+            Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
+        ),
+        guides={
+            step.framework_step.key: step
+            for step in CaseStep.objects.filter(case_study=case).select_related("framework_step")
+        },
+        completion=completion or {},
+    )
+
+
+@dataclass
+class _Results:
+    """The arithmetic: the primary side's scores (the interviewer's in a peer interview, the
+    candidate's own in a drill or when the interviewer never scored), the self-assessment's,
+    and their calibration."""
+
+    primary: str
+    compare: bool
+    head: scoring.Result
+    mine: scoring.Result
+    policy: scoring.Policy
+    calibration: dict[str, scoring.Calibration]
+
+
+def _score(inputs: _Inputs) -> _Results:
+    specs = criterion_specs(inputs.rubric)
+    policy = scoring_policy(inputs.rubric)
+    step_keys = [step.key for step in inputs.framework_steps]
+    peer = not inputs.interview.is_solo
+    primary = "interviewer" if peer and inputs.values["interviewer"] else "self"
+    compare = peer and primary == "interviewer" and bool(inputs.values["self"])
+    results = {
+        source: scoring.score(
+            specs,
+            inputs.values[source],
+            policy,
+            target_level=inputs.interview.target_level,
+            step_order=step_keys,
+        )
+        for source in ("interviewer", "self")
+    }
+    calibration = (
+        {
+            row.key: row
+            for row in scoring.calibration(
+                specs, inputs.values["self"], inputs.values["interviewer"]
+            )
+        }
+        if compare
+        else {}
+    )
+    return _Results(primary, compare, results[primary], results["self"], policy, calibration)
+
+
+def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
+    """One row per criterion: the primary side's level and evidence, the self-assessment's
+    beside it, the calibration verdict, and what the next level up looks like."""
+    heads = {r.key: r for r in results.head.criteria}
+    mine = {r.key: r for r in results.mine.criteria}
+    rows = []
+    for c in inputs.criteria:
+        anchors = {level.level: level.anchor for level in c.levels.all()}
+        head, own = heads[c.key], mine[c.key]
+        primary_text = inputs.texts[results.primary].get(c.key, "")
+        self_text = inputs.texts["self"].get(c.key, "")
+        row: dict[str, Any] = {
+            "key": c.key,
+            "title": c.title,
+            "description": c.description,
+            "weight": c.weight,
+            "step": c.step_key,
+            "primary": _side(head.level, head.status, primary_text, anchors),
+            "self": _side(own.level, own.status, self_text, anchors) if results.compare else None,
+            "delta": None,
+            "gap": None,
+            "verdict": "n/a",
+            "verdict_label": VERDICT_LABELS["n/a"],
+            "next_level": None,
+            "next_anchor": "",
+        }
+        if c.key in results.calibration:
+            row["delta"] = results.calibration[c.key].delta
+            row["gap"] = abs(row["delta"]) if row["delta"] is not None else None
+            row["verdict"] = results.calibration[c.key].verdict
+            row["verdict_label"] = VERDICT_LABELS[row["verdict"]]
+        if head.level and head.level < scoring.LEVELS[-1]:
+            row["next_level"] = head.level + 1
+            row["next_anchor"] = anchors.get(head.level + 1, "")
+        rows.append(row)
+    return rows
+
+
+def _steps(inputs: _Inputs, results: _Results, rows: list[dict]) -> list[dict[str, Any]]:
+    """Per step: its score (and the self-assessment's), time against budget, the criteria, the
+    hints and curveballs used, the candidate's notes and the reference notes."""
+    steps = []
+    for step in inputs.framework_steps:
+        seconds = float(inputs.interview.elapsed.get(step.key, 0.0))
+        guide = inputs.guides.get(step.key)
+        group, own = results.head.steps[step.key], results.mine.steps[step.key]
+        used = [d for d in inputs.deliveries if d.step_key == step.key]
+        steps.append(
+            {
+                "key": step.key,
+                "title": step.title,
+                "position": step.position,
+                "minutes": step.minutes,
+                "seconds": round(seconds),
+                "time_status": flow.budget_status(seconds, step.minutes),
+                "time_pct": min(100, round(100 * seconds / (step.minutes * 60 or 1))),
+                "score": scoring.fmt(group.score),
+                "value": _float(group.score),
+                "self_score": scoring.fmt(own.score) if results.compare else "",
+                "self_value": _float(own.score) if results.compare else None,
+                "criteria": [r for r in rows if r["step"] == step.key],
+                "deliveries": [
+                    {"kind": d.kind, "kind_label": d.get_kind_display(), "text": d.text}
+                    for d in used
+                ],
+                "hints": sum(1 for d in used if d.kind == Delivery.Kind.HINT),
+                "curveballs": sum(1 for d in used if d.kind == Delivery.Kind.CURVEBALL),
+                "notes": inputs.documents.get(f"notes:{step.key}", ""),
+                "reference_notes": guide.reference_notes if guide else "",
+                "further_reading": list(guide.further_reading) if guide else [],
+            }
+        )
+    return steps
+
+
+def _cross_cutting(results: _Results, rows: list[dict]) -> dict[str, Any]:
+    return {
+        "score": scoring.fmt(results.head.cross_cutting.score),
+        "value": _float(results.head.cross_cutting.score),
+        "self_score": scoring.fmt(results.mine.cross_cutting.score) if results.compare else "",
+        "self_value": _float(results.mine.cross_cutting.score) if results.compare else None,
+        "criteria": [r for r in rows if not r["step"]],
+    }
+
+
+def _calibration(results: _Results, rows: list[dict]) -> dict[str, Any]:
+    compared = [r for r in results.calibration.values() if r.delta is not None]
+    mean = scoring.mean_delta(list(results.calibration.values()))
+    return {
+        "compared": len(compared),
+        "over": [r["title"] for r in rows if r["verdict"] == "over"],
+        "under": [r["title"] for r in rows if r["verdict"] == "under"],
+        "aligned": sum(1 for r in rows if r["verdict"] == "aligned"),
+        "mean_delta": _float(mean),
+        "mean_label": f"{'+' if mean > 0 else ''}{scoring.fmt(mean)}" if mean is not None else "—",
+    }
+
+
+def _time(inputs: _Inputs, steps: list[dict]) -> dict[str, Any]:
+    interview = inputs.interview
+    budget = sum(step.minutes for step in inputs.framework_steps)
+    seconds = flow.total_seconds(interview.elapsed, interview.clock_started_at, timezone.now())
+    return {
+        "seconds": round(seconds),
+        "budget_minutes": budget,
+        "over": [s["title"] for s in steps if s["time_status"] == "over"],
+        "status": flow.budget_status(seconds, budget),
+    }
+
+
+def _feedback(inputs: _Inputs) -> dict[str, Any]:
+    """The interviewer's written feedback and the candidate's reflection, and where each
+    side's wrap-up stands."""
+    self_assessment = inputs.assessments.get(Score.Source.SELF)
+    scorecard = inputs.assessments.get(Score.Source.INTERVIEWER)
+    if inputs.interview.is_solo:
+        scorecard_state = ""
+    elif scorecard and scorecard.submitted_at:
+        scorecard_state = "finalised"
+    else:
+        scorecard_state = "live" if inputs.values["interviewer"] else "none"
+    if self_assessment and self_assessment.skipped:
+        self_state = "skipped"
+    elif self_assessment and self_assessment.submitted_at:
+        self_state = "submitted"
+    else:
+        self_state = "none"
+    return {
+        "strengths": scorecard.strengths if scorecard else "",
+        "improvements": scorecard.improvements if scorecard else "",
+        "scorecard": scorecard_state,
+        "reflection": self_assessment.reflection if self_assessment else "",
+        "self": self_state,
+    }
+
+
+def _header(inputs: _Inputs) -> dict[str, Any]:
+    interview, case = inputs.interview, inputs.case
+    target = interview.target_level
+    return {
+        "interview": {
+            "id": str(interview.pk),
+            "kind": interview.kind,
+            "kind_label": interview.get_kind_display(),
+            "solo": interview.is_solo,
+            "target_level": target,
+            "target_label": scoring.LEVEL_LABELS.get(target, target),
+            "candidate": inputs.people.get(Role.CANDIDATE, ""),
+            "interviewer": inputs.people.get(Role.INTERVIEWER, ""),
+            "started_at": _iso(interview.started_at),
+            "ended_at": _iso(interview.ended_at),
+            "completed_at": _iso(interview.completed_at),
+            "completed_by": inputs.completion.get("reason", "assessments"),
+        },
+        "case": {
+            "slug": case.slug,
+            "title": case.title,
+            "summary": case.summary,
+            "domain": case.get_domain_display(),
+            "difficulty": case.difficulty,
+            "difficulty_label": case.get_difficulty_display(),
+            "version": interview.case_version,
+            "prompt": case.prompt,
+            "url": reverse("case_detail", kwargs={"slug": case.slug}),
+        },
+    }
+
+
+def _suggestions(inputs: _Inputs, steps: list[dict], overall: dict) -> dict[str, Any]:
+    """The weakest steps, and published cases to practise them next."""
+    weakest = _weakest(steps)
+    user = inputs.candidate_user
+    practised = practised_case_ids(user=user) if user else set()
+    return {
+        "weakest": weakest,
+        "practise_next": cases_to_practise(
+            step_keys=[w["key"] for w in weakest],
+            exclude_case_id=inputs.case.pk,
+            practised=practised,
+            overall=overall["value"],
+        ),
+    }
+
+
+def report_data(interview_id: UUID) -> ReportData:
+    """Everything the report shows, as JSON-ready data. Reads only; a fixed number of queries."""
+    inputs = _read(interview_id)
+    results = _score(inputs)
+    target = inputs.interview.target_level
+    rows = _criteria_rows(inputs, results)
+    steps = _steps(inputs, results, rows)
+    overall = _overall(results.head, results.policy, target)
+    calibration = _calibration(results, rows)
+    policy = results.policy
+    return {
+        "version": REPORT_VERSION,
+        **_header(inputs),
+        "primary": results.primary,
+        "primary_label": SOURCE_LABELS[results.primary],
+        "compare": results.compare,
+        "overall": overall,
+        "self_overall": _overall(results.mine, policy, target) if results.compare else None,
+        "steps": steps,
+        "cross_cutting": _cross_cutting(results, rows),
+        "calibration": calibration,
+        "time": _time(inputs, steps),
+        "deliveries": {
+            "hints": sum(1 for d in inputs.deliveries if d.kind == Delivery.Kind.HINT),
+            "curveballs": sum(1 for d in inputs.deliveries if d.kind == Delivery.Kind.CURVEBALL),
+        },
+        "feedback": _feedback(inputs),
+        "diagram": {
+            "candidate": inputs.documents.get("diagram", ""),
+            "reference": inputs.case.diagram,
+        },
+        **_suggestions(inputs, steps, overall),
+        "rubric": {
+            "title": inputs.rubric.title,
+            "thresholds": {
+                name: scoring.fmt(policy.thresholds[name]) for name in scoring.HIRE_SIGNALS[1:]
+            },
+            "bars": {name: scoring.fmt(policy.bars[name]) for name in scoring.TARGET_LEVELS},
+        },
+        # What the progress page reads (a small part of the JSON, fetched on its own).
+        "summary": {
+            "overall": overall["value"],
+            "source": results.primary,
+            "steps": {s["key"]: s["value"] for s in steps},
+            "calibration": calibration["mean_delta"],
+            "hire_signal": overall["hire_signal"],
+            "level_signal": overall["level_signal"],
+            "target_level": target,
+            "bar": overall["bar_value"],
+        },
+    }
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def step_chart(data: Mapping[str, Any]) -> str:
+    groups = [
+        charts.Bar(s["title"], s["position"], s["value"], s["self_value"]) for s in data["steps"]
+    ]
+    cross = data["cross_cutting"]
+    if cross["criteria"]:
+        groups.append(charts.Bar("Across steps", 0, cross["value"], cross["self_value"]))
+    overall = data["overall"]
+    return charts.step_bars(
+        groups,
+        primary_label=data["primary_label"],
+        secondary_label="Self-assessment" if data["compare"] else "",
+        bar=overall["bar_value"],
+        bar_label=f"{data['interview']['target_label']} bar {overall['bar']}",
+    )
+
+
+HIRE_TONES = {
+    "strong_no_hire": "bad",
+    "no_hire": "bad",
+    "lean_hire": "warn",
+    "hire": "good",
+    "strong_hire": "good",
+}
+LEVEL_TONES = {"below": "bad", "meets": "good", "exceeds": "good"}
+
+
+def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``feedback/_report.html`` and ``feedback/report.md`` need besides the data: the
+    chart, the date, the tones and the sections in page order."""
+    meta = data["interview"]
+    when = parse_datetime(meta["ended_at"] or meta["completed_at"] or "") if meta else None
+    overall = data["overall"]
+    cross = data["cross_cutting"]
+    return {
+        "data": data,
+        "chart": step_chart(data),
+        "date": when,
+        "hire_tone": HIRE_TONES.get(overall["hire_signal"], ""),
+        "level_tone": LEVEL_TONES.get(overall["level_signal"], ""),
+        "sections": [
+            *data["steps"],
+            *(
+                [{"key": "across", "title": "Across the interview", "position": 0, **cross}]
+                if cross["criteria"]
+                else []
+            ),
+        ],
+        "all_criteria": [c for s in data["steps"] for c in s["criteria"]] + cross["criteria"],
+    }
+
+
+def report_markdown(data: Mapping[str, Any]) -> str:
+    """The report as Markdown, from the same data and in the same order as the page."""
+    text = render_to_string("feedback/report.md", report_context(data))
+    # Template tags leave blank lines behind; Markdown needs at most one between blocks.
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.strip() or (lines and lines[-1].strip()):
+            lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"

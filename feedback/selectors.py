@@ -1,0 +1,64 @@
+"""Reads for what happens after the interview, each starting from an interview the caller
+already got through the access getter (``interviews.selectors.interview_get_for_user``)."""
+
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
+
+from accounts.types import User
+from interviews.models import Assessment, Document, Interview, Participant, Report, Score
+from rubrics.models import Criterion
+
+
+def rubric_criteria(interview: Interview) -> list[Criterion]:
+    """The interview's rubric criteria in order, with their steps and four anchors."""
+    return list(
+        Criterion.objects.filter(rubric_id=interview.rubric_id)
+        .select_related("framework_step")
+        .prefetch_related("levels")
+    )
+
+
+def candidate_documents(interview: Interview) -> dict[str, str]:
+    """The candidate's notes per step (``notes:<key>``) and diagram, by slot."""
+    return dict(
+        Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
+    )
+
+
+def assessments_of(interview: Interview) -> dict[str, Assessment]:
+    return {a.source: a for a in Assessment.objects.filter(interview=interview)}
+
+
+def scores_of(interview: Interview, *, source: str) -> dict[str, Score]:
+    """One side's scores by criterion key. The interviewer's side is for the interviewer's
+    page and the report only: the candidate's wrap-up never asks for it."""
+    return {
+        s.criterion.key: s
+        for s in Score.objects.filter(interview=interview, source=source).select_related(
+            "criterion"
+        )
+    }
+
+
+def report_of(interview: Interview) -> Report | None:
+    return Report.objects.filter(interview=interview).first()
+
+
+def progress_interviews(*, user: User) -> QuerySet[Interview]:
+    """Every interview and drill of the user, oldest first, with the user's role, the case
+    and the report's status and small summary (not the whole report): three queries with the
+    participants, however many there are."""
+    my_role = Participant.objects.filter(interview=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Interview.objects.filter(participants__user=user)
+        .select_related("case_study")
+        .annotate(
+            my_role=Subquery(my_role),
+            report_status=F("report__status"),
+            summary=KeyTransform("summary", "report__data"),
+        )
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("user__profile"))
+        )
+        .order_by("created_at")
+    )

@@ -1,0 +1,407 @@
+"""Pages after the interview: the wrap-up (self-assessment and scorecard), the report and its
+downloads, progress, case usage for curators, and the session's timeline."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from casestudies.models import FrameworkStep
+from interviews import flow
+from interviews import selectors as room
+from interviews import services as room_services
+from interviews.errors import ServiceError
+from interviews.models import Interview, Report, Role, Score
+from interviews.services import Actor
+from interviews.views import access_or_404
+
+from . import progress as progress_module
+from . import reports, selectors, services, timeline, usage
+from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
+
+
+def _actor(request: HttpRequest, access: room.Access) -> Actor:
+    interview = access.interview
+    return Actor(request.user, interview.pk, access.role, interview.is_solo)
+
+
+def _wrapup_sections(
+    interview: Interview,
+    criteria: list,
+    form: WrapupForm | None,
+    *,
+    documents: dict[str, str],
+    revealed: set[str] = frozenset(),
+) -> list[dict]:
+    """The wrap-up page, step by step: the candidate's notes, and each criterion with its
+    anchors, the value chosen so far, the note and the errors. Plain data for the template."""
+
+    def row(criterion) -> dict:
+        level_name, note_name = f"level-{criterion.key}", f"note-{criterion.key}"
+        value, note, errors = "", "", []
+        if form is not None:
+            bound_level, bound_note = form[level_name], form[note_name]
+            value = str(bound_level.value() or "")
+            note = bound_note.value() or ""
+            errors = [*bound_level.errors, *bound_note.errors]
+        return {
+            "criterion": criterion,
+            "anchors": [
+                {
+                    "value": str(level.level),
+                    "text": level.anchor,
+                    "checked": value == str(level.level),
+                }
+                for level in criterion.levels.all()
+            ],
+            "not_observed": value == "not_observed",
+            "level_name": level_name,
+            "note_name": note_name,
+            "value": value,
+            "note": note,
+            "errors": errors,
+        }
+
+    sections = []
+    for position, step in enumerate(room.steps_of(interview), start=1):
+        sections.append(
+            {
+                "key": step.key,
+                "title": step.title,
+                "position": position,
+                "minutes": step.minutes,
+                "seconds": float(interview.elapsed.get(step.key, 0)),
+                "notes": documents.get(f"notes:{step.key}", ""),
+                "revealed": step.key in revealed,
+                "reference_html": room.reference_html(interview, step.key)
+                if step.key in revealed
+                else "",
+                "rows": [row(c) for c in criteria if c.step_key == step.key],
+            }
+        )
+    cross = [row(c) for c in criteria if not c.step_key]
+    if cross:
+        sections.append({"key": "", "title": "Across the interview", "position": 0, "rows": cross})
+    return sections
+
+
+def _wrapup_context(request: HttpRequest, access: room.Access, **extra) -> dict:
+    interview = access.interview
+    steps = room.steps_of(interview)
+    deadline = None
+    if interview.ended_at:
+        deadline = interview.ended_at + timedelta(hours=settings.REPORT_DEADLINE_HOURS)
+    return {
+        "interview": interview,
+        "role": access.role,
+        "steps": steps,
+        "total_minutes": sum(s.minutes for s in steps),
+        "total_seconds": flow.total_seconds(
+            interview.elapsed, interview.clock_started_at, timezone.now()
+        ),
+        "deadline": deadline,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
+    """After the interview. The candidate assesses themselves, the interviewer finalises the
+    scorecard; then each waits for the other (the page polls) and goes on to the report.
+
+    The candidate's responses never carry the interviewer's scores: this view does not read
+    them on the candidate's path, and the report exists only once the self-assessment is in
+    (or the deadline passed)."""
+    access = access_or_404(request, interview_id, allow_staff=True)
+    interview = access.interview
+    if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        return redirect(interview)
+    if interview.status == Interview.Status.ABANDONED:
+        messages.info(request, "That interview was abandoned.")
+        return redirect("dashboard")
+    if interview.status == Interview.Status.COMPLETED:
+        url = reverse("report", kwargs={"interview_id": interview.pk})
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if not access.is_participant:
+        if request.method == "POST":
+            raise Http404("Staff can look, not assess.")
+        assessments = selectors.assessments_of(interview)
+        return render(
+            request,
+            "feedback/wrapup.html",
+            _wrapup_context(request, access, state="staff", assessments=assessments),
+        )
+    if access.role == Role.CANDIDATE:
+        return _wrapup_candidate(request, access)
+    return _wrapup_interviewer(request, access)
+
+
+def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse:
+    interview = access.interview
+    mine = selectors.assessments_of(interview).get(Score.Source.SELF)
+    submitted = bool(mine and mine.submitted_at)
+    if submitted:
+        if request.method == "POST":
+            messages.info(request, "Your self-assessment is already in.")
+            return redirect("wrapup", interview_id=interview.pk)
+        context = _wrapup_context(request, access, state="waiting", assessment=mine)
+        template = "feedback/wrapup.html#waiting" if request.htmx else "feedback/wrapup.html"
+        return render(request, template, context)
+    criteria = selectors.rubric_criteria(interview)
+    form = SelfAssessmentForm(request.POST or None, criteria=criteria)
+    status = 200
+    if request.method == "POST":
+        skipped = "skip" in request.POST and not interview.is_solo
+        if skipped or form.is_valid():
+            try:
+                services.assessment_submit(
+                    actor=_actor(request, access),
+                    levels=None if skipped else form.levels(),
+                    notes=None if skipped else form.notes(),
+                    reflection="" if skipped else form.cleaned_data["reflection"],
+                    skipped=skipped,
+                )
+            except ServiceError as exc:
+                form.add_service_errors(exc.extra.get("errors", {}))
+                form.add_error(None, exc.message)
+            else:
+                if interview.is_solo:
+                    messages.success(request, "Drill complete. Here is your report.")
+                    return redirect("report", interview_id=interview.pk)
+                messages.success(
+                    request,
+                    "Skipped. Your report comes once your interviewer finalises the scorecard."
+                    if skipped
+                    else "Your self-assessment is in. Your report comes once your interviewer "
+                    "finalises the scorecard.",
+                )
+                return redirect("wrapup", interview_id=interview.pk)
+        status = 400
+    documents = selectors.candidate_documents(interview)
+    sections = _wrapup_sections(
+        interview,
+        criteria,
+        form,
+        documents=documents,
+        revealed=set(interview.revealed_steps) if interview.is_solo else set(),
+    )
+    context = _wrapup_context(
+        request, access, state="self", form=form, sections=sections, documents=documents
+    )
+    return render(request, "feedback/wrapup.html", context, status=status)
+
+
+def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpResponse:
+    interview = access.interview
+    assessments = selectors.assessments_of(interview)
+    mine = assessments.get(Score.Source.INTERVIEWER)
+    candidate_in = bool(
+        assessments.get(Score.Source.SELF, None) and assessments["self"].submitted_at
+    )
+    if mine and mine.submitted_at:
+        if request.method == "POST":
+            messages.info(request, "The scorecard is already finalised.")
+            return redirect("wrapup", interview_id=interview.pk)
+        context = _wrapup_context(
+            request, access, state="waiting", assessment=mine, candidate_in=candidate_in
+        )
+        template = "feedback/wrapup.html#waiting" if request.htmx else "feedback/wrapup.html"
+        return render(request, template, context)
+    criteria = selectors.rubric_criteria(interview)
+    live = selectors.scores_of(interview, source=Score.Source.INTERVIEWER)
+    initial = {}
+    for key, score in live.items():
+        level = "not_observed" if score.not_observed else str(score.level or "")
+        initial[f"level-{key}"] = level
+        initial[f"note-{key}"] = score.evidence
+    form = ScorecardForm(request.POST or None, criteria=criteria, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.scorecard_finalise(
+                    actor=_actor(request, access),
+                    levels=form.levels(),
+                    evidence=form.notes(),
+                    strengths=form.cleaned_data["strengths"],
+                    improvements=form.cleaned_data["improvements"],
+                )
+            except ServiceError as exc:
+                form.add_service_errors(exc.extra.get("errors", {}))
+                form.add_error(None, exc.message)
+            else:
+                interview.refresh_from_db(fields=["status"])
+                if interview.status == Interview.Status.COMPLETED:
+                    messages.success(request, "Scorecard finalised. The report is on its way.")
+                    return redirect("report", interview_id=interview.pk)
+                messages.success(
+                    request,
+                    "Scorecard finalised. The report is compiled once the candidate has "
+                    "assessed themselves.",
+                )
+                return redirect("wrapup", interview_id=interview.pk)
+        status = 400
+    documents = selectors.candidate_documents(interview)
+    sections = _wrapup_sections(interview, criteria, form, documents=documents)
+    context = _wrapup_context(
+        request,
+        access,
+        state="scorecard",
+        form=form,
+        sections=sections,
+        documents=documents,
+        candidate_in=candidate_in,
+        deliveries=list(interview.deliveries.all()),
+    )
+    return render(request, "feedback/wrapup.html", context, status=status)
+
+
+@require_POST
+def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResponse:
+    """Solo drill, at the wrap-up: show a step's reference notes (once the candidate wrote
+    their own for it)."""
+    access = access_or_404(request, interview_id)
+    interview = access.interview
+    try:
+        html = room_services.reference_reveal(actor=_actor(request, access), step_key=step_key)
+    except ServiceError as exc:
+        if request.htmx:
+            return render(request, "feedback/wrapup.html#reveal-error", {"message": exc.message})
+        messages.error(request, exc.message)
+        return redirect(reverse("wrapup", kwargs={"interview_id": interview.pk}))
+    if request.htmx:
+        return HttpResponse(html)
+    return redirect(reverse("wrapup", kwargs={"interview_id": interview.pk}) + f"#step-{step_key}")
+
+
+@require_GET
+def report(request: HttpRequest, interview_id) -> HttpResponse:
+    """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
+    access = access_or_404(request, interview_id, allow_staff=True)
+    interview = access.interview
+    report = selectors.report_of(interview)
+    context = {
+        "interview": interview,
+        "role": access.role,
+        "report": report,
+        "polling": report is not None
+        and report.status in (Report.Status.PENDING, Report.Status.RUNNING),
+    }
+    if report is not None and report.status == Report.Status.READY:
+        context.update(reports.report_context(report.data))
+    template = "feedback/report.html#report-body" if request.htmx else "feedback/report.html"
+    return render(request, template, context)
+
+
+def _ready_report(request: HttpRequest, interview_id) -> Report:
+    access = access_or_404(request, interview_id, allow_staff=True)
+    report = selectors.report_of(access.interview)
+    if report is None or report.status != Report.Status.READY:
+        raise Http404("The report is not ready yet.")
+    return report
+
+
+def _download_name(report: Report, extension: str) -> str:
+    data = report.data
+    day = (data["interview"].get("ended_at") or data["interview"].get("completed_at") or "")[:10]
+    return f"sevensteps-{data['case']['slug']}-{day}.{extension}"
+
+
+@require_GET
+def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
+    report = _ready_report(request, interview_id)
+    # Rendering takes seconds; a compiled report does not change, so keep the file a while.
+    key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        from .pdf import report_pdf  # WeasyPrint: loaded only for a download
+
+        pdf = report_pdf(report.data)
+        cache.set(key, pdf, timeout=24 * 3600)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "pdf")}"'
+    return response
+
+
+@require_GET
+def report_md(request: HttpRequest, interview_id) -> HttpResponse:
+    report = _ready_report(request, interview_id)
+    response = HttpResponse(report.markdown, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "md")}"'
+    return response
+
+
+@require_POST
+def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
+    access = access_or_404(request, interview_id, allow_staff=True)
+    report = selectors.report_of(access.interview)
+    if report is None:
+        raise Http404("There is no report to retry.")
+    try:
+        services.report_retry(report_id=report.pk, user=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("report", interview_id=access.interview.pk)
+
+
+@require_GET
+def progress(request: HttpRequest) -> HttpResponse:
+    """The user's history and trends. A fixed number of queries however many sessions."""
+    interviews = list(selectors.progress_interviews(user=request.user))
+    framework_ids = {i.case_study.framework_id for i in interviews}
+    steps = {}
+    for step in FrameworkStep.objects.filter(framework_id__in=framework_ids).order_by("position"):
+        steps.setdefault(step.key, step)
+    data = progress_module.progress_data(interviews, steps=list(steps.values()))
+    latest = data["latest"]
+    data["practise_next"] = reports.cases_to_practise(
+        step_keys=[t["key"] for t in data["weakest"][:2]],
+        exclude_case_id=None,
+        practised=data["practised"],
+        overall=latest,
+    )
+    return render(request, "feedback/progress.html", {"progress": data})
+
+
+@require_GET
+def case_usage(request: HttpRequest) -> HttpResponse:
+    """Curators: how each case is used, to spot cases that are too hard or too easy."""
+    if not (request.user.is_staff and request.user.has_perm("casestudies.view_casestudy")):
+        raise Http404("No such page.")
+    steps, rows = usage.case_usage()
+    return render(
+        request,
+        "feedback/usage.html",
+        {
+            "steps": steps,
+            "usage": rows,
+            "too_hard": usage.TOO_HARD,
+            "too_easy": usage.TOO_EASY,
+        },
+    )
+
+
+@require_GET
+def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
+    """The replay of a session: every event the viewer's role may see, in order."""
+    access = access_or_404(request, interview_id, allow_staff=True)
+    interview = access.interview
+    if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        return redirect(interview)
+    role = Role.INTERVIEWER if access.role == "staff" else access.role
+    return render(
+        request,
+        "feedback/timeline.html",
+        {
+            "interview": interview,
+            "role": access.role,
+            "rows": timeline.timeline(interview=interview, role=role),
+        },
+    )

@@ -8,7 +8,6 @@ import sys
 
 from tests.conftest import ROOT
 
-
 CLEAN = ("DATABASE_URL", "REDIS_URL", "CELERY_EAGER", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")
 
 

@@ -443,7 +443,9 @@ def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
     services.delivery_send(actor=interviewer, step_key="clarify", kind="hint", index=0)
     interview = live.refresh()
     candidate_view = json.dumps(
-        selectors.room_snapshot(interview=interview, role="candidate", user=live.candidate).payload()
+        selectors.room_snapshot(
+            interview=interview, role="candidate", user=live.candidate
+        ).payload()
     )
     for secret in (
         "SECRET-EVIDENCE",
@@ -458,7 +460,9 @@ def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
         assert secret not in candidate_view, secret
     assert "Hint 1 for visual-search clarify." in candidate_view  # what was sent is theirs
     interviewer_view = json.dumps(
-        selectors.room_snapshot(interview=interview, role="interviewer", user=live.interviewer).payload()
+        selectors.room_snapshot(
+            interview=interview, role="interviewer", user=live.interviewer
+        ).payload()
     )
     for visible in ("SECRET-EVIDENCE", "SECRET-PRIVATE", "Probe text for", "Hint 2 for"):
         assert visible in interviewer_view, visible

@@ -1,15 +1,22 @@
-"""The house's one-way dependencies: interviews → rubrics → casestudies. The question bank and
-the rubrics never import the live room; the pure modules import no Django at all."""
+"""The house's one-way dependencies: feedback → interviews → accounts, and interviews → rubrics
+→ casestudies. The question bank and the rubrics never import the live room, the live room never
+imports what happens after the interview, and the pure modules import no Django at all."""
 
 import ast
+import os
+import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import ROOT
 
 FORBIDDEN = {
-    "casestudies": ("rubrics", "interviews"),
-    "rubrics": ("interviews",),
+    "casestudies": ("rubrics", "interviews", "feedback", "accounts", "partners"),
+    "rubrics": ("interviews", "feedback", "accounts", "partners"),
+    "accounts": ("interviews", "feedback", "partners"),
+    "interviews": ("feedback", "partners"),
+    "feedback": ("partners",),
 }
 PURE = ("interviews/flow.py", "interviews/protocol.py", "rubrics/scoring.py")
 
@@ -38,3 +45,23 @@ def test_dependencies_point_one_way(app):
 @pytest.mark.parametrize("module", PURE)
 def test_pure_logic_imports_no_django(module):
     assert not {m for m in imported_modules(ROOT / module) if m.split(".")[0] == "django"}
+
+
+HEAVY = ("weasyprint", "celery", "kombu", "feedback.charts", "feedback.pdf", "feedback.reports")
+
+
+def test_the_room_process_loads_neither_the_pdf_stack_nor_charts_nor_celery():
+    """A process serving the room (the ASGI app and the socket's modules) does not import what
+    only the report pipeline needs: WeasyPrint, the chart code, Celery."""
+    script = (
+        "import sys\n"
+        "import config.asgi, interviews.consumers, interviews.routing, interviews.services\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout

@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Pango and fonts for WeasyPrint (PDF reports).
+# Pango and fonts for WeasyPrint (PDF reports); Graphviz draws the diagrams in them.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    graphviz \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

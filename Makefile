@@ -23,7 +23,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format bench install install-test check-services check-chromium clean
+.PHONY: help run test lint format bench install install-test check-services check-chromium check-graphviz clean
 
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
@@ -70,6 +70,18 @@ check-chromium:
 	  fi; \
 	fi
 
+# Graphviz draws the diagrams in PDF reports (feedback/diagrams.py); the tests need it.
+check-graphviz:
+	@if ! command -v dot >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's graphviz for the PDF diagrams..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's dot not found. Install it (Debian: sudo apt-get install graphviz)."; \
+	    exit 1; \
+	  fi; \
+	fi
+
 check-services: install-test
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/check_services.py
 
@@ -81,7 +93,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install-test check-chromium check-services lint
+test: install-test check-chromium check-graphviz check-services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 

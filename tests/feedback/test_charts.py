@@ -133,3 +133,13 @@ def test_what_cannot_be_drawn_returns_none(source):
 def test_diagram_text_is_escaped():
     svg = diagrams.flowchart_svg('flowchart LR\n  A["<img src=x onerror=alert(1)>"] --> B')
     assert "<img" not in svg and "&lt;img" in svg
+
+
+def test_a_machine_without_graphviz_shows_the_source_instead(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing called dot on this path
+    assert diagrams.flowchart_svg("flowchart LR\n  A --> B") is None
+
+
+def test_graphviz_escapes_mean_nothing_in_a_label():
+    svg = diagrams.flowchart_svg('flowchart LR\n  A["keeps \\N and \\l"] --> B')
+    assert svg is not None and "keeps \u2216N and \u2216l" in svg

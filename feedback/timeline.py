@@ -4,12 +4,15 @@ Each event kind (``interviews.events.EventKind``) has one describer in ``DESCRIB
 rather than an if-chain; a test checks that every kind has one.
 """
 
+import base64
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from accounts.selectors import display_name
+from interviews import crdt
 from interviews.events import EventKind
-from interviews.models import Event, Interview, Role
+from interviews.models import DocumentUpdate, Event, Interview, Role
 from interviews.selectors import steps_of
 
 STATUS_WORDS = {
@@ -117,3 +120,55 @@ def timeline(*, interview: Interview, role: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- The documents as they were written: the replay behind the timeline's scrubber -------------
+
+REPLAY_BUCKET = timedelta(seconds=5)
+
+
+def replay(*, interview: Interview, role: str) -> dict[str, Any]:
+    """The shared documents' history as frames the timeline page plays back with Yjs: each
+    frame is the updates of one document within ``REPLAY_BUCKET``, merged, with its time since
+    the start. The candidate gets no frame of the interviewer's private notes. Two queries."""
+    names = [crdt.NOTES, crdt.DIAGRAM, crdt.BOARD]
+    if role != Role.CANDIDATE:
+        names.append(crdt.PRIVATE)
+    rows = (
+        DocumentUpdate.objects.filter(interview=interview, doc__in=names)
+        .order_by("at", "id")
+        .values_list("doc", "data", "at")
+    )
+    start = interview.started_at
+    frames: list[dict[str, Any]] = []
+    open_bucket: dict[str, tuple[datetime, list[bytes]]] = {}
+
+    def close(doc: str) -> None:
+        at, parts = open_bucket.pop(doc)
+        frames.append(
+            {
+                "doc": doc,
+                "t": round((at - start).total_seconds(), 1) if start else 0.0,
+                "update": base64.b64encode(crdt.merge(parts)).decode("ascii"),
+            }
+        )
+
+    for doc, data, at in rows:
+        current = open_bucket.get(doc)
+        if current is not None and at - current[0] > REPLAY_BUCKET:
+            close(doc)
+            current = None
+        if current is None:
+            open_bucket[doc] = (at, [bytes(data)])
+        else:
+            current[1].append(bytes(data))
+    for doc in list(open_bucket):
+        close(doc)
+    frames.sort(key=lambda frame: frame["t"])
+    end = interview.ended_at or interview.completed_at
+    return {
+        "docs": names,
+        "steps": [{"key": s.key, "title": s.title} for s in steps_of(interview)],
+        "duration": round((end - start).total_seconds(), 1) if start and end else None,
+        "frames": frames,
+    }

@@ -14,6 +14,11 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/report.md", views.report_md, name="report_md"),
     path("interviews/<uuid:interview_id>/report/retry/", views.report_retry, name="report_retry"),
     path("interviews/<uuid:interview_id>/timeline/", views.session_timeline, name="timeline"),
+    path(
+        "interviews/<uuid:interview_id>/timeline/replay.json",
+        views.timeline_replay,
+        name="timeline_replay",
+    ),
     path("progress/", views.progress, name="progress"),
     path("curation/usage/", views.case_usage, name="case_usage"),
 ]

@@ -2,11 +2,12 @@
 downloads, progress, case usage for curators, and the session's timeline."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -388,14 +389,28 @@ def case_usage(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Access, str]:
+    access = access_or_404(request, interview_id, allow_staff=True)
+    role = Role.INTERVIEWER if access.role == "staff" else access.role
+    return access, role
+
+
+@require_GET
+def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
+    """The documents' history for the timeline's scrubber (fetched by the page)."""
+    access, role = _timeline_access(request, interview_id)
+    if access.interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        raise Http404("The replay is ready once the interview has ended.")
+    return JsonResponse(timeline.replay(interview=access.interview, role=role))
+
+
 @require_GET
 def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
     """The replay of a session: every event the viewer's role may see, in order."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access, role = _timeline_access(request, interview_id)
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
-    role = Role.INTERVIEWER if access.role == "staff" else access.role
     return render(
         request,
         "feedback/timeline.html",

@@ -1,68 +1,108 @@
-"""The live room's socket: authenticate, check access, join its groups, validate each message
-with the protocol and dispatch it to a service (interviews/handlers.py), then publish what the
-services queued after their commit. No rules and no queries live here. A socket joins two
-groups: its role's and the interview's `all` (interviews/realtime.py)."""
+"""The live room's socket: authenticate, check access, join the room, parse each message with
+the protocol and hand it to the room through the dispatch table (interviews/handlers.py); what
+the room sends goes out through this socket's own queue, in order. No rules and no queries
+here.
 
+The handshake is always accepted and a refusal is then a close code the browser can read
+(4401 not logged in, 4403 a foreign origin, 4404 no such interview or not a participant, 4408
+silent too long): a refused handshake reaches a browser as a bare failure, and the room would
+keep retrying.
+"""
+
+import asyncio
 import logging
+import time
+from typing import Any
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+import orjson
+from asgiref.sync import sync_to_async
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
 
-from . import handlers, protocol, realtime, services
+from . import handlers, protocol, selectors
+from .live import Registry, Room
 from .models import Interview
 from .protocol import ErrorCode, ProtocolError
+from .services import ServiceError
 
 log = logging.getLogger(__name__)
-connect_socket = realtime.in_room_thread(handlers.connect)
-disconnect_socket = realtime.in_room_thread(handlers.disconnect)
-handle_message = realtime.in_room_thread(handlers.dispatch)
+OUTBOX_LIMIT = 2000  # messages waiting for a slow socket before it is closed
 
 
-class RoomConsumer(AsyncJsonWebsocketConsumer):
-    actor: services.Actor | None = None
+def _access(user: Any, interview_id: str) -> selectors.Access:
+    close_old_connections()
+    try:
+        return selectors.interview_get_for_user(user=user, interview_id=interview_id)
+    finally:
+        close_old_connections()
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = "none"  # the room has its own bus (interviews/bus.py), not groups
+
+    room: Room | None = None
+    user_id = 0
+    role = ""
 
     async def connect(self) -> None:
-        user = self.scope["user"]
-        if not user.is_authenticated:
+        await self.accept()
+        self.last_seen = time.monotonic()
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.writer = asyncio.get_running_loop().create_task(self._write())
+        self.bucket = protocol.TokenBucket()
+        if not self.scope.get("origin_ok", True):
+            await self.close(code=4403)
+            return
+        self.user = self.scope["user"]
+        if not self.user.is_authenticated:
             await self.close(code=4401)
             return
+        interview_id = self.scope["url_route"]["kwargs"]["pk"]
         try:
-            (self.actor, snapshot), outbox = await connect_socket(
-                user, self.scope["url_route"]["kwargs"]["pk"]
-            )
+            access = await sync_to_async(_access, thread_sensitive=False)(self.user, interview_id)
         except Interview.DoesNotExist:
             await self.close(code=4404)
             return
-        self.groups_joined = [
-            realtime.group_name(self.actor.interview_id, audience)
-            for audience in (self.actor.role, realtime.ALL)
-        ]
-        self.bucket = protocol.TokenBucket()
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
-        await self.send_json(protocol.envelope(snapshot))
-        await realtime.publish(self.channel_layer, outbox)
+        self.user_id, self.role = self.user.pk, access.role
+        room = await Registry.current().room(access.interview.pk)
+        self.room = room
+        room.join(self)
 
-    async def disconnect(self, code: int) -> None:
-        if self.actor is None:
+    # What the room calls (interviews/live.py, Socket): never blocking, kept in order.
+
+    def push(self, message: protocol.JSON) -> None:
+        if self.outbox.qsize() > OUTBOX_LIMIT:
+            log.warning("room socket too slow; closing it")
+            self.hang_up(4429)
             return
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        _, outbox = await disconnect_socket(self.actor)
-        await realtime.publish(self.channel_layer, outbox)
+        self.outbox.put_nowait(message)
 
-    async def receive(self, text_data=None, bytes_data=None) -> None:
+    def ack(self, message_ids: list[str]) -> None:
+        self.push(protocol.envelope(protocol.Ack(ids=message_ids)))
+
+    def hang_up(self, code: int) -> None:
+        asyncio.get_running_loop().create_task(self.close(code=code))
+
+    async def _write(self) -> None:
+        while True:
+            message = await self.outbox.get()
+            await self.send(text_data=orjson.dumps(message).decode())
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.last_seen = time.monotonic()
+        if self.room is None:
+            return
         in_response = None
         try:
             if not self.bucket.take():
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "Too many messages; slow down.")
             message = protocol.parse(text_data if text_data is not None else bytes_data)
             in_response = message.id
-            replies, outbox = await handle_message(self.actor, message)
-            await realtime.publish(self.channel_layer, outbox)
+            replies = await handlers.dispatch(self.room, self, message)
         except ProtocolError as exc:
             replies = [protocol.error(exc.code, exc.message, exc.in_response, **exc.extra)]
-        except services.ServiceError as exc:
+        except ServiceError as exc:
             replies = [protocol.error(exc.code, exc.message, in_response, **exc.extra)]
         except Exception:
             log.exception("room message failed")
@@ -76,21 +116,25 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         for reply in replies:
             if in_response is not None:
                 reply.setdefault("id", in_response)
-            await self.send_json(reply)
+            self.push(reply)
 
-    async def dispatch(self, message: dict) -> None:
-        # Channels runs close_old_connections() in asgiref's shared thread before every
-        # handler. Broadcasts never touch the database and a message's database work cleans
-        # up in its own thread (realtime.in_room_thread), so for these two the hop was pure cost: a
-        # thread handoff per delivery, the largest item of the room's CPU profile after the
-        # queries themselves.
-        if message["type"] == "room.messages":
-            await self.room_messages(message)
-        elif message["type"] == "websocket.receive":
-            await self.websocket_receive(message)
-        else:
-            await super().dispatch(message)
+    def _leave(self) -> None:
+        if self.room is not None:
+            self.room.leave(self)
+            self.room = None
+        writer = getattr(self, "writer", None)
+        if writer is not None:
+            writer.cancel()
 
-    async def room_messages(self, event: dict) -> None:
-        for message in event["messages"]:
-            await self.send_json(message)
+    async def disconnect(self, code: int) -> None:
+        self._leave()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # However the socket ends (closed, dropped, cancelled in the middle of a message),
+        # it leaves the room: presence cannot leak.
+        try:
+            await super().__call__(scope, receive, send)
+        except StopConsumer:
+            pass
+        finally:
+            self._leave()

@@ -54,6 +54,7 @@ class Action(StrEnum):
     ABANDON = "abandon"
     NOTES = "notes"  # the candidate's notes for a step
     DIAGRAM = "diagram"  # the shared architecture diagram
+    BOARD = "board"  # the shared whiteboard: both people draw
     PRIVATE_NOTE = "private_note"  # the interviewer's private notes
     CHAT = "chat"
     HINT = "hint"  # send a hint or curveball from the guide
@@ -81,6 +82,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.END: _RUNNING,
             Action.ABANDON: _OPEN,
             Action.CHAT: _TALKING,
+            Action.BOARD: _RUNNING,
             Action.HINT: _RUNNING,
             Action.SCORE: frozenset({LIVE, PAUSED, WRAPUP}),
             Action.PRIVATE_NOTE: _TALKING,
@@ -92,6 +94,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.CHAT: _TALKING,
             Action.NOTES: _RUNNING,
             Action.DIAGRAM: _RUNNING,
+            Action.BOARD: _RUNNING,
             Action.SELF_ASSESS: frozenset({WRAPUP}),
             Action.INVITE_RENEW: _OPEN,
         },
@@ -107,6 +110,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.ABANDON: _OPEN,
             Action.NOTES: _RUNNING,
             Action.DIAGRAM: _RUNNING,
+            Action.BOARD: _RUNNING,
             Action.REVEAL: frozenset({LIVE, PAUSED, WRAPUP}),
             Action.SELF_ASSESS: frozenset({WRAPUP}),
         },
@@ -123,6 +127,7 @@ NOT_NOW: dict[Action, str] = {
     Action.ABANDON: "This interview is over; it can no longer be abandoned.",
     Action.NOTES: "Notes can be written while the interview runs.",
     Action.DIAGRAM: "The diagram can be edited while the interview runs.",
+    Action.BOARD: "The board can be drawn on while the interview runs.",
     Action.PRIVATE_NOTE: "Private notes are closed once the report is compiled.",
     Action.CHAT: "The chat of this interview is closed.",
     Action.HINT: "Hints can be sent while the interview runs.",

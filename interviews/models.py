@@ -74,9 +74,6 @@ class Participant(models.Model):
     )
     role = models.CharField(max_length=12, choices=Role.choices)
     joined_at = models.DateTimeField(auto_now_add=True)
-    # Open sockets of this participant; changed with F() so concurrent tabs count right.
-    connections = models.IntegerField(default=0)
-    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -132,9 +129,12 @@ class Event(models.Model):
 
 
 class Document(models.Model):
-    """A revisioned text: the candidate's notes for a step (slot ``notes:<step>``), the shared
-    diagram (``diagram``) or the interviewer's private notes (``private``). Written only by
-    compare-and-set on ``revision`` (services.document_edit)."""
+    """The plain text of one part of a shared document, as of the last write-behind flush: the
+    candidate's notes for a step (slot ``notes:<step>``), the diagram (``diagram``) or the
+    interviewer's private notes (``private``). Pages and reports read these; the documents
+    themselves are CRDTs (``DocumentUpdate``, ``DocumentState``), and this text is derived from
+    them by the room (interviews/writebehind.py). ``revision`` counts the flushes that changed
+    it."""
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="documents")
     slot = models.CharField(max_length=60)
@@ -155,14 +155,60 @@ class Document(models.Model):
         return f"{self.slot} r{self.revision}"
 
 
+class DocumentUpdate(models.Model):
+    """One write-behind flush of one shared document: the Yjs updates that the sockets of one
+    server process sent for it in that window, merged. Append-only: the document's history,
+    which the timeline replays. (interviews/crdt.py, interviews/writebehind.py)"""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="updates")
+    doc = models.CharField(max_length=12)  # notes, diagram, board, private
+    data = models.BinaryField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["interview", "doc", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.doc} update at {self.at:%H:%M:%S}"
+
+
+class DocumentState(models.Model):
+    """A shared document folded into one update now and then, so that loading it does not
+    replay every flush: the state plus the updates from shortly before ``at`` (merging is
+    idempotent, so the overlap is harmless and covers another process's late flush)."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="states")
+    doc = models.CharField(max_length=12)
+    state = models.BinaryField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "doc"], name="one_state_per_document")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc} state at {self.at:%H:%M:%S}"
+
+
 class ChatMessage(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="chat")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     text = models.TextField()
     at = models.DateTimeField(auto_now_add=True)
+    # The sender's id for the message: a resend after a reconnect is recognised, not repeated.
+    # Null, not "", for messages from before ids: the unique constraint ignores nulls.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "client_id"], name="chat_sent_once")
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

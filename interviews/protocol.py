@@ -14,7 +14,8 @@ from enum import StrEnum
 from types import UnionType
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
-MAX_MESSAGE_BYTES = 64 * 1024
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_UPDATE_CHARS = 240_000  # a document update, base64 (interviews/crdt.py has the byte limit)
 MAX_DOCUMENT_CHARS = 20_000
 MAX_CHAT_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 2_000
@@ -64,6 +65,11 @@ class F:
 
 
 STEP_KEY = F(str, max_length=40, min_length=1)
+DOC_NAMES = ("notes", "diagram", "board", "private")  # interviews/crdt.py, DOC_NAMES
+# Messages whose effect is made durable later: the sender names each one (a unique ``id``), is
+# told by an ``ack`` once it is durable, and may send it again with the same id after a
+# reconnect without repeating its effect.
+NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record"})
 
 CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     "ping": {},
@@ -72,10 +78,14 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     "clock.pause": {},
     "clock.resume": {},
     "step.move": {"from": STEP_KEY, "to": STEP_KEY},
-    "doc.edit": {
-        "slot": F(str, max_length=60, min_length=1),
-        "base_revision": F(int, minimum=0),
-        "text": F(str, max_length=MAX_DOCUMENT_CHARS),
+    # Shared documents are Yjs documents (interviews/crdt.py); updates travel base64-encoded.
+    "doc.update": {
+        "doc": F(str, choices=DOC_NAMES),
+        "update": F(str, max_length=MAX_UPDATE_CHARS, min_length=1),
+    },
+    "doc.sync": {
+        "doc": F(str, choices=DOC_NAMES),
+        "sv": F(str, max_length=MAX_UPDATE_CHARS),
     },
     "chat.send": {"text": F(str, max_length=MAX_CHAT_CHARS, min_length=1)},
     "hint.send": {
@@ -169,7 +179,7 @@ class Snapshot(ServerMessage):
     actions: list  # what this socket may do now (interviews/flow.py, RULES)
     why_not: JSON  # action -> why it is not possible now, for the role's other actions
     presence: list
-    documents: list  # slot, text, revision: only those the role may see
+    docs: list  # name, update: each shared document the role may read, whole
     chat: list
     deliveries: list
     server_now: str
@@ -201,28 +211,34 @@ class Presence(ServerMessage):
 
 
 @_message
-class DocSaved(ServerMessage):
-    TYPE = "doc.saved"
-    TO = "the writer"
-    slot: str
-    revision: int
+class DocUpdate(ServerMessage):
+    TYPE = "doc.update"
+    TO = "the other sockets that may read the document"
+    doc: str
+    update: str  # a Yjs update, base64
 
 
 @_message
-class DocUpdated(ServerMessage):
-    TYPE = "doc.updated"
-    TO = "both (never for private)"
-    slot: str
-    text: str
-    revision: int
-    by: str  # the writer's role
+class DocSync(ServerMessage):
+    TYPE = "doc.sync"
+    TO = "the sender of doc.sync"
+    doc: str
+    update: str  # what the sender's state vector lacks, base64
+    sv: str  # the server's state vector, base64: the sender answers with what the server lacks
+
+
+@_message
+class Ack(ServerMessage):
+    TYPE = "ack"
+    TO = "the sender, once its messages are durable"
+    ids: list  # the envelope ids of the sender's messages now committed
 
 
 @_message
 class ChatPosted(ServerMessage):
     TYPE = "chat.message"
     TO = "both"
-    id: int
+    id: str  # the sender's message id
     author: str
     role: str
     text: str
@@ -331,6 +347,8 @@ def parse(raw: str | bytes | None) -> Message:
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in CLIENT_MESSAGES:
         raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}", message_id)
+    if kind in NEEDS_ID and not message_id:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind}: needs an id", message_id)
     payload = data.get("payload", {})
     if not isinstance(payload, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "payload must be an object", message_id)

@@ -8,6 +8,7 @@ contains the guide, the scores or the interviewer's private notes.
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,8 @@ from .models import (
     ChatMessage,
     Delivery,
     Document,
+    DocumentState,
+    DocumentUpdate,
     Interview,
     Participant,
     Role,
@@ -99,6 +102,31 @@ def clock_of(interview: Interview) -> dict[str, Any]:
             interview.clock_started_at.isoformat() if interview.clock_started_at else None
         ),
     }
+
+
+STATE_FIELDS = (
+    "status",
+    "step_index",
+    "paused",
+    "elapsed",
+    "clock_started_at",
+    "started_at",
+    "ended_at",
+)
+
+
+def state_fields(interview: Interview) -> dict[str, Any]:
+    """What a room keeps of the interview row, as JSON (datetimes in ISO form)."""
+    out: dict[str, Any] = {}
+    for name in STATE_FIELDS:
+        value = getattr(interview, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def interview_state(interview_id: UUID) -> Interview:
+    """The interview's row, with only the fields a room keeps."""
+    return Interview.objects.only(*STATE_FIELDS).get(pk=interview_id)
 
 
 def peer_joined(interview: Interview) -> bool:
@@ -177,7 +205,7 @@ def delivery_message(delivery: Delivery) -> protocol.JSON:
 
 def _chat_posted(message: ChatMessage, role: str) -> protocol.ChatPosted:
     return protocol.ChatPosted(
-        id=message.pk,
+        id=message.client_id or str(message.pk),
         author=display_name(message.author),
         role=role,
         text=message.text,
@@ -283,59 +311,112 @@ def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
     )
 
 
-def room_snapshot(*, interview: Interview, role: str, user: User) -> protocol.Snapshot:
-    """Everything ``role`` may see of the room, to (re)build a browser's view from scratch."""
-    steps = steps_of(interview)
-    documents = [
-        {"slot": d.slot, "text": d.text, "revision": d.revision}
-        for d in Document.objects.filter(interview=interview).order_by("slot")
-        if document_slot_visible(d.slot, role)
-    ]
-    roles = dict(Participant.objects.filter(interview=interview).values_list("user_id", "role"))
-    interview._peer_joined = interview.is_solo or len(roles) >= 2
+@dataclass
+class StepGuide:
+    """A step as the room needs it: its budget, and the texts of its hints and curveballs."""
+
+    key: str
+    title: str
+    minutes: int
+    hints: list[str]
+    curveballs: list[str]
+
+
+@dataclass
+class RoomData:
+    """What a room loads from the database once (interviews/live.py)."""
+
+    interview: Interview  # with its case, framework and rubric
+    steps: list[StepGuide]
+    criteria: dict[str, tuple[int, str]]  # key -> (id, step key)
+    participants: dict[int, tuple[str, str]]  # user id -> (role, display name)
+    doc_parts: dict[str, list[bytes]]  # document name -> stored state and updates
+    texts: dict[str, str]  # slot -> plain text stored (documents from before the CRDTs)
+    chat: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+    references: dict[str, str]
+    panels: dict[str, str]  # step key -> the interviewer's panel (peer interviews)
+
+
+# A state folded by one process may lack another process's update committed just before it:
+# updates this much older than the state are read too (merging twice is harmless).
+STATE_OVERLAP = timedelta(seconds=120)
+
+
+def _item_text(item: Any) -> str:
+    return str(item["text"]) if isinstance(item, dict) else str(item)
+
+
+def document_parts(interview_id: UUID) -> dict[str, list[bytes]]:
+    """Each shared document's stored parts: its last folded state and the updates from shortly
+    before it on (all updates when there is no state yet). Two queries."""
+    states = {row.doc: row for row in DocumentState.objects.filter(interview_id=interview_id)}
+    parts: dict[str, list[bytes]] = {name: [] for name in states}
+    for name, row in states.items():
+        parts[name].append(bytes(row.state))
+    updates = DocumentUpdate.objects.filter(interview_id=interview_id).order_by("id")
+    for doc, data, at in updates.values_list("doc", "data", "at"):
+        state = states.get(doc)
+        if state is None or at >= state.at - STATE_OVERLAP:
+            parts.setdefault(doc, []).append(bytes(data))
+    return parts
+
+
+def room_data(interview_id: UUID) -> RoomData:
+    """Everything a room keeps in memory, read once: a fixed number of queries."""
+    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
+        pk=interview_id
+    )
+    guides = {
+        step.framework_step.key: step
+        for step in CaseStep.objects.filter(case_study_id=interview.case_study_id).select_related(
+            "framework_step"
+        )
+    }
+    steps = []
+    for step in steps_of(interview):
+        guide = guides.get(step.key)
+        steps.append(
+            StepGuide(
+                step.key,
+                step.title,
+                step.minutes,
+                [_item_text(h) for h in (guide.hints if guide else [])],
+                [_item_text(c) for c in (guide.curveballs if guide else [])],
+            )
+        )
+    criteria = {
+        key: (pk, step or "")
+        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
+            "pk", "key", "framework_step__key"
+        )
+    }
+    participants = {
+        p.user_id: (p.role, display_name(p.user))
+        for p in Participant.objects.filter(interview=interview).select_related("user__profile")
+    }
+    roles = {user_id: role for user_id, (role, _name) in participants.items()}
     chat = list(
         ChatMessage.objects.filter(interview=interview)
         .select_related("author__profile")
         .order_by("-id")[:CHAT_HISTORY]
     )
-    deliveries = list(Delivery.objects.filter(interview=interview))
-    phase = flow.phase(interview.status, interview.paused)
-    scores = panel = references = None
-    if role == Role.INTERVIEWER and steps:
-        current = steps[min(interview.step_index, len(steps) - 1)].key
-        scores = [_score_recorded(s).payload() for s in interviewer_scores(interview).values()]
-        panel = {"step": current, "html": panel_html(interview, current)}
-    if interview.is_solo and interview.revealed_steps:
-        references = [
-            {"step": key, "html": reference_html(interview, key)}
-            for key in interview.revealed_steps
-        ]
-    return protocol.Snapshot(
-        interview={
-            "id": str(interview.pk),
-            "kind": interview.kind,
-            "status": interview.status,
-            "step_index": interview.step_index,
-            "paused": interview.paused,
-            "case": {"title": interview.case_study.title, "slug": interview.case_study.slug},
-            "target_level": interview.target_level,
-            "revealed_steps": list(interview.revealed_steps),
-        },
-        me={"role": role, "user_id": user.pk, "name": display_name(user)},
-        steps=[_step_payload(s) for s in steps],
-        clock=clock_of(interview),
-        phase=phase,
-        label=flow.PHASE_LABELS[phase],
-        actions=actions_for(interview, role),
-        why_not=flow.why_not(role, phase, solo=interview.is_solo),
-        presence=_participants(interview.pk),
-        documents=documents,
+    return RoomData(
+        interview=interview,
+        steps=steps,
+        criteria=criteria,
+        participants=participants,
+        doc_parts=document_parts(interview.pk),
+        texts=dict(Document.objects.filter(interview=interview).values_list("slot", "text")),
         chat=[_chat_posted(m, roles.get(m.author_id, "")).payload() for m in reversed(chat)],
-        deliveries=[_delivered(d).payload() for d in deliveries],
-        server_now=timezone.now().isoformat(),
-        scores=scores,
-        panel=panel,
-        references=references,
+        deliveries=[_delivered(d).payload() for d in Delivery.objects.filter(interview=interview)],
+        scores=[_score_recorded(s).payload() for s in interviewer_scores(interview).values()],
+        references={
+            key: reference_html(interview, key)
+            for key in (interview.revealed_steps if interview.is_solo else [])
+        },
+        panels={} if interview.is_solo else {s.key: panel_html(interview, s.key) for s in steps},
     )
 
 

@@ -20,29 +20,25 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.types import User
-from casestudies.models import CaseStep, CaseStudy
+from casestudies.models import CaseStudy
 from rubrics.models import Criterion, TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, protocol, realtime, selectors
+from . import flow, realtime, selectors
 from .errors import InviteError, ServiceError
-from .events import REVISED, SENT, EventKind, event_record
+from .events import EventKind, event_record
 from .flow import Action
 from .models import (
-    ChatMessage,
-    Delivery,
     Document,
     Interview,
     Invite,
     Participant,
     Role,
-    Score,
 )
 from .protocol import ErrorCode
 
@@ -204,8 +200,7 @@ def invite_accept(*, user: User, token: str) -> Interview:
     except IntegrityError:
         raise InviteError("Someone already joined in that role.") from None
     event_record(interview_id=interview.pk, kind=EventKind.JOINED, actor=user, role=invite.role)
-    realtime.broadcast(interview.pk, _state_messages(interview))
-    realtime.broadcast(interview.pk, realtime.to_both(selectors.presence_message(interview.pk)))
+    realtime.announce_joined(interview.pk, user, invite.role)
     return interview
 
 
@@ -229,54 +224,7 @@ def invite_renew(*, user: User, interview: Interview, role: str) -> Invite:
     return invite
 
 
-# --- Presence --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def presence_change(*, interview_id: UUID, user: User, delta: int) -> None:
-    """Count a socket opening (+1) or closing (-1); the timeline records a participant coming
-    online or going offline, and both sides get the new presence."""
-    participant = (
-        Participant.objects.select_for_update().filter(interview_id=interview_id, user=user).first()
-    )
-    if participant is None:
-        return
-    before = participant.connections
-    after = max(0, before + delta)
-    Participant.objects.filter(pk=participant.pk).update(
-        connections=after, last_seen_at=timezone.now()
-    )
-    if (before == 0) != (after == 0):
-        event_record(
-            interview_id=interview_id,
-            kind=EventKind.ONLINE if after else EventKind.OFFLINE,
-            actor=user,
-            role=participant.role,
-        )
-    realtime.broadcast(interview_id, realtime.to_both(selectors.presence_message(interview_id)))
-
-
-def presence_heartbeat(*, interview_id: UUID, user: User) -> None:
-    Participant.objects.filter(interview_id=interview_id, user=user).update(
-        last_seen_at=timezone.now()
-    )
-
-
 # --- The flow: start, move, pause, resume, end, abandon -----------------------------------------
-
-
-def _state_messages(
-    interview: Interview, *, with_panel: bool = False
-) -> dict[str, list[protocol.JSON]]:
-    """The new state for each role (with the actions that role may take now), and for the
-    interviewer the panel of the current step."""
-    roles = (Role.CANDIDATE,) if interview.is_solo else (Role.INTERVIEWER, Role.CANDIDATE)
-    messages = {role: [selectors.state_message(interview, role)] for role in roles}
-    if with_panel and not interview.is_solo:
-        key = selectors.steps_of(interview)[interview.step_index].key
-        panel = protocol.Panel(step=key, html=selectors.panel_html(interview, key))
-        messages[Role.INTERVIEWER].append(protocol.envelope(panel))
-    return messages
 
 
 def _compare_and_set(interview: Interview, **changes: Any) -> Interview:
@@ -303,7 +251,7 @@ def _transition(interview: Interview, action: str) -> str:
 
 
 @transaction.atomic
-def interview_start(*, actor: Actor) -> Interview:
+def interview_start(*, actor: Actor, announce: bool = True) -> Interview:
     interview = _load(actor)
     _check(actor, Action.START, interview)
     status = _transition(interview, "start")
@@ -321,12 +269,13 @@ def interview_start(*, actor: Actor) -> Interview:
         old=old,
         new=status,
     )
-    realtime.broadcast(interview.pk, _state_messages(interview, with_panel=True))
+    if announce:
+        realtime.announce_state(interview)
     return interview
 
 
 @transaction.atomic
-def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
+def step_move(*, actor: Actor, from_key: str, to_key: str, announce: bool = True) -> Interview:
     """Move to the next or previous step. ``from_key`` is the step the sender saw as current:
     a double click or two racing tabs move once, the second gets ``stale``."""
     _check(actor, Action.MOVE)
@@ -357,35 +306,38 @@ def step_move(*, actor: Actor, from_key: str, to_key: str) -> Interview:
         new=to_key,
         seconds_on_old=banked[from_key],
     )
-    realtime.broadcast(interview.pk, _state_messages(interview, with_panel=True))
+    if announce:
+        realtime.announce_state(interview)
     return interview
 
 
 @transaction.atomic
-def clock_pause(*, actor: Actor) -> Interview:
+def clock_pause(*, actor: Actor, announce: bool = True) -> Interview:
     interview = _load(actor)
     _check(actor, Action.PAUSE, interview)
     key = selectors.steps_of(interview)[interview.step_index].key
     banked = flow.bank_time(interview.elapsed, interview.clock_started_at, key, timezone.now())
     _compare_and_set(interview, paused=True, elapsed=banked, clock_started_at=None)
     event_record(interview_id=interview.pk, kind=EventKind.PAUSED, actor=actor.user, step_key=key)
-    realtime.broadcast(interview.pk, _state_messages(interview))
+    if announce:
+        realtime.announce_state(interview)
     return interview
 
 
 @transaction.atomic
-def clock_resume(*, actor: Actor) -> Interview:
+def clock_resume(*, actor: Actor, announce: bool = True) -> Interview:
     interview = _load(actor)
     _check(actor, Action.RESUME, interview)
     key = selectors.steps_of(interview)[interview.step_index].key
     _compare_and_set(interview, paused=False, clock_started_at=timezone.now())
     event_record(interview_id=interview.pk, kind=EventKind.RESUMED, actor=actor.user, step_key=key)
-    realtime.broadcast(interview.pk, _state_messages(interview))
+    if announce:
+        realtime.announce_state(interview)
     return interview
 
 
 @transaction.atomic
-def interview_end(*, actor: Actor) -> Interview:
+def interview_end(*, actor: Actor, announce: bool = True) -> Interview:
     """End the live interview: bank the clock and move both sides to the wrap-up."""
     interview = _load(actor)
     _check(actor, Action.END, interview)
@@ -405,13 +357,11 @@ def interview_end(*, actor: Actor) -> Interview:
         old=old,
         new=status,
     )
-    ended = protocol.Ended(
-        status=status, redirect=reverse("wrapup", kwargs={"interview_id": interview.pk})
-    )
-    messages = _state_messages(interview)
-    for role_messages in messages.values():
-        role_messages.append(protocol.envelope(ended))
-    realtime.broadcast(interview.pk, messages)
+    if announce:
+        realtime.announce_state(interview)
+        realtime.announce_ended(
+            interview.pk, status, reverse("wrapup", kwargs={"interview_id": interview.pk})
+        )
     return interview
 
 
@@ -441,293 +391,15 @@ def interview_abandon(*, user: User, interview: Interview, role: str) -> Intervi
         new=status,
     )
     interview.refresh_from_db()
-    ended = protocol.Ended(status=status, redirect=reverse("dashboard"))
-    realtime.broadcast(interview.pk, realtime.to_both(protocol.envelope(ended)))
+    realtime.announce_state(interview)
+    realtime.announce_ended(interview.pk, status, reverse("dashboard"))
     return interview
 
 
-# --- Documents: notes per step, the diagram, private notes ------------------------------------
-
-DOCUMENT_ACTIONS = {
-    "notes": Action.NOTES,
-    "diagram": Action.DIAGRAM,
-    "private": Action.PRIVATE_NOTE,
-}
-
-
-def _document_kind(slot: str, keys: list[str]) -> tuple[str, str]:
-    """(kind, step key) for a slot name, or ServiceError."""
-    if slot == "diagram":
-        return "diagram", ""
-    if slot == "private":
-        return "private", ""
-    if slot.startswith("notes:") and slot[len("notes:") :] in keys:
-        return "notes", slot[len("notes:") :]
-    raise ServiceError(ErrorCode.NOT_FOUND, f"There is no document {slot!r}.")
-
-
-@dataclass(frozen=True)
-class DocumentResult:
-    slot: str
-    revision: int
-    text: str
-
-
-def _refuse_if_closed(actor: Actor, action: Action) -> None:
-    """The slow path of a refused compare-and-set: was it the interview's phase?"""
-    status, paused = (
-        Interview.objects.filter(pk=actor.interview_id).values_list("status", "paused").get()
-    )
-    _check(actor, action, Interview(status=status, paused=paused))
-
-
-@transaction.atomic
-def document_edit(*, actor: Actor, slot: str, base_revision: int, text: str) -> DocumentResult:
-    """Save a new revision of a document if ``base_revision`` is still the latest.
-
-    A stale base is refused with ``stale_revision`` carrying the current text and revision, so
-    the client can merge instead of silently overwriting (or being overwritten).
-
-    This runs for every pause in typing, so the usual case is two statements: one
-    compare-and-set UPDATE, which also checks that the interview is in a status that allows the
-    edit, and the timeline row. Everything else (the first revision, a refusal) takes the slow
-    path that finds out why.
-    """
-    kind, step_key = _document_kind(slot, _step_keys(actor))
-    action = DOCUMENT_ACTIONS[kind]
-    _check(actor, action)
-    statuses = flow.statuses(actor.role, action, solo=actor.solo)
-    saved = _update_while(
-        Document,
-        interview_id=actor.interview_id,
-        statuses=statuses,
-        where={"interview": actor.interview_id, "slot": slot, "revision": base_revision},
-        values={
-            "text": text,
-            "revision": base_revision + 1,
-            "updated_by": actor.user.pk,
-            "updated_at": timezone.now(),
-        },
-    )
-    if not saved:
-        _refuse_if_closed(actor, action)
-    if not saved and base_revision == 0:
-        # The first revision is an INSERT; the unique (interview, slot) constraint turns it
-        # into a conflict if another tab got there first.
-        try:
-            with transaction.atomic():
-                Document.objects.create(
-                    interview_id=actor.interview_id,
-                    slot=slot,
-                    private=kind == "private",
-                    text=text,
-                    revision=1,
-                    updated_by=actor.user,
-                )
-            saved = 1
-        except IntegrityError:
-            pass
-    if not saved:
-        document = Document.objects.filter(interview_id=actor.interview_id, slot=slot).first()
-        if document is None:
-            raise ServiceError(
-                ErrorCode.STALE_REVISION, "Start from revision 0.", slot=slot, text="", revision=0
-            )
-        if document.text == text:
-            return DocumentResult(slot, document.revision, text)  # a resend of what we have
-        raise ServiceError(
-            ErrorCode.STALE_REVISION,
-            "This text was changed elsewhere; here is the latest version.",
-            slot=slot,
-            text=document.text,
-            revision=document.revision,
-        )
-    revision = base_revision + 1
-    event_record(
-        interview_id=actor.interview_id,
-        kind=REVISED[kind],
-        actor=actor.user,
-        step_key=step_key,
-        private=kind == "private",
-        slot=slot,
-        revision=revision,
-        text=text,
-    )
-    if kind != "private":
-        update = protocol.DocUpdated(slot=slot, text=text, revision=revision, by=actor.role)
-        realtime.broadcast(actor.interview_id, realtime.to_both(protocol.envelope(update)))
-    return DocumentResult(slot, revision, text)
-
-
-def _update_while(
-    model: type[Model],
-    *,
-    interview_id: UUID,
-    statuses: frozenset[str],
-    where: dict[str, Any],
-    values: dict[str, Any],
-) -> int:
-    """``UPDATE model SET values WHERE where`` if the interview's status is one of
-    ``statuses``, as one statement; returns the number of rows changed.
-
-    This is the room's hot path (every pause in typing, every score). The ORM would compile the
-    UPDATE with its status subquery anew each time, over a millisecond of CPU; this plain
-    statement is the same compare-and-set, with each value prepared by its field's adapter."""
-    connection = connections[router.db_for_write(model)]
-    q, meta = connection.ops.quote_name, model._meta
-
-    def prep(name: str, value: Any) -> Any:
-        return meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
-
-    key = Interview._meta.pk.get_db_prep_value(interview_id, connection)  # type: ignore[union-attr]
-    status_list = sorted(statuses)
-    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in values)  # type: ignore[union-attr]
-    conditions = " AND ".join(f"{q(meta.get_field(name).column)} = %s" for name in where)  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {q(meta.db_table)} SET {sets} WHERE {conditions}"  # noqa: S608
-            f" AND EXISTS (SELECT 1 FROM {q(Interview._meta.db_table)} WHERE {q('id')} = %s"
-            f" AND {q('status')} IN ({', '.join(['%s'] * len(status_list))}))",
-            [
-                *(prep(name, value) for name, value in values.items()),
-                *(prep(name, value) for name, value in where.items()),
-                key,
-                *status_list,
-            ],
-        )
-        return cursor.rowcount
-
-
-# --- Chat, hints, scores ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def chat_post(*, actor: Actor, text: str) -> ChatMessage:
-    _check(actor, Action.CHAT)
-    text = text.strip()
-    if not text:
-        raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
-    status, paused = (
-        Interview.objects.filter(pk=actor.interview_id).values_list("status", "paused").get()
-    )
-    _check(actor, Action.CHAT, Interview(status=status, paused=paused))
-    message = ChatMessage.objects.create(
-        interview_id=actor.interview_id, author=actor.user, text=text
-    )
-    event_record(
-        interview_id=actor.interview_id,
-        kind=EventKind.CHAT,
-        actor=actor.user,
-        message_id=message.pk,
-        text=text,
-    )
-    realtime.broadcast(
-        actor.interview_id, realtime.to_both(selectors.chat_message(message, actor.role))
-    )
-    return message
-
-
-@transaction.atomic
-def delivery_send(*, actor: Actor, step_key: str, kind: str, index: int) -> Delivery:
-    """Send a hint or curveball from the guide to the candidate. Sending the same one twice
-    delivers it once."""
-    _check(actor, Action.HINT)
-    interview = _load(actor)
-    _check(actor, Action.HINT, interview)
-    step = CaseStep.objects.filter(
-        case_study_id=interview.case_study_id, framework_step__key=step_key
-    ).first()
-    items = (step.hints if kind == "hint" else step.curveballs) if step else []
-    if not 0 <= index < len(items):
-        raise ServiceError(ErrorCode.NOT_FOUND, f"There is no {kind} {index + 1} for that step.")
-    delivery, created = Delivery.objects.get_or_create(
-        interview=interview,
-        step_key=step_key,
-        kind=kind,
-        index=index,
-        defaults={"text": items[index], "sent_by": actor.user},
-    )
-    if created:
-        event_record(
-            interview_id=interview.pk,
-            kind=SENT[kind],
-            actor=actor.user,
-            step_key=step_key,
-            index=index,
-            text=delivery.text,
-        )
-        realtime.broadcast(interview.pk, realtime.to_both(selectors.delivery_message(delivery)))
-    return delivery
-
-
-@transaction.atomic
-def score_record(
-    *,
-    actor: Actor,
-    criterion_key: str,
-    level: int | None,
-    not_observed: bool = False,
-    evidence: str = "",
-) -> Score:
-    """Record the interviewer's live score of one criterion, with its evidence, during the
-    interview and its wrap-up. (The wrap-up's scorecards are written whole by the feedback
-    app.)"""
-    _check(actor, Action.SCORE)
-    if level is not None and level not in (1, 2, 3, 4):
-        raise ServiceError(ErrorCode.BAD_MESSAGE, "A level is 1, 2, 3 or 4.")
-    if level is not None and not_observed:
-        raise ServiceError(ErrorCode.BAD_MESSAGE, "Choose a level or 'not observed', not both.")
-    if criterion_key in actor.criteria:
-        criterion_id, step_key = actor.criteria[criterion_key]
-    else:
-        found = (
-            Criterion.objects.filter(rubric__interviews__pk=actor.interview_id, key=criterion_key)
-            .values_list("pk", "framework_step__key")
-            .first()
-        )
-        if found is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {criterion_key!r}.")
-        criterion_id, step_key = found[0], found[1] or ""
-    source = Score.Source.INTERVIEWER
-    values = {"level": level, "not_observed": not_observed, "evidence": evidence.strip()}
-    # Live scoring writes often: one compare-and-set UPDATE that also checks the interview's
-    # status; an INSERT only for a criterion's first score, after the status was checked.
-    where = {"interview": actor.interview_id, "criterion": criterion_id, "source": source}
-    statuses = flow.statuses(actor.role, Action.SCORE, solo=actor.solo)
-    if not _update_while(
-        Score,
-        interview_id=actor.interview_id,
-        statuses=statuses,
-        where=where,
-        values={**values, "updated_at": timezone.now()},
-    ):
-        _refuse_if_closed(actor, Action.SCORE)
-        try:
-            with transaction.atomic():
-                Score.objects.create(
-                    interview_id=actor.interview_id,
-                    criterion_id=criterion_id,
-                    source=source,
-                    **values,
-                )
-        except IntegrityError:  # another tab inserted it first: ours is the later write
-            Score.objects.filter(
-                interview_id=actor.interview_id, criterion_id=criterion_id, source=source
-            ).update(**values, updated_at=timezone.now())
-    event_record(
-        interview_id=actor.interview_id,
-        kind=EventKind.SCORE_INTERVIEWER,
-        actor=actor.user,
-        step_key=step_key,
-        private=True,
-        criterion=criterion_key,
-        **values,
-    )
-    recorded = protocol.ScoreRecorded(criterion=criterion_key, **values)  # type: ignore[arg-type]
-    realtime.broadcast(actor.interview_id, {Role.INTERVIEWER: [protocol.envelope(recorded)]})
-    return Score(
-        interview_id=actor.interview_id, criterion_id=criterion_id, source=source, **values
-    )
+# --- Documents, chat, hints and scores -----------------------------------------------------------
+# These happen many times a minute, so they live on the room's fast path: checked against the
+# room's state in memory and made durable in batches (interviews/live.py,
+# interviews/writebehind.py). Only a drill's reference reveal at the wrap-up, below, is a page's.
 
 
 @transaction.atomic

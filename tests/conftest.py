@@ -54,31 +54,16 @@ def _celery_eager() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _close_connections_of_async_tests(request) -> Iterator[None]:
-    """Async tests reach the database from asgiref's single sync thread and from the room's own
-    database threads; close those threads' connections afterwards, or PostgreSQL refuses to
-    drop the test database at the end."""
+    """Async tests reach the database from asgiref's single sync thread (the room's own threads
+    are closed by the ``registry`` fixture); close that thread's connection afterwards, or
+    PostgreSQL refuses to drop the test database at the end."""
     yield
     if not request.node.get_closest_marker("asyncio"):
         return
-    import threading
-
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    from interviews import realtime
-
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
-    pool = realtime._db_threads
-    if pool is not None:
-        # One task per thread: the barrier holds each until all have one.
-        barrier = threading.Barrier(pool._max_workers)
-
-        def close() -> None:
-            barrier.wait(timeout=10)
-            connections.close_all()
-
-        for future in [pool.submit(close) for _ in range(pool._max_workers)]:
-            future.result()
 
 
 def free_port() -> int:

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts import services as account_services
 from casestudies import services as case_services
-from casestudies.models import CaseStudy, Framework
+from casestudies.models import CaseStep, CaseStudy, Framework
 from feedback import services as feedback_services
 from interviews import services as interview_services
+from interviews import writebehind
 from interviews.models import Interview
 from rubrics import services as rubric_services
 from rubrics.models import Criterion, Rubric
@@ -230,42 +232,66 @@ def finished_interview(
     "not_observed"; by default the first two criteria)."""
     session = interview(**kwargs)
     interview_services.interview_start(actor=session.actor("interviewer"))
+    interview_id, by = session.interview.pk, session.interviewer.pk
+    batch = writebehind.Batch()
+    now = timezone.now()
     if hints:
-        interview_services.delivery_send(
-            actor=session.actor("interviewer"), step_key="clarify", kind="hint", index=0
+        batch.delivery(interview_id, "clarify", "hint", 0, _hint(session, "clarify"), by, now)
+        batch.delivery(
+            interview_id, "data", "curveball", 0, _hint(session, "data", "curveballs"), by, now
         )
-        interview_services.delivery_send(
-            actor=session.actor("interviewer"), step_key="data", kind="curveball", index=0
-        )
+    criteria = {
+        key: (pk, key, step or "")
+        for pk, key, step in Criterion.objects.filter(
+            rubric_id=session.interview.rubric_id
+        ).values_list("pk", "key", "framework_step__key")
+    }
     keys = criterion_keys(session.interview)
     if live_scores is None:
         live_scores = {keys[0]: 3, keys[1]: 2}
     for key, value in live_scores.items():
-        interview_services.score_record(
-            actor=session.actor("interviewer"),
-            criterion_key=key,
-            level=None if value == "not_observed" else value,
-            not_observed=value == "not_observed",
-            evidence=f"Live evidence for {key}.",
+        batch.score(
+            interview_id,
+            criteria[key],
+            None if value == "not_observed" else value,
+            value == "not_observed",
+            f"Live evidence for {key}.",
+            by,
+            now,
         )
+    writebehind.persist(batch)
     _finish(session, driver="interviewer", notes=notes, seconds=seconds)
     return session
 
 
+def _hint(session: Session, step: str, field: str = "hints") -> str:
+    guide = CaseStep.objects.get(case_study=session.interview.case_study, framework_step__key=step)
+    item = getattr(guide, field)[0]
+    return item["text"] if isinstance(item, dict) else item
+
+
+def document_texts(session: Session, texts: dict[str, str], *, doc: str = "notes") -> None:
+    """Write whole texts into a session's shared document, as the room would have stored
+    them (a CRDT update and the plain text)."""
+    batch = writebehind.Batch()
+    author = session.interviewer if doc == "private" else session.candidate
+    batch.document_texts(session.interview.pk, doc, texts, author.pk, timezone.now())
+    writebehind.persist(batch)
+
+
 def _finish(session: Session, *, driver: str, notes: bool, seconds: dict | None) -> None:
     if notes:
-        for key in STEP_KEYS[:5]:
-            interview_services.document_edit(
-                actor=session.actor("candidate"),
-                slot=f"notes:{key}",
-                base_revision=0,
-                text=f"My notes on {key}: the first idea.\nAnd a trade-off for {key}.",
-            )
-        interview_services.document_edit(
-            actor=session.actor("candidate"),
-            slot="diagram",
-            base_revision=0,
-            text="flowchart LR\n  Q[Query] --> E[Embedding]\n  E --> A[ANN index]\n",
+        document_texts(
+            session,
+            {
+                f"notes:{key}": f"My notes on {key}: the first idea.\nAnd a trade-off for {key}."
+                for key in STEP_KEYS[:5]
+            },
+        )
+        document_texts(
+            session,
+            {"diagram": "flowchart LR\n  Q[Query] --> E[Embedding]\n  E --> A[ANN index]\n"},
+            doc="diagram",
         )
     interview_services.interview_end(actor=session.actor(driver))
     clock = seconds or {

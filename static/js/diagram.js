@@ -14,10 +14,12 @@
  *
  * For other scripts (the interview room re-renders the candidate's diagram as they type):
  *
- *   window.SevenstepsDiagram.render(element, text) -> Promise<boolean>
+ *   window.SevenstepsDiagram.render(element, text, options) -> Promise<boolean>
  *     Renders `text` into `element` and resolves true once the SVG is in place. On a syntax
  *     error the element shows the error message (`.mermaid-error`) and the source
- *     (`pre.mermaid-source`) and the promise resolves false. It never rejects and never leaves
+ *     (`pre.mermaid-source`) and the promise resolves false. With `{keepLast: true}` (the room,
+ *     where the text is being typed) a drawing already in place stays, and the error is shown
+ *     beside it (`.diagram-note`), not instead of it. It never rejects and never leaves
  *     the element blank. When render is called again on the same element before an earlier
  *     call finished, the earlier call resolves false without touching the element: the latest
  *     text wins.
@@ -92,7 +94,20 @@
     });
   }
 
-  function render(element, text) {
+  function showStale(element, message) {
+    var note = element.querySelector(":scope > .diagram-note");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "diagram-note mermaid-error";
+      note.setAttribute("role", "status");
+      element.insertBefore(note, element.firstChild);
+    }
+    note.textContent = "Showing the last version that could be drawn. " + message;
+    element.classList.add("has-stale");
+  }
+
+  function render(element, text, options) {
+    var keepLast = !!(options && options.keepLast);
     var token = {};
     latest.set(element, token);
     text = text == null ? "" : String(text);
@@ -130,13 +145,17 @@
         element.innerHTML = result.svg;
         if (result.bindFunctions) result.bindFunctions(element);
         element.classList.add("is-rendered");
-        element.classList.remove("has-error");
+        element.classList.remove("has-error", "has-stale");
         return done(true);
       },
       function (error) {
         removeLeftovers(id);
         if (!isCurrent()) return false;
-        showError(element, errorMessage(error), text);
+        if (keepLast && element.classList.contains("is-rendered")) {
+          showStale(element, errorMessage(error));
+        } else {
+          showError(element, errorMessage(error), text);
+        }
         return done(false);
       }
     );

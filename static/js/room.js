@@ -1,11 +1,16 @@
 /* The interview room. Speaks the protocol in interviews/protocol.py (docs/protocol.md).
  *
- * The server decides what each role sees; this script only renders it. User text is always
- * inserted as text; the only HTML inserted is what the server rendered from our templates (the
- * interviewer's panel, solo reference notes).
+ * The server decides what each role sees and may do; this script renders it and asks can(action)
+ * of the list the server sends. User text is always inserted as text; the only HTML inserted is
+ * what the server rendered from our templates (the interviewer's panel, solo reference notes).
  *
- * Nothing typed is lost: every edit is kept in localStorage until the server acknowledges its
- * revision; after a reconnect or a refresh the snapshot is reconciled with what is kept here.
+ * Shared documents (notes per step, the diagram, the interviewer's private notes) are Yjs
+ * documents (window.SevenstepsYjs, static/vendor/yjs-*): every edit is a small update sent at
+ * most every SEND_EVERY ms while typing and applied at once on the other side. Each document is
+ * also kept in this browser (IndexedDB) until the server confirms its updates are durable
+ * (`ack`), and after a reconnect or a reload the browser sends whatever the server lacks.
+ * Chat messages, hints and scores wait in an outbox (localStorage) until acknowledged, and are
+ * sent again with the same id after a reconnect: the server recognises a resend.
  */
 (function () {
   "use strict";
@@ -13,25 +18,32 @@
   const root = document.getElementById("room");
   if (!root) return;
 
+  const YJS = window.SevenstepsYjs;
+  const Y = YJS.Y;
   const ROLE = root.dataset.role;
   const SOLO = root.dataset.kind === "solo";
-  const STORE = "sevensteps:" + root.dataset.interview + ":";
-  const SAVE_DELAY = 600;
+  const INTERVIEW = root.dataset.interview;
+  const STORE = "sevensteps:" + INTERVIEW + ":";
+  const SEND_EVERY = 80; // ms between two updates of one document while typing
+  const PAUSE_TO_FOLLOW = 2000; // ms of not typing before the notes follow a step move
+  const REMOTE = "remote"; // the origin of updates that came from the server
   const $ = (sel, el) => (el || root).querySelector(sel);
   const $$ = (sel, el) => Array.from((el || root).querySelectorAll(sel));
 
   let socket = null;
   let retries = 0;
-  let seq = 0;
   let offsetMs = 0; // server clock minus ours
-  // What the server says: phase and its label, the actions this socket may take now (and why
-  // not the others), step_index, clock, steps (with their budget marks), deliveries, presence.
-  // The rules are kept on the server (interviews/flow.py); this script only asks can(action).
+  // What the server says: phase and label, the actions this socket may take now and why not
+  // the others, step_index, clock, steps (with their budget marks), deliveries, presence.
   let state = null;
   let selectedStep = null;
   let followCurrent = true;
-  const docs = {}; // slot -> {text, revision, dirty, inflight, sentText, timer}
+  let lastTypedAt = 0;
+  let heldOnStep = null; // the step the candidate's editor stays on after a move, while typing
+  const docs = {}; // name -> {ydoc, idb, ready, pending: [], timer, unacked: Map(id -> true)}
   const scores = {}; // criterion key -> the interviewer's latest score (interviewer only)
+  const seenChat = new Set();
+  const outbox = loadOutbox(); // id -> message, for chat, hints and scores
 
   // --- Small helpers ---------------------------------------------------------------------
 
@@ -47,13 +59,17 @@
 
   function fmt(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
-    const m = Math.floor(seconds / 60);
-    const s = String(seconds % 60).padStart(2, "0");
-    return m + ":" + s;
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
   }
 
   function timeOf(iso) {
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function newId() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
   function banner(text, kind, extra) {
@@ -67,12 +83,12 @@
     box.hidden = false;
   }
 
-  function stepKey(index) {
-    return state && state.steps[index] ? state.steps[index].key : null;
-  }
-
   function can(action) {
     return !!state && state.actions.has(action);
+  }
+
+  function stepKey(index) {
+    return state && state.steps[index] ? state.steps[index].key : null;
   }
 
   function stepTitle(key) {
@@ -87,6 +103,12 @@
     badge.textContent = text;
     badge.dataset.state = kind;
   }
+
+  const CLOSED_FOR_GOOD = {
+    4401: "You were logged out. Log in again and reopen the interview.",
+    4403: "This page's address does not match the site's; open the interview from the site itself.",
+    4404: "You are not a participant of this interview, or it no longer exists.",
+  };
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -103,31 +125,136 @@
       } catch (err) {
         return;
       }
-      handle(message);
+      const handler = handlers[message.type];
+      if (handler) handler(message.payload || {}, message);
     });
     socket.addEventListener("close", (event) => {
-      Object.values(docs).forEach((doc) => { doc.inflight = false; });
-      if (event.code === 4401 || event.code === 4404) {
-        setConnection("Not allowed", "offline");
-        banner("You are not a participant of this interview, or you were logged out.", "bad");
+      if (CLOSED_FOR_GOOD[event.code]) {
+        setConnection("Not connected", "offline");
+        banner(CLOSED_FOR_GOOD[event.code], "bad");
         return;
       }
-      setConnection("Reconnecting… (your typing is kept)", "offline");
-      const delay = Math.min(1000 * 2 ** retries, 10000);
+      setConnection("Reconnecting… (your work is kept on this device)", "offline");
+      renderSaveStates();
+      const delay = Math.min(500 * 2 ** retries, 8000) + Math.random() * 300;
       retries += 1;
       setTimeout(connect, delay);
     });
   }
 
-  function send(type, payload) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return null;
-    seq += 1;
-    const id = "c" + seq;
-    socket.send(JSON.stringify({ type: type, id: id, payload: payload || {} }));
-    return id;
+  function send(type, payload, id) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify({ type: type, id: id || newId(), payload: payload || {} }));
+    return true;
   }
 
-  setInterval(() => send("ping"), 25000);
+  setInterval(() => send("ping"), 20000);
+
+  // --- The outbox: chat, hints, scores until the server says they are durable ------------------
+
+  function loadOutbox() {
+    try {
+      return new Map(Object.entries(JSON.parse(localStorage.getItem(STORE + "outbox") || "{}")));
+    } catch (err) {
+      return new Map();
+    }
+  }
+
+  function saveOutbox() {
+    localStorage.setItem(STORE + "outbox", JSON.stringify(Object.fromEntries(outbox)));
+  }
+
+  function sendDurable(type, payload, replaceKey) {
+    if (replaceKey) {
+      // A newer score of the same criterion replaces one still waiting.
+      for (const [id, item] of outbox) if (item.key === replaceKey) outbox.delete(id);
+    }
+    const id = newId();
+    outbox.set(id, { type: type, payload: payload, key: replaceKey || null });
+    saveOutbox();
+    return send(type, payload, id);
+  }
+
+  function resendOutbox() {
+    for (const [id, item] of outbox) send(item.type, item.payload, id);
+  }
+
+  // --- Shared documents --------------------------------------------------------------------------
+
+  function setupDoc(name) {
+    const ydoc = new Y.Doc();
+    const doc = { name: name, ydoc: ydoc, pending: [], timer: null, unacked: new Set(), ready: null };
+    const idb = new YJS.IndexeddbPersistence(STORE + name, ydoc);
+    doc.idb = idb;
+    doc.ready = idb.whenSynced.catch(() => null);
+    ydoc.on("update", (update, origin) => {
+      if (origin === REMOTE || origin === idb) return;
+      doc.pending.push(update);
+      if (!doc.timer) doc.timer = setTimeout(() => flushDoc(doc), SEND_EVERY);
+      renderSaveStates();
+    });
+    docs[name] = doc;
+    return doc;
+  }
+
+  function writable(name) {
+    return can({ notes: "notes", diagram: "diagram", private: "private_note", board: "board" }[name]);
+  }
+
+  function flushDoc(doc) {
+    doc.timer = null;
+    if (!doc.pending.length) return;
+    const update = doc.pending.length === 1 ? doc.pending[0] : Y.mergeUpdates(doc.pending);
+    const id = newId();
+    if (send("doc.update", { doc: doc.name, update: YJS.toBase64(update) }, id)) {
+      doc.pending = [];
+      doc.unacked.add(id);
+    }
+    // Offline: the updates stay pending (and in IndexedDB); the reconnect sends what is missing.
+    renderSaveStates();
+  }
+
+  function applyServerState(doc, base64) {
+    const update = YJS.fromBase64(base64);
+    Y.applyUpdate(doc.ydoc, update, REMOTE);
+    return Y.encodeStateVectorFromUpdate(update);
+  }
+
+  async function reconcile(doc, serverVector) {
+    // What this browser has that the server's copy lacks (typing not yet confirmed before a
+    // drop or a reload) goes up as one update; the server ignores what it has already.
+    await doc.ready;
+    doc.pending = [];
+    doc.unacked.clear();
+    if (!writable(doc.name)) return;
+    const missing = Y.encodeStateAsUpdate(doc.ydoc, serverVector);
+    if (missing.length > 2) {
+      const id = newId();
+      if (send("doc.update", { doc: doc.name, update: YJS.toBase64(missing) }, id)) doc.unacked.add(id);
+    }
+    renderSaveStates();
+  }
+
+  function saveLabel(names) {
+    const list = names.filter(writable).map((n) => docs[n]).filter(Boolean);
+    if (!list.length) return "";
+    const waiting = list.some((d) => d.pending.length || d.unacked.size);
+    if (!socket || socket.readyState !== WebSocket.OPEN) return waiting ? "Offline: kept on this device" : "";
+    return waiting ? "Saving…" : "Saved";
+  }
+
+  function renderSaveStates() {
+    $$("[data-save-state]").forEach((box) => {
+      box.textContent = saveLabel([box.dataset.saveState]);
+    });
+  }
+
+  const textBindings = {}; // editor name -> binding
+
+  function bindEditor(key, ytext, textarea) {
+    if (textBindings[key]) textBindings[key].destroy();
+    textBindings[key] = window.SevenstepsTextarea.bind(ytext, textarea, { undo: true });
+  }
 
   // --- Incoming messages -------------------------------------------------------------------
 
@@ -147,26 +274,31 @@
         revealed: p.interview.revealed_steps || [],
       };
       if (followCurrent || !selectedStep) selectedStep = stepKey(state.step_index);
-      p.documents.forEach((d) => reconcile(d.slot, d.text, d.revision));
-      ["diagram", "private"].forEach((slot) => { if (!docs[slot]) reconcile(slot, "", 0); });
-      state.steps.forEach((s) => { if (!docs["notes:" + s.key]) reconcile("notes:" + s.key, "", 0); });
+      p.docs.forEach((item) => {
+        const doc = docs[item.name] || setupDoc(item.name);
+        const vector = applyServerState(doc, item.update);
+        reconcile(doc, vector);
+      });
+      bindEditors();
       $$("[data-chat-log]").forEach((log) => log.replaceChildren());
+      seenChat.clear();
       p.chat.forEach(addChat);
       const list = $("[data-deliveries]");
       if (list) list.replaceChildren();
       p.deliveries.forEach((d) => addDelivery(d, false));
       (p.scores || []).forEach((score) => { scores[score.criterion] = score; });
-      if (p.panel) setPanel(p.panel.html);
+      if (p.panel && p.panel.html) setPanel(p.panel.html);
       const refs = $("[data-references]");
       if (refs) {
         refs.replaceChildren();
         (p.references || []).forEach(addReference);
       }
+      resendOutbox();
       renderAll();
     },
     state(p) {
       offsetMs = Date.parse(p.server_now) - Date.now();
-      const moved = state.step_index !== p.step_index;
+      const before = stepKey(state.step_index);
       Object.assign(state, {
         phase: p.phase,
         label: p.label,
@@ -175,34 +307,39 @@
         step_index: p.step_index,
         clock: p.clock,
       });
-      if (moved && followCurrent) selectedStep = stepKey(state.step_index);
+      const now = stepKey(state.step_index);
+      if (now !== before && followCurrent) {
+        const typing = ROLE === "candidate" && Date.now() - lastTypedAt < PAUSE_TO_FOLLOW && selectedStep === before;
+        if (typing) holdOn(before, now);
+        else selectedStep = now;
+      }
       renderAll();
     },
     presence(p) {
       state.presence = p.participants;
       renderPresence();
     },
-    "doc.updated"(p) {
-      const doc = docs[p.slot];
-      if (doc && p.revision <= doc.revision) return; // our own echo, or older
-      if (doc && doc.dirty) return; // our next save will be refused and reconciled
-      setDoc(p.slot, p.text, p.revision);
+    "doc.update"(p) {
+      const doc = docs[p.doc];
+      if (doc) Y.applyUpdate(doc.ydoc, YJS.fromBase64(p.update), REMOTE);
     },
-    "doc.saved"(p) {
-      const doc = docs[p.slot];
+    "doc.sync"(p) {
+      const doc = docs[p.doc];
       if (!doc) return;
-      doc.revision = p.revision;
-      doc.inflight = false;
-      if (doc.text === doc.sentText) {
-        doc.dirty = false;
-        localStorage.removeItem(STORE + p.slot);
-        saveState(p.slot, "Saved");
-      } else {
-        scheduleSave(p.slot, 0);
-      }
+      Y.applyUpdate(doc.ydoc, YJS.fromBase64(p.update), REMOTE);
+      reconcile(doc, YJS.fromBase64(p.sv));
+    },
+    ack(p) {
+      p.ids.forEach((id) => {
+        Object.values(docs).forEach((doc) => doc.unacked.delete(id));
+        if (outbox.delete(id)) saveOutbox();
+      });
+      renderSaveStates();
+      markSent();
     },
     "chat.message": addChat,
     delivery(p) {
+      if (state.deliveries.some((d) => d.step === p.step && d.kind === p.kind && d.index === p.index)) return;
       state.deliveries.push(p);
       addDelivery(p, true);
       markSent();
@@ -213,113 +350,61 @@
     "score.recorded": showScore,
     reference: addReference,
     ended(p) {
-      Object.keys(docs).forEach((slot) => { if (docs[slot].dirty) flush(slot); });
-      setTimeout(() => { window.location.href = p.redirect; }, 400);
+      Object.values(docs).forEach(flushDoc);
+      leaveWhenSaved(p.redirect);
     },
     pong() {},
     error(p) {
-      if (p.code === "stale_revision") return conflict(p);
       if (p.code === "stale") return; // the state message that follows shows the truth
       markSent();
       banner(p.message, p.code === "rate_limited" ? "" : "bad");
     },
   };
 
-  function handle(message) {
-    const handler = handlers[message.type];
-    if (handler) handler(message.payload || {});
+  function leaveWhenSaved(url) {
+    // Typing in flight when the interview ended is still accepted for a few seconds: wait for
+    // the server to confirm it (at most 3 s), then forget this browser's copies.
+    const started = Date.now();
+    (function wait() {
+      const waiting = Object.values(docs).some((d) => d.pending.length || d.unacked.size);
+      if (waiting && Date.now() - started < 3000) return setTimeout(wait, 100);
+      if (!waiting) {
+        Object.keys(docs).forEach((name) => YJS.clearDocument(STORE + name));
+        localStorage.removeItem(STORE + "outbox");
+      }
+      window.location.href = url;
+    })();
   }
 
-  // --- Documents: notes per step, diagram, private notes -----------------------------------
+  // --- Step moves don't cut sentences ------------------------------------------------------------
 
-  function reconcile(slot, serverText, serverRevision) {
-    // What we keep locally (unsaved typing from before a drop or a refresh) against the server.
-    const kept = JSON.parse(localStorage.getItem(STORE + slot) || "null");
-    const doc = docs[slot] || (docs[slot] = { text: "", revision: 0, dirty: false, inflight: false });
-    doc.inflight = false;
-    if (!kept || kept.text === serverText) {
-      if (kept) localStorage.removeItem(STORE + slot);
-      doc.dirty = false;
-      setDoc(slot, serverText, serverRevision);
-      return;
+  let holdTimer = null;
+  function holdOn(typingStep, currentStep) {
+    heldOnStep = typingStep;
+    const box = $("[data-step-notice]");
+    if (box) {
+      box.replaceChildren(
+        el("span", {}, "Your interviewer moved on to " + stepTitle(currentStep) + ". Finish your thought; your notes follow when you pause. "),
+      );
+      const go = el("button", { type: "button", class: "small secondary" }, "Go now");
+      go.addEventListener("click", () => releaseHold());
+      box.appendChild(go);
+      box.hidden = false;
     }
-    if (kept.base === serverRevision) {
-      // Nobody else wrote since: our text simply was not saved yet. Send it now.
-      setDoc(slot, kept.text, serverRevision);
-      doc.dirty = true;
-      scheduleSave(slot, 0);
-      return;
-    }
-    conflict({ slot: slot, text: serverText, revision: serverRevision, mine: kept.text });
+    clearInterval(holdTimer);
+    holdTimer = setInterval(() => {
+      if (Date.now() - lastTypedAt >= PAUSE_TO_FOLLOW) releaseHold();
+    }, 250);
   }
 
-  function conflict(p) {
-    const doc = docs[p.slot];
-    const mine = p.mine !== undefined ? p.mine : doc ? doc.text : "";
-    if (doc) {
-      doc.dirty = false;
-      doc.inflight = false;
-    }
-    setDoc(p.slot, p.text, p.revision);
-    localStorage.removeItem(STORE + p.slot);
-    const keep = el("details", { class: "conflict" });
-    keep.appendChild(el("summary", {}, "Your version"));
-    const copy = el("textarea", { rows: "6", readonly: "" });
-    copy.value = mine;
-    keep.appendChild(copy);
-    banner("This text was changed in another window. The latest version is shown; yours is kept here to copy back.", "", keep);
-  }
-
-  function setDoc(slot, text, revision) {
-    const doc = docs[slot] || (docs[slot] = { dirty: false, inflight: false });
-    doc.text = text;
-    doc.revision = revision;
-    const editor = editorFor(slot);
-    if (editor && document.activeElement !== editor && editor.value !== text) editor.value = text;
-    else if (editor && !doc.dirty && editor.value !== text) editor.value = text;
-    if (slot === "diagram") renderDiagram(text);
-    if (slot === "notes:" + selectedStep) renderNoteView();
-  }
-
-  function editorFor(slot) {
-    if (slot === "diagram") return $("[data-diagram-editor]");
-    if (slot === "private") return $("[data-private-editor]");
-    if (slot === "notes:" + selectedStep) return $("[data-notes-editor]");
-    return null;
-  }
-
-  function edited(slot, text) {
-    const doc = docs[slot];
-    if (!doc) return;
-    doc.text = text;
-    doc.dirty = true;
-    localStorage.setItem(STORE + slot, JSON.stringify({ text: text, base: doc.revision }));
-    saveState(slot, "Unsaved changes…");
-    scheduleSave(slot, SAVE_DELAY);
-  }
-
-  function scheduleSave(slot, delay) {
-    const doc = docs[slot];
-    clearTimeout(doc.timer);
-    doc.timer = setTimeout(() => flush(slot), delay);
-  }
-
-  function flush(slot) {
-    const doc = docs[slot];
-    if (!doc || !doc.dirty || doc.inflight) return;
-    doc.sentText = doc.text;
-    if (send("doc.edit", { slot: slot, base_revision: doc.revision, text: doc.text })) {
-      doc.inflight = true;
-      saveState(slot, "Saving…");
-    } else {
-      saveState(slot, "Offline: kept on this device, saved when the connection is back");
-    }
-  }
-
-  function saveState(slot, text) {
-    const name = slot.startsWith("notes:") ? "notes" : slot;
-    const box = $('[data-save-state="' + name + '"]');
-    if (box && (name !== "notes" || slot === "notes:" + selectedStep)) box.textContent = text;
+  function releaseHold() {
+    clearInterval(holdTimer);
+    heldOnStep = null;
+    const box = $("[data-step-notice]");
+    if (box) box.hidden = true;
+    selectedStep = stepKey(state.step_index);
+    followCurrent = true;
+    renderAll();
   }
 
   // --- Rendering -----------------------------------------------------------------------------
@@ -329,8 +414,10 @@
     renderStatus();
     renderRail();
     renderTabs();
+    bindEditors();
     renderEditors();
     renderPresence();
+    renderSaveStates();
     markSent();
   }
 
@@ -354,8 +441,7 @@
     });
     const reveal = $("[data-reveal]");
     if (reveal) {
-      const doc = docs["notes:" + selectedStep];
-      const written = doc && doc.text.trim().length > 0;
+      const written = notesText(selectedStep).trim().length > 0;
       const done = state.revealed.includes(selectedStep);
       reveal.disabled = !written || done || !can("reveal");
       reveal.textContent = done ? "Reference shown below" : written ? "Reveal the reference for " + stepTitle(selectedStep) : "Write your notes for this step first";
@@ -381,24 +467,41 @@
     $("[data-total-clock]").textContent = fmt(total);
   }
 
+  function notesText(key) {
+    return docs.notes && key ? docs.notes.ydoc.getText("notes:" + key).toString() : "";
+  }
+
   function renderTabs() {
     $$("[data-note-tab]").forEach((tab) => {
       const key = tab.dataset.noteTab;
-      const doc = docs["notes:" + key];
       tab.setAttribute("aria-selected", String(key === selectedStep));
       tab.classList.toggle("current-step", key === stepKey(state.step_index));
-      tab.classList.toggle("has-notes", !!(doc && doc.text.trim()));
+      tab.classList.toggle("has-notes", !!notesText(key).trim());
     });
+  }
+
+  let boundStep = null;
+  function bindEditors() {
+    if (!state) return;
+    const notes = $("[data-notes-editor]");
+    if (notes && docs.notes && boundStep !== selectedStep) {
+      bindEditor("notes", docs.notes.ydoc.getText("notes:" + selectedStep), notes);
+      boundStep = selectedStep;
+    }
+    const diagram = $("[data-diagram-editor]");
+    if (diagram && docs.diagram && !textBindings.diagram) {
+      bindEditor("diagram", docs.diagram.ydoc.getText("diagram"), diagram);
+    }
+    const privateNotes = $("[data-private-editor]");
+    if (privateNotes && docs.private && !textBindings.private) {
+      bindEditor("private", docs.private.ydoc.getText("private"), privateNotes);
+    }
+    observeViews();
   }
 
   function renderEditors() {
     const notes = $("[data-notes-editor]");
     if (notes) {
-      const doc = docs["notes:" + selectedStep];
-      if (document.activeElement !== notes || notes.dataset.slot !== "notes:" + selectedStep) {
-        notes.value = doc ? doc.text : "";
-      }
-      notes.dataset.slot = "notes:" + selectedStep;
       notes.disabled = !can("notes");
       notes.placeholder = can("notes")
         ? "Notes for " + stepTitle(selectedStep) + ": requirements, assumptions, decisions and their trade-offs."
@@ -409,16 +512,44 @@
     const privateNotes = $("[data-private-editor]");
     if (privateNotes) privateNotes.disabled = !can("private_note");
     renderNoteView();
-    const doc = docs["notes:" + selectedStep];
-    saveState("notes:" + selectedStep, doc && doc.dirty ? "Unsaved changes…" : doc && doc.revision ? "Saved" : "");
+    renderDiagram();
+  }
+
+  let observing = false;
+  function observeViews() {
+    if (observing || !docs.notes || !docs.diagram) return;
+    observing = true;
+    docs.notes.ydoc.on("update", () => scheduleView());
+    docs.diagram.ydoc.on("update", () => scheduleView());
+  }
+
+  let viewFrame = null;
+  function scheduleView() {
+    if (viewFrame) return;
+    viewFrame = requestAnimationFrame(() => {
+      viewFrame = null;
+      renderNoteView();
+      renderTabs();
+      renderDiagram();
+      renderStatus();
+    });
   }
 
   function renderNoteView() {
     const view = $("[data-notes-view]");
     if (!view) return;
-    const doc = docs["notes:" + selectedStep];
-    if (doc && doc.text.trim()) {
-      view.replaceChildren(el("div", { class: "note-text" }, doc.text));
+    const text = notesText(selectedStep);
+    let box = view.querySelector(".note-text");
+    if (text.trim()) {
+      if (!box) {
+        box = el("div", { class: "note-text" });
+        view.replaceChildren(box);
+      }
+      if (box.textContent !== text) {
+        const atBottom = view.scrollHeight - view.scrollTop - view.clientHeight < 24;
+        box.textContent = text;
+        if (atBottom) view.scrollTop = view.scrollHeight;
+      }
     } else {
       view.replaceChildren(el("p", { class: "muted" }, "Nothing written for " + stepTitle(selectedStep) + " yet."));
     }
@@ -426,7 +557,9 @@
 
   let diagramTimer = null;
   let diagramText = null;
-  function renderDiagram(text) {
+  function renderDiagram() {
+    if (!docs.diagram) return;
+    const text = docs.diagram.ydoc.getText("diagram").toString();
     const source = $("[data-diagram-source]");
     if (source) source.textContent = text;
     if (text === diagramText) return;
@@ -436,9 +569,11 @@
       const preview = $("[data-diagram-preview]");
       if (!text.trim()) {
         preview.replaceChildren(el("p", { class: "muted" }, "The diagram appears here as it is written (Mermaid syntax)."));
+        preview.classList.remove("is-rendered");
         return;
       }
-      if (window.SevenstepsDiagram) window.SevenstepsDiagram.render(preview, text);
+      // Mid-line, the text rarely parses: the last drawing stays, the error shows beside it.
+      if (window.SevenstepsDiagram) window.SevenstepsDiagram.render(preview, text, { keepLast: true });
       else preview.replaceChildren(el("pre", {}, text));
     }, 350);
   }
@@ -463,6 +598,8 @@
   }
 
   function addChat(p) {
+    if (seenChat.has(p.id)) return;
+    seenChat.add(p.id);
     const log = $("[data-chat-log]");
     if (!log) return;
     const item = el("li", { class: "chat-item " + (p.role === ROLE ? "mine" : "theirs") });
@@ -529,18 +666,30 @@
   }
   if ($("[data-panel]")) { showSideTab("guide"); countScores(); }
 
+  function pendingHint(step, kind, index) {
+    for (const item of outbox.values()) {
+      const p = item.payload;
+      if (item.type === "hint.send" && p.step === step && p.kind === kind && p.index === index) return true;
+    }
+    return false;
+  }
+
   function markSent() {
     if (!state) return;
     $$("[data-panel] [data-kind][data-index]").forEach((item) => {
-      const sent = state.deliveries.some((d) => d.step === item.dataset.step && d.kind === item.dataset.kind && d.index === Number(item.dataset.index));
+      const index = Number(item.dataset.index);
+      const sent = state.deliveries.some((d) => d.step === item.dataset.step && d.kind === item.dataset.kind && d.index === index);
       item.classList.toggle("sent", sent);
       const button = $("[data-send-hint]", item);
       if (button) {
-        button.disabled = sent || !can("hint");
-        button.textContent = sent ? "Sent ✓" : "Send to candidate";
+        const waiting = !sent && pendingHint(item.dataset.step, item.dataset.kind, index);
+        button.disabled = sent || waiting || !can("hint");
+        button.textContent = sent ? "Sent ✓" : waiting ? "Sending…" : "Send to candidate";
       }
     });
   }
+
+  const editingEvidence = new Set(); // criteria whose evidence is being typed and not yet sent
 
   function showScore(p) {
     scores[p.criterion] = p;
@@ -555,7 +704,10 @@
       button.setAttribute("aria-pressed", String(on));
     });
     const evidence = $("[data-score-evidence]", box);
-    if (evidence && document.activeElement !== evidence) evidence.value = p.evidence;
+    // An echo never overwrites evidence being typed here.
+    if (evidence && !editingEvidence.has(p.criterion) && document.activeElement !== evidence) {
+      evidence.value = p.evidence;
+    }
     countScores();
   }
 
@@ -563,9 +715,8 @@
 
   $$("[data-action]").forEach((button) => {
     button.addEventListener("click", () => {
-      const action = button.dataset.action;
       if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
-      send(action);
+      send(button.dataset.action);
     });
   });
 
@@ -580,35 +731,17 @@
 
   $$("[data-note-tab]").forEach((tab) => {
     tab.addEventListener("click", () => {
-      const editor = $("[data-notes-editor]");
-      if (editor && docs[editor.dataset.slot] && docs[editor.dataset.slot].dirty) flush(editor.dataset.slot);
+      if (heldOnStep) releaseHold();
       selectedStep = tab.dataset.noteTab;
       followCurrent = selectedStep === stepKey(state.step_index);
       renderAll();
     });
   });
 
-  const notesEditor = $("[data-notes-editor]");
-  if (notesEditor) {
-    notesEditor.addEventListener("input", () => {
-      edited(notesEditor.dataset.slot, notesEditor.value);
-      renderTabs();
-      renderStatus();
-    });
-  }
-
-  const diagramEditor = $("[data-diagram-editor]");
-  if (diagramEditor) {
-    diagramEditor.addEventListener("input", () => {
-      edited("diagram", diagramEditor.value);
-      renderDiagram(diagramEditor.value);
-    });
-  }
-
-  const privateEditor = $("[data-private-editor]");
-  if (privateEditor) {
-    privateEditor.addEventListener("input", () => edited("private", privateEditor.value));
-  }
+  ["[data-notes-editor]", "[data-diagram-editor]"].forEach((selector) => {
+    const editor = $(selector);
+    if (editor) editor.addEventListener("input", () => { lastTypedAt = Date.now(); });
+  });
 
   const panel = $("[data-panel]");
   if (panel) {
@@ -616,9 +749,8 @@
       const sendButton = event.target.closest("[data-send-hint]");
       if (sendButton) {
         const item = sendButton.closest("[data-kind][data-index]");
-        sendButton.disabled = true;
-        sendButton.textContent = "Sending…";
-        send("hint.send", { step: item.dataset.step, kind: item.dataset.kind, index: Number(item.dataset.index) });
+        sendDurable("hint.send", { step: item.dataset.step, kind: item.dataset.kind, index: Number(item.dataset.index) });
+        markSent();
         return;
       }
       const levelButton = event.target.closest("[data-score-level]");
@@ -635,19 +767,22 @@
       const evidence = event.target.closest("[data-score-evidence]");
       if (!evidence) return;
       const box = evidence.closest("[data-criterion]");
+      editingEvidence.add(box.dataset.criterion);
       clearTimeout(timers[box.dataset.criterion]);
-      timers[box.dataset.criterion] = setTimeout(() => sendScore(box), 700);
+      timers[box.dataset.criterion] = setTimeout(() => sendScore(box), 500);
     });
   }
 
   function sendScore(box) {
     const level = box.dataset.level ? Number(box.dataset.level) : null;
-    send("score.record", {
-      criterion: box.dataset.criterion,
+    const criterion = box.dataset.criterion;
+    sendDurable("score.record", {
+      criterion: criterion,
       level: level,
       not_observed: box.dataset.notObserved === "1",
       evidence: ($("[data-score-evidence]", box) || {}).value || "",
-    });
+    }, "score:" + criterion);
+    editingEvidence.delete(criterion);
   }
 
   const chatForm = $("[data-chat-form]");
@@ -657,16 +792,16 @@
       const input = $("[data-chat-input]", chatForm);
       const text = input.value.trim();
       if (!text) return;
-      if (send("chat.send", { text: text })) input.value = "";
-      else banner("Not connected: your message was not sent. It is still in the box.", "bad");
+      const sent = sendDurable("chat.send", { text: text });
+      input.value = "";
+      if (!sent) banner("Not connected: your message is kept and goes out when the connection is back.", "");
     });
   }
 
   const reveal = $("[data-reveal]");
   if (reveal) {
     reveal.addEventListener("click", () => {
-      const doc = docs["notes:" + selectedStep];
-      if (doc && doc.dirty) flush("notes:" + selectedStep);
+      Object.values(docs).forEach(flushDoc);
       send("reference.reveal", { step: selectedStep });
     });
   }
@@ -689,10 +824,10 @@
     });
   }
 
-  window.addEventListener("beforeunload", () => {
-    Object.keys(docs).forEach((slot) => { if (docs[slot].dirty) flush(slot); });
-  });
+  window.addEventListener("beforeunload", () => Object.values(docs).forEach(flushDoc));
 
+  ["notes", "diagram"].forEach(setupDoc);
+  if (ROLE === "interviewer") setupDoc("private");
   setInterval(() => { if (state) renderRail(); }, 1000);
   connect();
 })();

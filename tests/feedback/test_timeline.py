@@ -1,47 +1,98 @@
 """The timeline replays a session from its append-only events, as each role may see it."""
 
+import base64
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from pycrdt import Doc, Text
 
 from feedback import timeline as feedback_timeline
-from interviews import services
-from interviews.models import Event
+from interviews import services, writebehind
+from rubrics.models import Criterion
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
+def _typed(root: str, pieces: list[str]) -> list[bytes]:
+    """The Yjs updates of typing ``pieces`` one after another into a text."""
+    doc, updates = Doc(), []
+    doc[root] = text = Text()
+    doc.observe(lambda event: updates.append(event.update))
+    for piece in pieces:
+        text += piece
+    return updates
+
+
 @pytest.fixture
 def ended():
     session = factories.interview()
-    interviewer, candidate = session.actor("interviewer"), session.actor("candidate")
+    interviewer = session.actor("interviewer")
     services.interview_start(actor=interviewer)
-    for revision, text in enumerate(["Users", "Users and", "Users and goals"]):
-        services.document_edit(
-            actor=candidate, slot="notes:clarify", base_revision=revision, text=text
+    interview = session.refresh()
+    start, ids = interview.started_at, (session.interviewer.pk, session.candidate.pk)
+    batch = writebehind.Batch()
+    typed = _typed("notes:clarify", ["Users", " and", " goals"])
+    for seconds, update in zip((1, 2, 30), typed, strict=True):
+        batch.updates.append(
+            (interview.pk, "notes", update, start + timedelta(seconds=seconds), ids[1])
         )
-    services.chat_post(actor=candidate, text="Is 90 QPS right?")
-    services.score_record(
-        actor=interviewer, criterion_key="clarify-main", level=3, evidence="SECRET-EVIDENCE"
+    for seconds, update in zip((3,), _typed("private", ["SECRET-PRIVATE"]), strict=True):
+        batch.updates.append(
+            (interview.pk, "private", update, start + timedelta(seconds=seconds), ids[0])
+        )
+    at = start + timedelta(seconds=40)
+    batch.chat(interview.pk, "m1", ids[1], "Is 90 QPS right?", at)
+    criterion = Criterion.objects.get(rubric=interview.rubric, key="clarify-main")
+    batch.score(
+        interview.pk,
+        (criterion.pk, criterion.key, "clarify"),
+        3,
+        False,
+        "SECRET-EVIDENCE",
+        ids[0],
+        at,
     )
-    services.document_edit(
-        actor=interviewer, slot="private", base_revision=0, text="SECRET-PRIVATE"
+    batch.delivery(
+        interview.pk, "clarify", "hint", 0, "Hint 1 for visual-search clarify.", ids[0], at
     )
-    services.delivery_send(actor=interviewer, step_key="clarify", kind="hint", index=0)
+    writebehind.persist(batch)
     services.step_move(actor=interviewer, from_key="clarify", to_key="frame")
     services.interview_end(actor=interviewer)
     return session
 
 
-def test_the_timeline_is_in_order_and_folds_runs_of_typing(ended):
+def test_the_timeline_is_in_order(ended):
     rows = feedback_timeline.timeline(interview=ended.refresh(), role="interviewer")
     headlines = [row["headline"] for row in rows]
-    assert headlines.index("Interview started") < headlines.index("Notes for Step clarify")
+    assert headlines.index("Interview started") < headlines.index("Chat")
     assert headlines.index("Moved to Step frame") < headlines.index("Interview ended")
-    notes = next(row for row in rows if row["headline"] == "Notes for Step clarify")
-    assert (notes["revisions"], notes["detail"]) == ([1, 3], "Users and goals")
-    assert sum(1 for row in rows if row["slot"] == "notes:clarify") == 1
-    assert Event.objects.filter(kind="notes.revised").count() == 3  # nothing folded in the rows
+    assert "Scored clarify-main: 3" in headlines
+
+
+def test_the_replay_plays_the_writing_back_in_frames(ended):
+    replay = feedback_timeline.replay(interview=ended.refresh(), role="interviewer")
+    notes = [f for f in replay["frames"] if f["doc"] == "notes"]
+    # The first two updates fall within one frame, the third in another.
+    assert len(notes) == 2 and notes[0]["t"] < notes[1]["t"]
+    doc = Doc()
+    texts = []
+    for frame in notes:
+        doc.apply_update(base64.b64decode(frame["update"]))
+        texts.append(str(doc.get("notes:clarify", type=Text)))
+    assert texts == ["Users and", "Users and goals"]
+    assert "private" in replay["docs"]
+
+
+def test_the_candidates_replay_has_no_private_notes(client, ended):
+    client.force_login(ended.candidate)
+    data = client.get(reverse("timeline_replay", args=[ended.interview.pk])).json()
+    assert "private" not in data["docs"]
+    assert {f["doc"] for f in data["frames"]} == {"notes"}
+    client.force_login(factories.user())
+    assert client.get(reverse("timeline_replay", args=[ended.interview.pk])).status_code == 404
 
 
 def test_the_candidates_timeline_has_no_score_or_private_note(client, ended):
@@ -51,7 +102,7 @@ def test_the_candidates_timeline_has_no_score_or_private_note(client, ended):
     assert "SECRET-EVIDENCE" not in html and "SECRET-PRIVATE" not in html
     client.force_login(ended.interviewer)
     html = client.get(reverse("timeline", args=[ended.interview.pk])).content.decode()
-    assert "SECRET-EVIDENCE" in html and "SECRET-PRIVATE" in html
+    assert "SECRET-EVIDENCE" in html  # the private notes are in the replay (tested above)
 
 
 def test_only_participants_and_staff_open_the_timeline(client, ended):
@@ -69,8 +120,12 @@ def test_the_timeline_costs_the_same_however_long_the_session(
 ):
     session = factories.interview()
     services.interview_start(actor=session.actor("interviewer"))
+    batch = writebehind.Batch()
     for n in range(extra):
-        services.chat_post(actor=session.actor("candidate"), text=f"m{n}")
+        batch.chat(session.interview.pk, f"m{n}", session.candidate.pk, f"m{n}", timezone.now())
+        typed = _typed("notes:clarify", [f"word {n} "])
+        batch.updates.append((session.interview.pk, "notes", typed[0], timezone.now(), None))
+    writebehind.persist(batch)
     services.interview_end(actor=session.actor("interviewer"))
     client.force_login(session.candidate)
     with django_assert_max_num_queries(8):

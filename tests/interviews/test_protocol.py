@@ -37,9 +37,7 @@ def test_optional_fields_leave_the_payload_when_empty():
 
 
 def test_every_server_type_has_one_constructor_and_every_error_code_a_meaning():
-    assert set(protocol.SERVER_MESSAGES) == {
-        cls.TYPE for cls in protocol.SERVER_MESSAGES.values()
-    }
+    assert set(protocol.SERVER_MESSAGES) == {cls.TYPE for cls in protocol.SERVER_MESSAGES.values()}
     assert {code.value for code in protocol.ErrorCode} == set(protocol.ERROR_MEANINGS)
 
 

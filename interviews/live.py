@@ -1,0 +1,917 @@
+"""The live room on the fast path: each interview's state kept in memory by the process that
+serves its sockets, messages checked against it and relayed at once, writes made durable in
+batches (interviews/writebehind.py).
+
+One ``Room`` per interview per process, made when its first socket connects and dropped a while
+after its last one leaves. Everything here runs in the process's event loop: no thread hop and
+no SQL for a keystroke, a chat message, a hint or a score. What needs the database right away
+(loading a room, a step move, starting, pausing, ending) runs in the room's database threads
+through the same service functions the pages use (interviews/services.py).
+
+Rules come from the rule table (``flow.RULES``), messages from the protocol's constructors.
+
+Several processes may host one interview (a stray tab behind another process, a rolling
+restart; a proxy that routes by interview keeps it rare). They meet on the bus
+(interviews/bus.py): a process that starts hosting a room says ``hello``, the others answer
+``welcome`` with their copy of the documents and what they have not yet made durable, and from
+then on every host publishes what its sockets do. A host alone publishes nothing: its sockets
+are all the room has. Each host makes durable only what its own sockets sent, so a write is
+stored once.
+"""
+
+import asyncio
+import base64
+import binascii
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from . import bus as bus_module
+from . import crdt, flow, protocol, selectors, services, writebehind
+from .errors import ServiceError
+from .events import EventKind
+from .flow import Action
+from .models import Role
+from .protocol import JSON, ErrorCode, Message
+
+log = logging.getLogger(__name__)
+
+CHAT_HISTORY = 200
+RECENT_IDS = 2000  # message ids a room remembers, to recognise a resend
+KEEP_EMPTY_ROOM = 30.0  # seconds a room stays loaded after its last socket left
+SOCKET_SILENCE = 75.0  # seconds without a message after which a socket is closed as dead
+HOST_SILENCE = 45.0  # seconds without a word from another host before it is forgotten
+HEARTBEAT = 15.0
+LATE_EDIT_SECONDS = 15.0  # edits still accepted after the end: typing that was in flight
+DOC_ACTIONS = {
+    crdt.NOTES: Action.NOTES,
+    crdt.DIAGRAM: Action.DIAGRAM,
+    crdt.BOARD: Action.BOARD,
+    crdt.PRIVATE: Action.PRIVATE_NOTE,
+}
+PRIVATE_DOCS = frozenset({crdt.PRIVATE})
+
+
+class Socket(Protocol):
+    """What the room needs of a consumer."""
+
+    user: Any  # the authenticated user
+    user_id: int
+    role: str
+    last_seen: float
+
+    def push(self, message: JSON) -> None: ...
+
+    def ack(self, message_ids: list[str]) -> None: ...
+
+    def hang_up(self, code: int) -> None: ...
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise protocol.ProtocolError(ErrorCode.BAD_MESSAGE, f"{what} is not base64") from None
+
+
+RoomData = selectors.RoomData
+
+
+def load(interview_id: UUID) -> RoomData:
+    """Read a room's state. Runs in a database thread."""
+    close_old_connections()
+    try:
+        return selectors.room_data(interview_id)
+    finally:
+        close_old_connections()
+
+
+@dataclass
+class Room:
+    """One interview as this process serves it."""
+
+    registry: "Registry"
+    interview_id: UUID
+    sockets: set = field(default_factory=set)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    failed: BaseException | None = None
+    held: list[JSON] = field(default_factory=list)  # bus messages that came while loading
+    remote_hosts: dict[str, float] = field(default_factory=dict)
+    remote_presence: dict[str, dict[int, int]] = field(default_factory=dict)
+    recent_ids: OrderedDict = field(default_factory=OrderedDict)
+    empty_since: float | None = None
+    # loaded state
+    data: RoomData | None = None
+    docs: dict[str, crdt.SharedDoc] = field(default_factory=dict)
+    chat: deque = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
+    deliveries: dict[tuple[str, str, int], JSON] = field(default_factory=dict)
+    scores: dict[str, JSON] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
+    flushed_texts: dict[str, str] = field(default_factory=dict)
+    dirty_docs: set[str] = field(default_factory=set)
+    doc_flushes: dict[str, int] = field(default_factory=dict)
+    text_actor: dict[str, int | None] = field(default_factory=dict)
+
+    # --- Loading and state ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Subscribe, then read: anything said on the bus from now on is held and applied
+        after the read, so nothing committed meanwhile is missed."""
+        try:
+            await self.registry.bus.subscribe(self.interview_id)
+            await self.say({"kind": "hello"}, always=True)
+            self.data = await self.registry.in_db_thread(load, self.interview_id)
+            self._adopt(self.data)
+            self.registry.committer.add_hook(self.flush_hook)
+        except BaseException as exc:
+            self.failed = exc
+            raise
+        finally:
+            self.ready.set()
+        for message in self.held:
+            self.on_bus(message)
+        self.held.clear()
+
+    def _adopt(self, data: RoomData) -> None:
+        keys = [step.key for step in data.steps]
+        for name in crdt.DOC_NAMES:
+            doc = crdt.SharedDoc.load(
+                name, crdt.roots_for(name, keys), data.doc_parts.get(name, [])
+            )
+            self.docs[name] = doc
+            if name == crdt.BOARD:
+                continue
+            for slot in sorted(doc.roots):
+                stored = data.texts.get(slot, "")
+                if stored and not doc.text(slot):
+                    # Text saved before the documents were CRDTs: it becomes their start.
+                    doc.merge_from(crdt.text_update(slot, stored))
+                    self.dirty_docs.add(name)
+            self.flushed_texts.update(doc.texts())
+        self.chat.extend(data.chat)
+        for item in data.deliveries:
+            self.deliveries[(item["step"], item["kind"], item["index"])] = item
+        for item in data.scores:
+            self.scores[item["criterion"]] = item
+        self.references.update(data.references)
+
+    @property
+    def interview(self) -> Any:
+        assert self.data is not None
+        return self.data.interview
+
+    @property
+    def solo(self) -> bool:
+        return bool(self.interview.is_solo)
+
+    @property
+    def phase(self) -> str:
+        return flow.phase(self.interview.status, self.interview.paused)
+
+    def peer_joined(self) -> bool:
+        roles = {role for role, _name in self.data.participants.values()} if self.data else set()
+        return self.solo or {Role.INTERVIEWER, Role.CANDIDATE} <= roles
+
+    def actions(self, role: str) -> list[str]:
+        return flow.allowed(role, self.phase, solo=self.solo, peer_joined=self.peer_joined())
+
+    def state_message(self, role: str) -> JSON:
+        interview = self.interview
+        phase = self.phase
+        return protocol.envelope(
+            protocol.State(
+                status=interview.status,
+                phase=phase,
+                label=flow.PHASE_LABELS[phase],
+                step_index=interview.step_index,
+                paused=interview.paused,
+                clock=selectors.clock_of(interview),
+                server_now=timezone.now().isoformat(),
+                actions=self.actions(role),
+                why_not=flow.why_not(role, phase, solo=self.solo),
+            )
+        )
+
+    def presence_message(self) -> JSON:
+        assert self.data is not None
+        online: dict[int, int] = {}
+        for socket in self.sockets:
+            online[socket.user_id] = online.get(socket.user_id, 0) + 1
+        for users in self.remote_presence.values():
+            for user_id, count in users.items():
+                online[user_id] = online.get(user_id, 0) + count
+        participants = [
+            {"role": role, "name": name, "online": online.get(user_id, 0) > 0}
+            for user_id, (role, name) in self.data.participants.items()
+        ]
+        return protocol.envelope(protocol.Presence(participants=participants))
+
+    def readable(self, role: str) -> tuple[str, ...]:
+        return tuple(n for n in crdt.DOC_NAMES if n not in PRIVATE_DOCS or role == Role.INTERVIEWER)
+
+    def snapshot(self, socket: Socket) -> protocol.Snapshot:
+        """Everything the socket's role may see, from memory."""
+        assert self.data is not None
+        interview, role = self.interview, socket.role
+        phase = self.phase
+        name = self.data.participants.get(socket.user_id, (role, ""))[1]
+        steps = self.data.steps
+        scores = panel = references = None
+        if role == Role.INTERVIEWER and steps:
+            scores = list(self.scores.values())
+            current = steps[min(interview.step_index, len(steps) - 1)].key
+            panel = {"step": current, "html": self.data.panels.get(current, "")}
+        if self.solo and self.references:
+            references = [{"step": k, "html": v} for k, v in self.references.items()]
+        return protocol.Snapshot(
+            interview={
+                "id": str(interview.pk),
+                "kind": interview.kind,
+                "status": interview.status,
+                "step_index": interview.step_index,
+                "paused": interview.paused,
+                "case": {"title": interview.case_study.title, "slug": interview.case_study.slug},
+                "target_level": interview.target_level,
+                "revealed_steps": list(interview.revealed_steps),
+            },
+            me={"role": role, "user_id": socket.user_id, "name": name},
+            steps=[_step_payload(step.key, step.title, step.minutes) for step in steps],
+            clock=selectors.clock_of(interview),
+            phase=phase,
+            label=flow.PHASE_LABELS[phase],
+            actions=self.actions(role),
+            why_not=flow.why_not(role, phase, solo=self.solo),
+            presence=self.presence_message()["payload"]["participants"],
+            docs=[{"name": n, "update": b64(self.docs[n].state())} for n in self.readable(role)],
+            chat=list(self.chat),
+            deliveries=list(self.deliveries.values()),
+            server_now=timezone.now().isoformat(),
+            scores=scores,
+            panel=panel,
+            references=references,
+        )
+
+    # --- Sending -------------------------------------------------------------------------------
+
+    def to_local(self, message: JSON, *, role: str | None = None, skip: Any = None) -> None:
+        for socket in list(self.sockets):
+            if socket is not skip and (role is None or socket.role == role):
+                socket.push(message)
+
+    async def say(self, message: JSON, *, always: bool = False) -> None:
+        """Publish to the other hosts of this room, if there are any."""
+        if not always and not self.remote_hosts:
+            return
+        await self.registry.bus.publish(
+            self.interview_id, {"origin": bus_module.PROCESS_ID, **message}
+        )
+
+    def say_soon(self, message: JSON) -> None:
+        if self.remote_hosts:
+            self.registry.spawn(self.say(message))
+
+    def deliver(self, message: JSON, *, role: str | None = None, skip: Any = None) -> None:
+        """To this host's sockets (one role's, or all) and to the other hosts'."""
+        self.to_local(message, role=role, skip=skip)
+        self.say_soon({"kind": "deliver", "role": role, "message": message})
+
+    def push_state(self, *, panel: bool = False) -> None:
+        """Each local socket gets the state with its own role's actions (and the interviewer
+        the panel of the current step, from the cache)."""
+        roles = {socket.role for socket in self.sockets}
+        for role in roles:
+            self.to_local(self.state_message(role), role=role)
+        if panel and not self.solo and Role.INTERVIEWER in roles:
+            self._push_panel()
+
+    def _push_panel(self) -> None:
+        assert self.data is not None
+        key = self.data.steps[self.interview.step_index].key
+        html = self.data.panels.get(key, "")
+        self.to_local(protocol.envelope(protocol.Panel(step=key, html=html)), role=Role.INTERVIEWER)
+
+    def push_presence(self) -> None:
+        self.to_local(self.presence_message())
+
+    def remember(self, message_id: str) -> bool:
+        """False if this id was seen already (a resend)."""
+        if message_id in self.recent_ids:
+            return False
+        self.recent_ids[message_id] = None
+        while len(self.recent_ids) > RECENT_IDS:
+            self.recent_ids.popitem(last=False)
+        return True
+
+    # --- Joining and leaving -------------------------------------------------------------------
+
+    def join(self, socket: Socket) -> None:
+        """Add a socket and send it its snapshot in one step of the loop: no update can fall
+        in between (it is subscribed before the snapshot is taken, and the loop runs nothing
+        else meanwhile)."""
+        first_of_user = not any(s.user_id == socket.user_id for s in self.sockets)
+        self.sockets.add(socket)
+        self.empty_since = None
+        socket.push(protocol.envelope(self.snapshot(socket)))
+        if first_of_user:
+            self._presence_changed(socket, EventKind.ONLINE, skip=socket)
+
+    def leave(self, socket: Socket) -> None:
+        if socket not in self.sockets:
+            return
+        self.sockets.discard(socket)
+        if not any(s.user_id == socket.user_id for s in self.sockets):
+            self._presence_changed(socket, EventKind.OFFLINE)
+        if not self.sockets:
+            self.empty_since = time.monotonic()
+            self.registry.spawn(self.registry.committer.flush())
+
+    def _presence_changed(self, socket: Socket, kind: EventKind, skip: Any = None) -> None:
+        self.to_local(self.presence_message(), skip=skip)
+        self.say_soon({"kind": "presence", "users": self.local_presence()})
+        now = timezone.now()
+        self.registry.committer.queue(
+            lambda b: b.event(self.interview_id, kind, socket.user_id, at=now, role=socket.role)
+        )
+
+    def local_presence(self) -> dict[str, int]:
+        users: dict[str, int] = {}
+        for socket in self.sockets:
+            users[str(socket.user_id)] = users.get(str(socket.user_id), 0) + 1
+        return users
+
+    # --- Rules -----------------------------------------------------------------------------------
+
+    def check(self, socket: Socket, action: Action, *, late_ok: bool = False) -> None:
+        try:
+            flow.check(socket.role, action, self.phase, solo=self.solo)
+        except flow.FlowError as exc:
+            if late_ok and exc.code == "invalid_state" and self._just_ended():
+                return
+            raise ServiceError(exc.code, exc.message) from None
+
+    def _just_ended(self) -> bool:
+        ended = self.interview.ended_at
+        return (
+            self.interview.status == flow.WRAPUP
+            and ended is not None
+            and (timezone.now() - ended).total_seconds() < LATE_EDIT_SECONDS
+        )
+
+    def ack_to(self, socket: Socket, message_id: str | None) -> writebehind.Ack | None:
+        if not message_id:
+            return None
+        return writebehind.Ack(send=socket.ack, message_id=message_id)
+
+    # --- Documents -----------------------------------------------------------------------------
+
+    def doc_update(self, socket: Socket, message: Message) -> list[JSON]:
+        name = message.payload["doc"]
+        action = DOC_ACTIONS[name]
+        self.check(socket, action, late_ok=name != crdt.BOARD)
+        update = unb64(message.payload["update"], "update")
+        try:
+            self.docs[name].apply(update)
+        except crdt.CrdtError as exc:
+            raise ServiceError(exc.code, exc.message) from None
+        relay = protocol.envelope(protocol.DocUpdate(doc=name, update=message.payload["update"]))
+        role = Role.INTERVIEWER if name in PRIVATE_DOCS else None
+        self.to_local(relay, role=role, skip=socket)
+        self.say_soon({"kind": "doc", "doc": name, "update": message.payload["update"]})
+        self.dirty_docs.add(name)
+        self.text_actor[name] = socket.user_id
+        self.registry.committer.queue_update(
+            self.interview_id, name, update, socket.user_id, self.ack_to(socket, message.id)
+        )
+        return []
+
+    def doc_sync(self, socket: Socket, message: Message) -> list[JSON]:
+        name = message.payload["doc"]
+        if name not in self.readable(socket.role):
+            raise ServiceError(ErrorCode.FORBIDDEN, "That document is not yours to read.")
+        vector = unb64(message.payload["sv"], "sv")
+        try:
+            missing = self.docs[name].missing_for(vector)
+        except crdt.CrdtError as exc:
+            raise ServiceError(exc.code, exc.message) from None
+        return [
+            protocol.envelope(
+                protocol.DocSync(
+                    doc=name,
+                    update=b64(missing),
+                    sv=b64(self.docs[name].state_vector()),
+                )
+            )
+        ]
+
+    def flush_hook(self, batch: writebehind.Batch) -> None:
+        """At each flush: the plain text of the documents that changed, and now and then a
+        folded state (so a later load need not replay every update)."""
+        now = timezone.now()
+        for name in list(self.dirty_docs):
+            doc = self.docs[name]
+            if name != crdt.BOARD:
+                for slot, text in doc.texts().items():
+                    if self.flushed_texts.get(slot, "") != text:
+                        batch.texts[(self.interview_id, slot)] = (
+                            text,
+                            name in PRIVATE_DOCS,
+                            self.text_actor.get(name),
+                            now,
+                        )
+                        self.flushed_texts[slot] = text
+            self.doc_flushes[name] = self.doc_flushes.get(name, 0) + 1
+            if self.doc_flushes[name] % writebehind.STATE_EVERY == 0 or not self.sockets:
+                batch.states[(self.interview_id, name)] = (doc.state(), now)
+        self.dirty_docs.clear()
+
+    # --- Chat, hints, scores, references --------------------------------------------------------
+
+    def chat_send(self, socket: Socket, message: Message) -> list[JSON]:
+        self.check(socket, Action.CHAT)
+        text = message.payload["text"].strip()
+        if not text:
+            raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
+        message_id = message.id or ""
+        if not self.remember(f"chat:{message_id}"):
+            return []  # a resend: the first one is on its way or durable
+        now = timezone.now()
+        assert self.data is not None
+        posted = protocol.ChatPosted(
+            id=message_id,
+            author=self.data.participants.get(socket.user_id, ("", "Someone"))[1],
+            role=socket.role,
+            text=text,
+            at=now.isoformat(),
+        ).payload()
+        self.chat.append(posted)
+        self.deliver(protocol.envelope(protocol.ChatPosted(**posted)))
+
+        def fill(batch: writebehind.Batch) -> None:
+            batch.chats.append((self.interview_id, message_id, socket.user_id, text, now))
+            batch.event(
+                self.interview_id,
+                EventKind.CHAT,
+                socket.user_id,
+                at=now,
+                message_id=message_id,
+                text=text,
+            )
+
+        self.registry.committer.queue(fill, self.ack_to(socket, message_id))
+        return []
+
+    def hint_send(self, socket: Socket, message: Message) -> list[JSON]:
+        self.check(socket, Action.HINT)
+        p = message.payload
+        assert self.data is not None
+        step = next((s for s in self.data.steps if s.key == p["step"]), None)
+        items = (step.hints if p["kind"] == "hint" else step.curveballs) if step else []
+        if not 0 <= p["index"] < len(items):
+            raise ServiceError(
+                ErrorCode.NOT_FOUND, f"There is no {p['kind']} {p['index'] + 1} for that step."
+            )
+        key = (p["step"], p["kind"], p["index"])
+        if key in self.deliveries:  # sent already: deliver once
+            self.registry.committer.queue(lambda b: None, self.ack_to(socket, message.id))
+            return []
+        now = timezone.now()
+        text = items[p["index"]]
+        delivered = protocol.Delivered(
+            step=p["step"], kind=p["kind"], index=p["index"], text=text, sent_at=now.isoformat()
+        )
+        self.deliveries[key] = delivered.payload()
+        self.deliver(protocol.envelope(delivered))
+
+        self.registry.committer.queue(
+            lambda b: b.delivery(
+                self.interview_id, p["step"], p["kind"], p["index"], text, socket.user_id, now
+            ),
+            self.ack_to(socket, message.id),
+        )
+        return []
+
+    def score_record(self, socket: Socket, message: Message) -> list[JSON]:
+        self.check(socket, Action.SCORE)
+        p = message.payload
+        level, not_observed = p.get("level"), p.get("not_observed", False)
+        if level is not None and not_observed:
+            raise ServiceError(ErrorCode.BAD_MESSAGE, "Choose a level or 'not observed', not both.")
+        assert self.data is not None
+        found = self.data.criteria.get(p["criterion"])
+        if found is None:
+            raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {p['criterion']!r}.")
+        criterion_id, step_key = found
+        evidence = p.get("evidence", "").strip()
+        now = timezone.now()
+        recorded = protocol.ScoreRecorded(
+            criterion=p["criterion"], level=level, not_observed=not_observed, evidence=evidence
+        )
+        self.scores[p["criterion"]] = recorded.payload()
+        self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER)
+
+        criterion = (criterion_id, p["criterion"], step_key)
+        self.registry.committer.queue(
+            lambda b: b.score(
+                self.interview_id, criterion, level, not_observed, evidence, socket.user_id, now
+            ),
+            self.ack_to(socket, message.id),
+        )
+        return []
+
+    async def reference_reveal(self, socket: Socket, message: Message) -> list[JSON]:
+        self.check(socket, Action.REVEAL)
+        step_key = message.payload["step"]
+        assert self.data is not None
+        if step_key not in {s.key for s in self.data.steps}:
+            raise ServiceError(ErrorCode.INVALID_STEP, "There is no such step.")
+        if not self.docs[crdt.NOTES].text(f"notes:{step_key}").strip():
+            raise ServiceError(
+                ErrorCode.INVALID_STATE,
+                "Write your own notes for this step before revealing the reference.",
+            )
+        html = self.references.get(step_key)
+        if html is None:
+            html = await self.registry.in_db_thread(
+                _in_thread(selectors.reference_html), self.interview, step_key
+            )
+            self.references[step_key] = html
+        interview = self.interview
+        if step_key not in interview.revealed_steps:
+            interview.revealed_steps = [*interview.revealed_steps, step_key]
+            revealed, now = list(interview.revealed_steps), timezone.now()
+            self.registry.committer.queue(
+                lambda b: b.reveal(self.interview_id, step_key, revealed, socket.user_id, now),
+                self.ack_to(socket, message.id),
+            )
+        return [protocol.envelope(protocol.Reference(step=step_key, html=html))]
+
+    # --- State changes: transactional, through the services ------------------------------------
+
+    async def transition(self, socket: Socket, kind: str, payload: JSON) -> list[JSON]:
+        """Start, move, pause, resume or end: checked here against the room's state, then
+        made durable at once by the service (a compare-and-set in the database), then
+        announced. What is still waiting to be written goes first."""
+        action = TRANSITIONS[kind]
+        self.check(socket, action)
+        if action in (Action.MOVE, Action.END):
+            await self.registry.committer.flush()
+        assert self.data is not None
+        actor = services.Actor(
+            user=socket.user,
+            interview_id=self.interview_id,
+            role=socket.role,
+            solo=self.solo,
+            steps=tuple(flow.Step(s.key, s.title, s.minutes) for s in self.data.steps),
+        )
+        call = SERVICE_CALLS[kind]
+        try:
+            interview = await self.registry.in_db_thread(_in_thread(call), actor, payload)
+        except ServiceError as exc:
+            if exc.code == ErrorCode.STALE:
+                await self.reload_state()
+            raise
+        self._take_state(interview)
+        self.push_state(panel=action in (Action.START, Action.MOVE))
+        self.say_soon({"kind": "state", **state_fields(self.interview)})
+        if action == Action.END:
+            ended = protocol.Ended(
+                status=interview.status,
+                redirect=reverse("wrapup", kwargs={"interview_id": self.interview_id}),
+            )
+            self.to_local(protocol.envelope(ended))
+            self.say_soon({"kind": "ended", "status": interview.status, "redirect": ended.redirect})
+        return []
+
+    def _take_state(self, source: Any) -> None:
+        interview = self.interview
+        for name in STATE_FIELDS:
+            setattr(interview, name, getattr(source, name))
+
+    async def reload_state(self) -> None:
+        fresh = await self.registry.in_db_thread(
+            _in_thread(selectors.interview_state), self.interview_id
+        )
+        self._take_state(fresh)
+        self.push_state(panel=True)
+
+    # --- The bus ---------------------------------------------------------------------------------
+
+    def on_bus(self, message: JSON) -> None:
+        if not self.ready.is_set() or self.data is None:
+            self.held.append(message)
+            return
+        kind = message.get("kind")
+        origin = str(message.get("origin", ""))
+        if origin and not origin.startswith("sync-"):
+            self.remote_hosts[origin] = time.monotonic()
+        handler = BUS_HANDLERS.get(str(kind))
+        if handler is None:
+            log.warning("room %s: unknown bus message %r", self.interview_id, kind)
+            return
+        handler(self, message)
+
+    def _bus_hello(self, message: JSON) -> None:
+        self.registry.spawn(self.say(self._welcome(str(message["origin"]))))
+
+    def _welcome(self, to: str) -> JSON:
+        return {
+            "kind": "welcome",
+            "to": to,
+            "docs": {name: b64(doc.state()) for name, doc in self.docs.items()},
+            "chat": list(self.chat),
+            "deliveries": list(self.deliveries.values()),
+            "scores": list(self.scores.values()),
+            "state": state_fields(self.interview),
+            "users": self.local_presence(),
+        }
+
+    def _bus_welcome(self, message: JSON) -> None:
+        if message.get("to") != bus_module.PROCESS_ID:
+            return
+        for name, state in message.get("docs", {}).items():
+            if name in self.docs and self.docs[name].merge_from(base64.b64decode(state)):
+                for socket in self.sockets:
+                    if name in self.readable(socket.role):
+                        socket.push(protocol.envelope(protocol.DocUpdate(doc=name, update=state)))
+        for item in message.get("chat", []):
+            if self.remember(f"chat:{item['id']}"):
+                self.chat.append(item)
+                self.to_local(protocol.envelope(protocol.ChatPosted(**item)))
+        for item in message.get("deliveries", []):
+            key = (item["step"], item["kind"], item["index"])
+            if key not in self.deliveries:
+                self.deliveries[key] = item
+                self.to_local(protocol.envelope(protocol.Delivered(**item)))
+        for item in message.get("scores", []):
+            self.scores[item["criterion"]] = item
+            self.to_local(protocol.envelope(protocol.ScoreRecorded(**item)), role=Role.INTERVIEWER)
+        self._bus_presence({"origin": message["origin"], "users": message.get("users", {})})
+        if message.get("state"):
+            self._bus_state({"kind": "state", **message["state"]})
+
+    def _bus_bye(self, message: JSON) -> None:
+        origin = str(message.get("origin"))
+        self.remote_hosts.pop(origin, None)
+        if self.remote_presence.pop(origin, None) is not None:
+            self.push_presence()
+
+    def _bus_doc(self, message: JSON) -> None:
+        name = message.get("doc")
+        if name not in self.docs:
+            return
+        if self.docs[name].merge_from(base64.b64decode(message["update"])):
+            relay = protocol.envelope(protocol.DocUpdate(doc=name, update=message["update"]))
+            self.to_local(relay, role=Role.INTERVIEWER if name in PRIVATE_DOCS else None)
+
+    def _bus_deliver(self, message: JSON) -> None:
+        envelope = message["message"]
+        kind, payload = envelope.get("type"), envelope.get("payload", {})
+        if kind == protocol.ChatPosted.TYPE:
+            if not self.remember(f"chat:{payload['id']}"):
+                return
+            self.chat.append(payload)
+        elif kind == protocol.Delivered.TYPE:
+            key = (payload["step"], payload["kind"], payload["index"])
+            if key in self.deliveries:
+                return
+            self.deliveries[key] = payload
+        elif kind == protocol.ScoreRecorded.TYPE:
+            self.scores[payload["criterion"]] = payload
+        self.to_local(envelope, role=message.get("role"))
+
+    def _bus_state(self, message: JSON) -> None:
+        interview = self.interview
+        before = (interview.status, interview.step_index)
+        for name in STATE_FIELDS:
+            if name in message:
+                value = message[name]
+                if name.endswith("_at") and isinstance(value, str):
+                    value = parse_datetime(value)
+                setattr(interview, name, value)
+        self.push_state(panel=(interview.status, interview.step_index) != before)
+
+    def _bus_joined(self, message: JSON) -> None:
+        assert self.data is not None
+        self.data.participants[int(message["user_id"])] = (message["role"], message["name"])
+        self.push_state()
+        self.push_presence()
+
+    def _bus_ended(self, message: JSON) -> None:
+        self.to_local(
+            protocol.envelope(
+                protocol.Ended(status=message["status"], redirect=message["redirect"])
+            )
+        )
+
+    def _bus_presence(self, message: JSON) -> None:
+        users = {int(k): int(v) for k, v in (message.get("users") or {}).items()}
+        origin = str(message.get("origin"))
+        if self.remote_presence.get(origin) != users:
+            self.remote_presence[origin] = users
+            self.push_presence()
+
+    def _bus_alive(self, message: JSON) -> None:
+        self._bus_presence(message)
+
+    async def resync(self) -> None:
+        """After the bus was down: read the state again and say hello again, so that whatever
+        was announced meanwhile reaches this room and its sockets."""
+        self.remote_hosts.clear()
+        await self.say({"kind": "hello"}, always=True)
+        await self.reload_state()
+        self.push_presence()
+
+
+BUS_HANDLERS: dict[str, Callable[[Room, JSON], None]] = {
+    "hello": Room._bus_hello,
+    "welcome": Room._bus_welcome,
+    "bye": Room._bus_bye,
+    "doc": Room._bus_doc,
+    "deliver": Room._bus_deliver,
+    "state": Room._bus_state,
+    "joined": Room._bus_joined,
+    "ended": Room._bus_ended,
+    "presence": Room._bus_presence,
+    "alive": Room._bus_alive,
+}
+STATE_FIELDS = selectors.STATE_FIELDS
+TRANSITIONS = {
+    "interview.start": Action.START,
+    "step.move": Action.MOVE,
+    "clock.pause": Action.PAUSE,
+    "clock.resume": Action.RESUME,
+    "interview.end": Action.END,
+}
+SERVICE_CALLS: dict[str, Callable[..., Any]] = {
+    "interview.start": lambda actor, p: services.interview_start(actor=actor, announce=False),
+    "step.move": lambda actor, p: services.step_move(
+        actor=actor, from_key=p["from"], to_key=p["to"], announce=False
+    ),
+    "clock.pause": lambda actor, p: services.clock_pause(actor=actor, announce=False),
+    "clock.resume": lambda actor, p: services.clock_resume(actor=actor, announce=False),
+    "interview.end": lambda actor, p: services.interview_end(actor=actor, announce=False),
+}
+
+
+state_fields = selectors.state_fields
+
+
+def _step_payload(key: str, title: str, minutes: int) -> JSON:
+    near, over = flow.budget_marks(minutes)
+    return {"key": key, "title": title, "minutes": minutes, "near_at": near, "over_at": over}
+
+
+def _in_thread(func: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any) -> Any:
+        close_old_connections()
+        try:
+            return func(*args)
+        finally:
+            close_old_connections()
+
+    return run
+
+
+class Registry:
+    """This process's rooms, its bus and its write-behind. Made on first use in the event
+    loop; ``current()`` gives it."""
+
+    _current: "Registry | None" = None
+
+    def __init__(self) -> None:
+        self.rooms: dict[UUID, Room] = {}
+        self.bus = bus_module.make_bus()
+        self.bus.handler = self.on_bus
+        self.bus.on_reconnect = self.on_bus_reconnect
+        self.committer = writebehind.Committer()
+        self.db = ThreadPoolExecutor(max(1, settings.ROOM_DB_THREADS), thread_name_prefix="room-db")
+        self.tasks: set[asyncio.Task] = set()
+        self.loop = asyncio.get_running_loop()
+        self._started = False
+        self.stopped = False
+
+    @classmethod
+    def current(cls) -> "Registry":
+        loop = asyncio.get_running_loop()
+        if cls._current is None or cls._current.loop is not loop:
+            cls._current = Registry()
+        return cls._current
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        await self.bus.start()
+        self.committer.start()
+        self.spawn(self._housekeeping())
+
+    def spawn(self, coroutine: Any) -> None:
+        if self.stopped:
+            coroutine.close()
+            return
+        task = self.loop.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("room task failed", exc_info=task.exception())
+
+    async def in_db_thread(self, func: Callable[..., Any], *args: Any) -> Any:
+        return await self.loop.run_in_executor(self.db, func, *args)
+
+    async def room(self, interview_id: UUID) -> Room:
+        await self.start()
+        room = self.rooms.get(interview_id)
+        if room is None:
+            room = Room(self, interview_id)
+            self.rooms[interview_id] = room
+            try:
+                await room.open()
+            except BaseException:
+                self.rooms.pop(interview_id, None)
+                raise
+        else:
+            await room.ready.wait()
+            if room.failed is not None:
+                raise room.failed
+        return room
+
+    def on_bus(self, interview_id: UUID, message: JSON) -> None:
+        room = self.rooms.get(interview_id)
+        if room is not None:
+            room.on_bus(message)
+
+    async def on_bus_reconnect(self) -> None:
+        for room in list(self.rooms.values()):
+            if room.ready.is_set() and room.failed is None:
+                try:
+                    await room.resync()
+                except Exception:
+                    log.exception("room %s: could not resynchronise", room.interview_id)
+
+    async def _housekeeping(self) -> None:
+        """Close silent sockets, forget silent hosts, tell other hosts this one is alive, and
+        drop rooms nobody has used for a while."""
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            now = time.monotonic()
+            for interview_id, room in list(self.rooms.items()):
+                for socket in list(room.sockets):
+                    if now - socket.last_seen > SOCKET_SILENCE:
+                        socket.hang_up(4408)
+                        room.leave(socket)
+                stale = [h for h, seen in room.remote_hosts.items() if now - seen > HOST_SILENCE]
+                for host in stale:
+                    room.remote_hosts.pop(host, None)
+                    if room.remote_presence.pop(host, None) is not None:
+                        room.push_presence()
+                if room.remote_hosts:
+                    self.spawn(room.say({"kind": "alive", "users": room.local_presence()}))
+                if (
+                    not room.sockets
+                    and room.empty_since is not None
+                    and now - room.empty_since > KEEP_EMPTY_ROOM
+                ):
+                    await self.drop(interview_id)
+
+    async def stop(self) -> None:
+        """Flush, let go of the bus and the database threads' connections (a server shutting
+        down, the end of a test)."""
+        self.stopped = True
+        for task in list(self.tasks):
+            task.cancel()
+        await self.committer.stop()
+        await self.bus.stop()
+        await self.committer.close()
+        for _ in range(self.db._max_workers):
+            await self.loop.run_in_executor(self.db, close_old_connections)
+        self.db.shutdown(wait=False)
+        if Registry._current is self:
+            Registry._current = None
+
+    async def drop(self, interview_id: UUID) -> None:
+        room = self.rooms.pop(interview_id, None)
+        if room is None:
+            return
+        room.dirty_docs.update(room.docs)  # a final folded state of each document
+        await self.committer.flush()
+        self.committer.remove_hook(room.flush_hook)
+        await room.say({"kind": "bye"})
+        await self.bus.unsubscribe(interview_id)

@@ -23,13 +23,14 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format bench install install-test check-services check-chromium check-graphviz clean
+.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz clean
 
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install test tools, check PostgreSQL/Redis/Chromium, run ruff and pytest"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   live-room benchmark (see docs/performance.md)"
+	@echo "make bundles rebuild static/vendor/ from the pinned npm packages (needs Node 20+; see static/vendor/README.md)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or pass PYTHON=/path/to/python3.12."; exit 1; }
@@ -99,6 +100,22 @@ test: install-test check-chromium check-graphviz check-services lint
 
 bench: $(VENV)/.installed-bench check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench.run $(BENCH_ARGS)
+
+# Front-end bundles (static/vendor/): built from frontend/package-lock.json and committed, so
+# neither run nor test needs Node. Install scripts stay off: none of the packages needs one.
+NPM ?= npm
+NODE ?= node
+NPM_CI := $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+bundles:
+	cd frontend && $(NPM_CI) && $(NODE) build.mjs
+
+# Rebuilds into a temporary folder and compares with what is committed.
+bundles-check:
+	@cd frontend && $(NPM_CI)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  (cd frontend && $(NODE) build.mjs "$$tmp" >/dev/null) && \
+	  diff -r static/vendor "$$tmp" && echo "static/vendor matches a fresh build"
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

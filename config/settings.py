@@ -322,6 +322,15 @@ LOGGING = {
     },
 }
 
+# --- Voice and video ---------------------------------------------------------------------------
+# The browsers connect peer to peer; these tell them how to find each other (interviews/calls.py).
+# Without STUN or TURN, two browsers on one network still connect directly; across networks a
+# TURN relay is needed (docker-compose.yml has an optional coturn service).
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_TTL_SECONDS = env_int("TURN_TTL_SECONDS", 6 * 3600, minimum=60)
+
 # --- Sevensteps -------------------------------------------------------------------------------
 # How long an invite link stays valid, and how long after an interview ends the report is
 # compiled with whatever assessments are in.

@@ -55,6 +55,7 @@ class Action(StrEnum):
     NOTES = "notes"  # the candidate's notes for a step
     DIAGRAM = "diagram"  # the shared architecture diagram
     BOARD = "board"  # the shared whiteboard: both people draw
+    CALL = "call"  # voice and video between the two: signalling through the room
     PRIVATE_NOTE = "private_note"  # the interviewer's private notes
     CHAT = "chat"
     HINT = "hint"  # send a hint or curveball from the guide
@@ -83,6 +84,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.ABANDON: _OPEN,
             Action.CHAT: _TALKING,
             Action.BOARD: _RUNNING,
+            Action.CALL: _OPEN,
             Action.HINT: _RUNNING,
             Action.SCORE: frozenset({LIVE, PAUSED, WRAPUP}),
             Action.PRIVATE_NOTE: _TALKING,
@@ -95,6 +97,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.NOTES: _RUNNING,
             Action.DIAGRAM: _RUNNING,
             Action.BOARD: _RUNNING,
+            Action.CALL: _OPEN,
             Action.SELF_ASSESS: frozenset({WRAPUP}),
             Action.INVITE_RENEW: _OPEN,
         },
@@ -128,6 +131,7 @@ NOT_NOW: dict[Action, str] = {
     Action.NOTES: "Notes can be written while the interview runs.",
     Action.DIAGRAM: "The diagram can be edited while the interview runs.",
     Action.BOARD: "The board can be drawn on while the interview runs.",
+    Action.CALL: "The call is over with the interview.",
     Action.PRIVATE_NOTE: "Private notes are closed once the report is compiled.",
     Action.CHAT: "The chat of this interview is closed.",
     Action.HINT: "Hints can be sent while the interview runs.",

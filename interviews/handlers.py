@@ -34,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "hint.send": Room.hint_send,
     "score.record": Room.score_record,
     "reference.reveal": Room.reference_reveal,
+    "call.signal": Room.call_signal,
 }
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 from django.conf import settings
 from django.db import close_old_connections
 from django.urls import reverse
@@ -38,7 +39,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import bus as bus_module
-from . import crdt, flow, protocol, selectors, services, writebehind
+from . import calls, crdt, flow, protocol, selectors, services, writebehind
 from .errors import ServiceError
 from .events import EventKind
 from .flow import Action
@@ -261,6 +262,7 @@ class Room:
             chat=list(self.chat),
             deliveries=list(self.deliveries.values()),
             server_now=timezone.now().isoformat(),
+            ice_servers=[] if self.solo else calls.ice_servers(socket.user_id),
             scores=scores,
             panel=panel,
             references=references,
@@ -531,6 +533,18 @@ class Room:
             ),
             self.ack_to(socket, message.id),
         )
+        return []
+
+    def call_signal(self, socket: Socket, message: Message) -> list[JSON]:
+        """Relay a WebRTC signal to the other person's sockets (here and on other hosts). Not
+        stored: a call is set up again after a reconnect."""
+        self.check(socket, Action.CALL)
+        data = message.payload.get("data")
+        if data is not None and len(orjson.dumps(data)) > protocol.MAX_SIGNAL_CHARS:
+            raise ServiceError(ErrorCode.TOO_LARGE, "That signal is too large.")
+        other = Role.CANDIDATE if socket.role == Role.INTERVIEWER else Role.INTERVIEWER
+        signal = protocol.CallSignal(sender=socket.role, kind=message.payload["kind"], data=data)
+        self.deliver(protocol.envelope(signal), role=other)
         return []
 
     async def reference_reveal(self, socket: Socket, message: Message) -> list[JSON]:

@@ -20,6 +20,7 @@ MAX_DOCUMENT_CHARS = 20_000
 MAX_CHAT_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 2_000
 MAX_ID_CHARS = 64
+MAX_SIGNAL_CHARS = 16_000  # an SDP offer with audio, video and a data channel fits in a few KB
 
 
 class ErrorCode(StrEnum):
@@ -100,6 +101,12 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
         "evidence": F(str, required=False, max_length=MAX_EVIDENCE_CHARS),
     },
     "reference.reveal": {"step": STEP_KEY},
+    # Voice and video: WebRTC's offer, answer and ICE candidates, relayed to the other person
+    # (never stored). ``data`` is the session description or candidate, as the browser gave it.
+    "call.signal": {
+        "kind": F(str, choices=("offer", "answer", "candidate", "bye")),
+        "data": F((dict, type(None)), required=False, nullable=True),
+    },
 }
 
 # --- What the server sends ---------------------------------------------------------------------
@@ -183,6 +190,7 @@ class Snapshot(ServerMessage):
     chat: list
     deliveries: list
     server_now: str
+    ice_servers: list  # for the call: STUN and TURN (with credentials that expire)
     scores: list | None = None  # the interviewer's only
     panel: JSON | None = None  # the interviewer's only: step, html
     references: list | None = None  # a solo drill's revealed reference notes
@@ -225,6 +233,15 @@ class DocSync(ServerMessage):
     doc: str
     update: str  # what the sender's state vector lacks, base64
     sv: str  # the server's state vector, base64: the sender answers with what the server lacks
+
+
+@_message
+class CallSignal(ServerMessage):
+    TYPE = "call.signal"
+    TO = "the other person's sockets (never stored)"
+    sender: str  # the role that sent it
+    kind: str  # offer | answer | candidate | bye
+    data: JSON | None
 
 
 @_message
@@ -328,10 +345,13 @@ def parse(raw: str | bytes | None) -> Message:
         )
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ProtocolError(ErrorCode.BAD_JSON, "message is not valid JSON") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_JSON, "message must be a JSON object")
+    problem = _unstorable(data)
+    if problem:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, problem)
     message_id = data.get("id")
     if message_id is not None and (
         not isinstance(message_id, str) or len(message_id) > MAX_ID_CHARS
@@ -368,6 +388,35 @@ def parse(raw: str | bytes | None) -> Message:
             continue
         clean[name] = _check_field(kind, name, spec, payload[name], message_id)
     return Message(type=kind, payload=clean, id=message_id)
+
+
+MAX_DEPTH = 12
+
+
+def _unstorable(value: Any, depth: int = 0) -> str:
+    """Why a decoded message could not be stored or sent on as it is, or "": nested too deep,
+    a NUL character (PostgreSQL text refuses it), a lone surrogate (not UTF-8)."""
+    if depth > MAX_DEPTH:
+        return f"nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "text may not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text must be valid Unicode (no lone surrogates)"
+        return ""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _unstorable(key, depth + 1) or _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    return ""
 
 
 def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | None) -> Any:

@@ -540,3 +540,51 @@ async def test_the_candidate_never_receives_the_guide_a_score_or_a_private_note(
             assert secret not in text, secret
         assert "Hint 1 for visual-search clarify." in text  # what was sent is theirs
         await again.close()
+
+
+# --- The call ---------------------------------------------------------------------------------------
+
+
+async def test_call_signals_reach_only_the_other_person(room):
+    async with both(room) as (interviewer, candidate):
+        offer = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+        await interviewer.send("call.signal", {"kind": "offer", "data": offer}, id="o")
+        got = (await candidate.expect("call.signal"))["payload"]
+        assert got == {"sender": "interviewer", "kind": "offer", "data": offer}
+        await candidate.send("call.signal", {"kind": "answer", "data": {"type": "answer"}})
+        assert (await interviewer.expect("call.signal"))["payload"]["sender"] == "candidate"
+        await interviewer.drain(0.2)
+        assert not [
+            m
+            for m in interviewer.seen
+            if m["type"] == "call.signal" and m["payload"]["sender"] == "interviewer"
+        ]
+        big = {"sdp": "x" * 20_000}
+        await interviewer.send("call.signal", {"kind": "offer", "data": big}, id="big")
+        assert (await interviewer.error())["code"] == "too_large"
+
+
+async def test_a_third_user_cannot_inject_signals(room):
+    socket, closed = await open_socket(room.outsider, room.interview.pk)
+    assert socket is None and closed == 4404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type": "chat.send", "id": "n", "payload": {"text": "nul\\u0000byte"}}',
+        '{"type": "chat.send", "id": "s", "payload": {"text": "lone \\ud800 surrogate"}}',
+        '{"type": "call.signal", "payload": {"kind": "offer", "data": '
+        + '{"a": ' * 30
+        + "1"
+        + "}" * 30
+        + "}}",
+        '{"type": "ping", "payload": {}}' + " " * 10 + "[" * 100_000,
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+async def test_input_that_cannot_be_stored_is_refused_with_a_code(room, raw):
+    async with both(room) as (interviewer, _):
+        await interviewer.send_raw(raw)
+        assert (await interviewer.error())["code"] in ("bad_message", "bad_json")
+        await interviewer.still_usable()

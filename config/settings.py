@@ -171,18 +171,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: channel layer, cache, Celery ------------------------------------------------------
+# --- Redis: the room's bus between processes, the cache, Celery --------------------------------
+# The live room does not use Channels' channel layers: each process keeps its rooms in memory
+# and meets other processes on its own Redis pub/sub bus (interviews/bus.py); without Redis,
+# one process and a bus inside it.
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
+CHANNEL_LAYERS: dict = {}
 
 if REDIS_URL:
-    # The pub/sub layer held under load where the list-based RedisChannelLayer broke down
-    # (docs/performance.md); the room only needs group broadcast and per-socket sends.
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "sevensteps")},
-        }
-    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -191,7 +187,6 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -19,7 +19,7 @@ from django.conf import settings
 from config.celery import app
 print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
-    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "bus": type(__import__("interviews.bus", fromlist=["make_bus"]).make_bus()).__name__,
     "cache": settings.CACHES["default"]["BACKEND"],
     "eager": app.conf.task_always_eager,
     "broker": app.conf.broker_url,
@@ -53,7 +53,7 @@ def probe(**env: str) -> dict:
 def test_nothing_set_runs_on_embedded_defaults():
     seen = probe()
     assert seen["engine"] == "django.db.backends.sqlite3"
-    assert seen["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert seen["bus"] == "LocalBus"
     assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert seen["eager"] is True
     assert seen["debug"] is True
@@ -66,7 +66,7 @@ def test_an_empty_database_url_counts_as_unset():
 def test_database_and_redis_urls_switch_to_postgres_and_redis():
     seen = probe(DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"])
     assert seen["engine"] == "django.db.backends.postgresql"
-    assert seen["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert seen["bus"] == "RedisBus"
     assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert seen["eager"] is False
     assert seen["broker"] == os.environ["REDIS_URL"]
@@ -76,7 +76,7 @@ def test_database_and_redis_urls_switch_to_postgres_and_redis():
 
 def test_the_suite_itself_runs_on_postgres_and_redis():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
+    assert settings.REDIS_URL.startswith("redis://")
 
 
 @pytest.mark.parametrize(

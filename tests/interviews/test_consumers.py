@@ -9,9 +9,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from pycrdt import Doc, Text
 
-from interviews import protocol
 from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Score
 from tests import factories
 from tests.interviews.conftest import Typist, both, join, make_peer, open_socket, start
@@ -542,7 +540,7 @@ async def test_the_candidate_never_receives_the_guide_a_score_or_a_private_note(
         await again.close()
 
 
-# --- The call ---------------------------------------------------------------------------------------
+# --- The call -----------------------------------------------------------------------------
 
 
 async def test_call_signals_reach_only_the_other_person(room):

@@ -1,14 +1,13 @@
 """Services of the live room: creating, joining, the flow, documents, chat, hints, scores, and
 the one access-checked getter. Saved state and timeline rows are what is asserted."""
 
-import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from interviews import selectors, services
-from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Score
+from interviews import bus, selectors, services
+from interviews.models import Event, Interview
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -273,220 +272,40 @@ def test_abandoning_is_final(peer):
         services.interview_start(actor=peer.actor("interviewer"))
 
 
-# --- Documents ------------------------------------------------------------------------------------
+# --- Announcing, after commit ---------------------------------------------------------------------
+# Documents, chat, hints and scores are the room's own (tests/interviews/test_consumers.py); what
+# pages and tasks change is announced on the bus once committed.
 
 
-def test_notes_are_saved_with_increasing_revisions_and_each_revision_is_on_the_timeline(live):
-    actor = live.actor("candidate")
-    first = services.document_edit(actor=actor, slot="notes:clarify", base_revision=0, text="a")
-    second = services.document_edit(actor=actor, slot="notes:clarify", base_revision=1, text="ab")
-    assert (first.revision, second.revision) == (1, 2)
-    assert Document.objects.get(interview=live.interview, slot="notes:clarify").text == "ab"
-    revisions = Event.objects.filter(interview=live.interview, kind="notes.revised")
-    assert [e.data["text"] for e in revisions] == ["a", "ab"]
-
-
-def test_a_stale_revision_is_refused_with_the_current_text(live):
-    actor = live.actor("candidate")
-    services.document_edit(actor=actor, slot="diagram", base_revision=0, text="flowchart LR")
-    services.document_edit(actor=actor, slot="diagram", base_revision=1, text="v2")
-    with pytest.raises(services.ServiceError) as refused:
-        services.document_edit(actor=actor, slot="diagram", base_revision=1, text="other tab")
-    assert codes(refused) == "stale_revision"
-    assert refused.value.extra == {"slot": "diagram", "text": "v2", "revision": 2}
-    assert Document.objects.get(interview=live.interview, slot="diagram").text == "v2"
-
-
-def test_resending_the_same_text_after_a_lost_ack_is_not_a_conflict(live):
-    actor = live.actor("candidate")
-    services.document_edit(actor=actor, slot="notes:data", base_revision=0, text="same")
-    again = services.document_edit(actor=actor, slot="notes:data", base_revision=0, text="same")
-    assert again.revision == 1
-
-
-@pytest.mark.parametrize(
-    ("who", "slot"),
-    [("interviewer", "notes:clarify"), ("interviewer", "diagram"), ("candidate", "private")],
-)
-def test_each_document_has_one_author_role(live, who, slot):
-    with pytest.raises(services.ServiceError) as refused:
-        services.document_edit(actor=live.actor(who), slot=slot, base_revision=0, text="x")
-    assert codes(refused) == "forbidden"
-    assert not Document.objects.filter(interview=live.interview, slot=slot).exists()
-
-
-@pytest.mark.parametrize("slot", ["notes:nope", "notes:", "guide", "private:x"])
-def test_unknown_document_slots_are_refused(live, slot):
-    with pytest.raises(services.ServiceError) as refused:
-        services.document_edit(actor=live.actor("candidate"), slot=slot, base_revision=0, text="x")
-    assert codes(refused) == "not_found"
-
-
-def test_notes_cannot_be_written_before_the_start(peer):
-    with pytest.raises(services.ServiceError) as refused:
-        services.document_edit(
-            actor=peer.actor("candidate"), slot="notes:clarify", base_revision=0, text="early"
-        )
-    assert codes(refused) == "invalid_state"
-
-
-def test_private_notes_are_private_on_the_timeline(live):
-    services.document_edit(
-        actor=live.actor("interviewer"), slot="private", base_revision=0, text="mumbles"
-    )
-    event = Event.objects.get(interview=live.interview, kind="private.revised")
-    assert event.visibility == "interviewer"
-    assert Document.objects.get(interview=live.interview, slot="private").private
-
-
-# --- Chat, hints, scores --------------------------------------------------------------------------
-
-
-def test_both_can_chat_and_empty_messages_are_refused(live):
-    services.chat_post(actor=live.actor("candidate"), text="  hello ")
-    services.chat_post(actor=live.actor("interviewer"), text="hi")
-    assert list(ChatMessage.objects.values_list("text", flat=True)) == ["hello", "hi"]
-    with pytest.raises(services.ServiceError):
-        services.chat_post(actor=live.actor("candidate"), text="   ")
-
-
-def test_a_hint_is_delivered_once_with_a_snapshot_of_its_text(live):
-    actor = live.actor("interviewer")
-    first = services.delivery_send(actor=actor, step_key="clarify", kind="hint", index=1)
-    again = services.delivery_send(actor=actor, step_key="clarify", kind="hint", index=1)
-    assert first == again
-    assert first.text == "Hint 2 for visual-search clarify."
-    assert Event.objects.filter(interview=live.interview, kind="hint.sent").count() == 1
-
-
-def test_curveballs_are_sent_like_hints(live):
-    delivery = services.delivery_send(
-        actor=live.actor("interviewer"), step_key="model", kind="curveball", index=0
-    )
-    assert delivery.text == "Curveball for visual-search model."
-
-
-@pytest.mark.parametrize(("step", "index"), [("clarify", 2), ("nope", 0), ("clarify", 99)])
-def test_a_hint_that_does_not_exist_is_refused(live, step, index):
-    with pytest.raises(services.ServiceError) as refused:
-        services.delivery_send(
-            actor=live.actor("interviewer"), step_key=step, kind="hint", index=index
-        )
-    assert codes(refused) == "not_found"
-    assert not Delivery.objects.exists()
-
-
-def test_the_candidate_cannot_send_hints(live):
-    with pytest.raises(services.ServiceError) as refused:
-        services.delivery_send(
-            actor=live.actor("candidate"), step_key="clarify", kind="hint", index=0
-        )
-    assert codes(refused) == "forbidden"
-
-
-def test_the_interviewer_scores_with_evidence_and_can_change_it(live):
-    actor = live.actor("interviewer")
-    services.score_record(actor=actor, criterion_key="clarify-main", level=2, evidence="vague")
-    services.score_record(
-        actor=actor, criterion_key="clarify-main", level=3, evidence="asked about QPS"
-    )
-    score = Score.objects.get(interview=live.interview)
-    assert (score.level, score.evidence, score.source) == (3, "asked about QPS", "interviewer")
-    events = Event.objects.filter(interview=live.interview, kind="score.interviewer")
-    assert events.count() == 2 and {e.visibility for e in events} == {"interviewer"}
-
-
-def test_not_observed_is_recorded_and_exclusive_with_a_level(live):
-    actor = live.actor("interviewer")
-    services.score_record(actor=actor, criterion_key="data-main", level=None, not_observed=True)
-    assert Score.objects.get(interview=live.interview).not_observed
-    with pytest.raises(services.ServiceError):
-        services.score_record(actor=actor, criterion_key="data-main", level=2, not_observed=True)
-
-
-def test_scores_for_unknown_criteria_and_from_the_candidate_are_refused(live):
-    with pytest.raises(services.ServiceError) as refused:
-        services.score_record(actor=live.actor("interviewer"), criterion_key="nope", level=2)
-    assert codes(refused) == "not_found"
-    with pytest.raises(services.ServiceError) as refused:
-        services.score_record(actor=live.actor("candidate"), criterion_key="clarify-main", level=4)
-    assert codes(refused) == "forbidden"
-    assert not Score.objects.exists()
-
-
-# --- Broadcasting after commit, and what the candidate's view contains ----------------------------
-
-
-def test_services_broadcast_only_after_commit(live, django_capture_on_commit_callbacks):
+def test_services_announce_only_after_commit(live, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.chat_post(actor=live.actor("candidate"), text="queued until commit")
-    assert len(callbacks) == 1  # registered, not sent: the transaction has not committed
+        services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="frame")
+    assert len(callbacks) == 1
 
 
-def test_a_refused_change_broadcasts_nothing(live, django_capture_on_commit_callbacks):
+def test_a_refused_change_announces_nothing(live, django_capture_on_commit_callbacks):
     with (
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
         pytest.raises(services.ServiceError),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         services.step_move(actor=live.actor("interviewer"), from_key="clarify", to_key="model")
     assert callbacks == []
 
 
-def test_the_candidate_snapshot_holds_no_guide_score_or_private_note(live):
-    interviewer = live.actor("interviewer")
-    services.score_record(
-        actor=interviewer, criterion_key="clarify-main", level=3, evidence="SECRET-EVIDENCE"
-    )
-    services.document_edit(
-        actor=interviewer, slot="private", base_revision=0, text="SECRET-PRIVATE"
-    )
-    services.delivery_send(actor=interviewer, step_key="clarify", kind="hint", index=0)
-    interview = live.refresh()
-    candidate_view = json.dumps(
-        selectors.room_snapshot(
-            interview=interview, role="candidate", user=live.candidate
-        ).payload()
-    )
-    for secret in (
-        "SECRET-EVIDENCE",
-        "SECRET-PRIVATE",
-        "Probe text for",
-        "Hint 2 for",
-        "Red flag",
-        "Strong signal",
-        "Reference notes for",
-        "clarify-main",
-    ):
-        assert secret not in candidate_view, secret
-    assert "Hint 1 for visual-search clarify." in candidate_view  # what was sent is theirs
-    interviewer_view = json.dumps(
-        selectors.room_snapshot(
-            interview=interview, role="interviewer", user=live.interviewer
-        ).payload()
-    )
-    for visible in ("SECRET-EVIDENCE", "SECRET-PRIVATE", "Probe text for", "Hint 2 for"):
-        assert visible in interviewer_view, visible
+def test_the_room_is_told_exactly_what_changed(live, django_capture_on_commit_callbacks):
+    """Through the real bus (Redis pub/sub): what a room hosting this interview would hear."""
+    import orjson
+    import redis
+    from django.conf import settings
 
-
-def test_the_snapshot_costs_the_same_however_long_the_interview(
-    live, django_assert_max_num_queries
-):
-    def snapshot():
-        with django_assert_max_num_queries(14):
-            selectors.room_snapshot(
-                interview=live.refresh(), role="interviewer", user=live.interviewer
-            ).payload()
-
-    snapshot()
-    for n in range(30):
-        services.chat_post(actor=live.actor("candidate"), text=f"message {n}")
-        services.score_record(
-            actor=live.actor("interviewer"), criterion_key="clarify-main", level=1 + n % 4
-        )
-        services.document_edit(
-            actor=live.actor("candidate"), slot="notes:clarify", base_revision=n, text=f"v{n}"
-        )
-    services.delivery_send(
-        actor=live.actor("interviewer"), step_key="clarify", kind="hint", index=0
-    )
-    snapshot()
+    listener = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+    listener.subscribe(bus.channel(live.interview.pk))
+    assert listener.get_message(timeout=3)["type"] == "subscribe"  # listening before it changes
+    with django_capture_on_commit_callbacks(execute=True):
+        services.clock_pause(actor=live.actor("interviewer"))
+    message = listener.get_message(timeout=3)
+    listener.close()
+    assert message is not None
+    announced = orjson.loads(message["data"])
+    assert announced["kind"] == "state"
+    assert announced["paused"] is True and announced["clock_started_at"] is None

@@ -377,7 +377,9 @@ class Room:
     def ack_to(self, socket: Socket, message_id: str | None) -> writebehind.Ack | None:
         if not message_id:
             return None
-        return writebehind.Ack(send=socket.ack, message_id=message_id)
+        return writebehind.Ack(
+            send=socket.ack, message_id=message_id, interview_id=self.interview_id
+        )
 
     # --- Documents -----------------------------------------------------------------------------
 

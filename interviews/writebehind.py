@@ -23,7 +23,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db import connections, router, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import Model
 from django.utils import timezone
 
@@ -52,6 +59,7 @@ class Ack:
 
     send: Callable[[list[str]], Any]
     message_id: str
+    interview_id: UUID | None = None
 
 
 @dataclass
@@ -83,6 +91,24 @@ class Batch:
             or self.scores
             or self.reveals
             or self.events
+        )
+
+    def interviews(self) -> set[UUID]:
+        ids = {row[0] for row in (*self.updates, *self.chats, *self.deliveries, *self.events)}
+        ids |= {key[0] for key in (*self.states, *self.texts, *self.scores)}
+        return ids | set(self.reveals)
+
+    def only(self, interview_id: UUID) -> "Batch":
+        """The part of this batch that belongs to one interview."""
+        return Batch(
+            updates=[r for r in self.updates if r[0] == interview_id],
+            states={k: v for k, v in self.states.items() if k[0] == interview_id},
+            texts={k: v for k, v in self.texts.items() if k[0] == interview_id},
+            chats=[r for r in self.chats if r[0] == interview_id],
+            deliveries=[r for r in self.deliveries if r[0] == interview_id],
+            scores={k: v for k, v in self.scores.items() if k[0] == interview_id},
+            reveals={k: v for k, v in self.reveals.items() if k == interview_id},
+            events=[r for r in self.events if r[0] == interview_id],
         )
 
     def event(
@@ -308,6 +334,7 @@ class Committer:
         self._hooks: list[Callable[[Batch], None]] = []  # rooms add texts and states at flush
         self.failures = 0
         self.flushed = 0
+        self.refused: set[UUID] = set()  # interviews whose writes the database refused
         self.closed = False
 
     def start(self) -> None:
@@ -356,14 +383,17 @@ class Committer:
                 return True
             loop = asyncio.get_running_loop()
             try:
-                await loop.run_in_executor(self._executor, _persist_in_thread, pending.batch)
+                refused = await loop.run_in_executor(
+                    self._executor, _persist_in_thread, pending.batch
+                )
             except Exception:
                 self.failures += 1
                 log.exception("write-behind flush failed; keeping %d writes", len(pending.acks))
                 self._restore(pending)
                 return False
             self.flushed += 1
-            self._acknowledge(pending.acks)
+            self.refused |= refused
+            self._acknowledge([a for a in pending.acks if a.interview_id not in refused])
             return True
 
     def _restore(self, pending: _Pending) -> None:
@@ -411,17 +441,38 @@ class Committer:
         self._executor.shutdown(wait=False)
 
 
-def _persist_in_thread(batch: Batch) -> None:
-    """The committer's thread keeps its connection open between flushes (a connection per
-    flush would cost more than the flush), and drops it after an error."""
+def _persist_in_thread(batch: Batch) -> set[UUID]:
+    """Persist a batch; returns the interviews whose writes were refused by the database (the
+    rest is durable). A connection error raises: everything is tried again.
+
+    One interview's bad row (its interview deleted meanwhile, say) must not block every other
+    room's durability: when the batch as a whole is refused for anything but a lost connection,
+    each interview's part is tried alone and the parts still refused are dropped, and logged.
+
+    The committer's thread keeps its connection open between flushes (a connection per flush
+    would cost more than the flush), and drops it after an error."""
     connection = connections[router.db_for_write(Event)]
     try:
         connection.ensure_connection()
         connection.close_at = None  # never closed for its age: this thread owns it
         persist(batch)
-    except Exception:
+        return set()
+    except (OperationalError, InterfaceError):
         connection.close()
         raise
+    except DatabaseError:
+        log.warning("write-behind: a batch was refused; trying each interview alone")
+    refused = set()
+    for interview_id in sorted(batch.interviews(), key=str):
+        try:
+            persist(batch.only(interview_id))
+        except (OperationalError, InterfaceError):
+            connection.close()
+            raise
+        except DatabaseError:
+            log.exception("write-behind: dropping the writes of interview %s", interview_id)
+            refused.add(interview_id)
+    return refused
 
 
 def _merge_batch(into: Batch, other: Batch) -> None:

@@ -112,13 +112,14 @@ class RedisBus(Bus):
         self._pubsub: Any = None
         self._reader: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._confirmed: dict[str, asyncio.Future] = {}
 
     async def start(self) -> None:
         if self._reader is None:
             self._reader = asyncio.get_running_loop().create_task(self._read(), name="bus")
 
     async def _connect(self) -> None:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.client.pubsub()
         # A channel is needed to enter subscribed mode; this one is ours alone.
         await pubsub.subscribe(f"sevensteps:process:{PROCESS_ID}")
         if self.subscribed:
@@ -139,9 +140,10 @@ class RedisBus(Bus):
                 self.up = True
                 self._ready.set()
                 async for raw in self._pubsub.listen():
-                    if raw.get("type") != "message":
-                        continue
-                    self._dispatch(raw["channel"], raw["data"])
+                    if raw.get("type") == "subscribe":
+                        self._confirm(raw["channel"])
+                    elif raw.get("type") == "message":
+                        self._dispatch(raw["channel"], raw["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis went away, or a reset: reconnect
@@ -175,13 +177,28 @@ class RedisBus(Bus):
                 await self._pubsub.aclose()
             self._pubsub = None
 
+    def _confirm(self, channel_name: bytes | str) -> None:
+        name = channel_name.decode() if isinstance(channel_name, bytes) else channel_name
+        future = self._confirmed.pop(name, None)
+        if future is not None and not future.done():
+            future.set_result(True)
+
     async def subscribe(self, interview_id: UUID) -> None:
+        """Subscribe, and return once Redis confirms it: whatever is published after this
+        returns reaches this process (a room says hello only then)."""
         self.subscribed.add(interview_id)
-        if self._pubsub is not None:
-            try:
-                await self._pubsub.subscribe(channel(interview_id))
-            except Exception as exc:
-                log.warning("bus: subscribe failed (%s); done again on reconnect", exc)
+        name = channel(interview_id)
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout=2)
+            confirmed = asyncio.get_running_loop().create_future()
+            self._confirmed[name] = confirmed
+            await self._pubsub.subscribe(name)
+            await asyncio.wait_for(confirmed, timeout=2)
+        except Exception as exc:
+            self._confirmed.pop(name, None)
+            log.warning(
+                "bus: subscribe to %s not confirmed (%s); done again on reconnect", name, exc
+            )
 
     async def unsubscribe(self, interview_id: UUID) -> None:
         self.subscribed.discard(interview_id)
@@ -192,12 +209,20 @@ class RedisBus(Bus):
                 log.warning("bus: unsubscribe failed (%s)", exc)
 
     async def publish(self, interview_id: UUID, message: Message) -> bool:
-        try:
-            await self.client.publish(channel(interview_id), orjson.dumps(message))
-        except Exception as exc:
-            log.warning("bus: publish failed (%s)", exc)
-            return False
-        return True
+        data = orjson.dumps(message)
+        for attempt in (1, 2):
+            try:
+                await self.client.publish(channel(interview_id), data)
+                return True
+            except self._redis.ConnectionError as exc:
+                # After an outage the first command meets a connection Redis closed: the
+                # second gets a fresh one.
+                if attempt == 2:
+                    log.warning("bus: publish failed (%s)", exc)
+            except Exception as exc:
+                log.warning("bus: publish failed (%s)", exc)
+                return False
+        return False
 
     async def stop(self) -> None:
         if self._reader:

@@ -113,6 +113,8 @@ class Room:
     failed: BaseException | None = None
     held: list[JSON] = field(default_factory=list)  # bus messages that came while loading
     remote_hosts: dict[str, float] = field(default_factory=dict)
+    welcomed: set[str] = field(default_factory=set)  # hosts sent this host's whole copy
+    needs_hello: bool = False  # a hello that could not be published: said again later
     remote_presence: dict[str, dict[int, int]] = field(default_factory=dict)
     recent_ids: OrderedDict = field(default_factory=OrderedDict)
     empty_since: float | None = None
@@ -275,11 +277,11 @@ class Room:
             if socket is not skip and (role is None or socket.role == role):
                 socket.push(message)
 
-    async def say(self, message: JSON, *, always: bool = False) -> None:
-        """Publish to the other hosts of this room, if there are any."""
+    async def say(self, message: JSON, *, always: bool = False) -> bool:
+        """Publish to the other hosts of this room, if there are any; False if it failed."""
         if not always and not self.remote_hosts:
-            return
-        await self.registry.bus.publish(
+            return True
+        return await self.registry.bus.publish(
             self.interview_id, {"origin": bus_module.PROCESS_ID, **message}
         )
 
@@ -633,8 +635,14 @@ class Room:
             return
         kind = message.get("kind")
         origin = str(message.get("origin", ""))
-        if origin and not origin.startswith("sync-"):
+        if origin and not origin.startswith("sync-") and kind != "bye":
             self.remote_hosts[origin] = time.monotonic()
+            if origin not in self.welcomed:
+                # The first word from another host of this room: send it this host's whole
+                # copy (documents and what is not yet stored), whatever the word was, so it
+                # misses nothing this host did while it thought itself alone.
+                self.welcomed.add(origin)
+                self.registry.spawn(self.say(self._welcome(origin)))
         handler = BUS_HANDLERS.get(str(kind))
         if handler is None:
             log.warning("room %s: unknown bus message %r", self.interview_id, kind)
@@ -642,7 +650,8 @@ class Room:
         handler(self, message)
 
     def _bus_hello(self, message: JSON) -> None:
-        self.registry.spawn(self.say(self._welcome(str(message["origin"]))))
+        """A host that has just started hosting this room: it was welcomed on its first word
+        (``on_bus``); a hello after a resynchronisation is a first word again."""
 
     def _welcome(self, to: str) -> JSON:
         return {
@@ -683,6 +692,7 @@ class Room:
     def _bus_bye(self, message: JSON) -> None:
         origin = str(message.get("origin"))
         self.remote_hosts.pop(origin, None)
+        self.welcomed.discard(origin)
         if self.remote_presence.pop(origin, None) is not None:
             self.push_presence()
 
@@ -748,7 +758,8 @@ class Room:
         """After the bus was down: read the state again and say hello again, so that whatever
         was announced meanwhile reaches this room and its sockets."""
         self.remote_hosts.clear()
-        await self.say({"kind": "hello"}, always=True)
+        self.welcomed.clear()
+        self.needs_hello = not await self.say({"kind": "hello"}, always=True)
         await self.reload_state()
         self.push_presence()
 
@@ -896,10 +907,13 @@ class Registry:
                 stale = [h for h, seen in room.remote_hosts.items() if now - seen > HOST_SILENCE]
                 for host in stale:
                     room.remote_hosts.pop(host, None)
+                    room.welcomed.discard(host)
                     if room.remote_presence.pop(host, None) is not None:
                         room.push_presence()
                 if room.remote_hosts:
                     self.spawn(room.say({"kind": "alive", "users": room.local_presence()}))
+                if room.needs_hello:
+                    self.spawn(room.resync())
                 if (
                     not room.sockets
                     and room.empty_since is not None

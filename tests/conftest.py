@@ -109,6 +109,25 @@ def table_locked(table: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def row_locked(table: str, **where: object) -> Iterator[None]:
+    """Hold a row lock on the rows of ``table`` matching ``where`` (column = value) from a
+    connection of its own: writes to them wait until the block ends; reads do not."""
+    import psycopg
+    from psycopg import sql
+
+    conditions = sql.SQL(" AND ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
+        for column, value in where.items()
+    )
+    query = sql.SQL("SELECT 1 FROM {} WHERE {} FOR UPDATE").format(
+        sql.Identifier(table), conditions
+    )
+    with psycopg.connect(test_database_url()) as connection:
+        assert connection.execute(query).fetchall(), f"no row of {table} matches {where}"
+        yield
+
+
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

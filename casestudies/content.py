@@ -29,6 +29,7 @@ DOMAINS = (
     "risk",
     "logistics",
     "language",
+    "infrastructure",
 )
 # The content format's version. Every file states it (``format: 2``); a file in an older
 # format is refused with a message saying what changed (docs/content-format.md).

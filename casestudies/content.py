@@ -7,6 +7,7 @@ The rules are documented for people in ``docs/content-format.md``.
 """
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -353,8 +354,8 @@ def parse_case_study(
         raise top.fail("framework", f"unknown framework {doc['framework']!r} (known: {known})")
     step_keys = frameworks[doc["framework"]]
     rubric = (criteria or {}).get(doc["framework"], {})
-    doc["weights"] = _weights(top, rubric)
-    doc["checklist"] = _checklist(top, step_keys, complete=complete)
+    doc["weights"] = case_weights(top, rubric)
+    doc["checklist"] = case_checklist(top, step_keys, complete=complete)
     raw_steps = data.get("steps") or {}
     if not isinstance(raw_steps, dict):
         raise top.fail("steps", "must be a mapping from step key to that step's guide")
@@ -389,7 +390,35 @@ def parse_case_study(
     return doc
 
 
-def _weights(top: Reader, rubric: Criteria) -> dict[str, int]:
+def ordered(item: dict, fields: tuple[str, ...]) -> dict:
+    """A stored mapping with its keys in the content format's order (PostgreSQL's jsonb keeps
+    its own order; files and forms must come out the same every time)."""
+    return {name: item[name] for name in fields if name in item}
+
+
+def case_study_canonical(doc: dict) -> dict:
+    """A parsed case study document in the form its file is written in: what is optional and
+    at its default is left out (no ``weights`` without overrides, ``critical`` only on critical
+    red flags, no ``expectations`` on a draft step without them). ``parse_case_study`` of the
+    dump gives the full document back, so the two forms hash and load alike."""
+    out = {key: value for key, value in doc.items() if key != "steps"}
+    if not out.get("weights"):
+        out.pop("weights", None)
+    steps = {}
+    for key, step in doc.get("steps", {}).items():
+        step = dict(step)
+        step["red_flags"] = [
+            {name: value for name, value in flag.items() if name != "critical" or value}
+            for flag in step.get("red_flags", [])
+        ]
+        if not step.get("expectations"):
+            step.pop("expectations", None)
+        steps[key] = step
+    out["steps"] = steps
+    return out
+
+
+def case_weights(top: Reader, rubric: Criteria) -> dict[str, int]:
     raw = top.data.get("weights") or {}
     if not isinstance(raw, dict):
         raise top.fail("weights", "must be a mapping from criterion key to a weight")
@@ -399,10 +428,10 @@ def _weights(top: Reader, rubric: Criteria) -> dict[str, int]:
         if key not in rubric:
             raise reader.fail(str(key), "is not a criterion of the rubric for this framework")
         weights[key] = reader.positive_int(key, maximum=10)
-    return weights
+    return dict(sorted(weights.items()))  # one order, whatever the file's (jsonb keeps its own)
 
 
-def _checklist(top: Reader, step_keys: list[str], *, complete: bool) -> list[dict]:
+def case_checklist(top: Reader, step_keys: list[str], *, complete: bool) -> list[dict]:
     low, high = CHECKLIST_RANGE
     items = []
     seen = set()
@@ -427,6 +456,12 @@ def _checklist(top: Reader, step_keys: list[str], *, complete: bool) -> list[dic
 
 def _criterion(item: Reader, rubric: Criteria, step_key: str) -> str:
     key = item.key("criterion")
+    if not rubric:
+        raise item.fail(
+            "criterion",
+            f"{key!r} cannot be checked: no rubric scores this case's framework (rubrics load "
+            "before case studies; is the rubric file refused?)",
+        )
     if key not in rubric:
         raise item.fail("criterion", f"{key!r} is not a criterion of the rubric")
     if rubric[key] not in (step_key, ""):
@@ -442,46 +477,65 @@ def _case_step(step: Reader, key: str, rubric: Criteria, *, complete: bool) -> d
     def floor(name: str) -> int:
         return STEP_LISTS[name] if complete else 0
 
-    expectations: dict[str, str] = {}
-    if complete or "expectations" in step.data:
-        levels = step.nested("expectations")
-        levels.only(TARGET_LEVELS)
-        expectations = {
-            level: levels.line(level, required=complete, max_length=600) for level in TARGET_LEVELS
-        }
     return {
         "probe": step.text("probe", required=complete),
         "follow_ups": step.lines("follow_ups", minimum=floor("follow_ups")),
         "hints": step.lines("hints", minimum=floor("hints")),
-        "curveballs": [
-            {"text": item.line("text"), "expected": item.line("expected", required=complete)}
-            for item in step.mappings("curveballs", CURVEBALL_FIELDS, minimum=floor("curveballs"))
-        ],
-        "strong_signals": [
-            {
-                "text": item.line("text"),
-                "criterion": _criterion(item, rubric, key),
-                "level": item.level("level", (3, 4)),
-            }
-            for item in step.mappings(
-                "strong_signals", SIGNAL_FIELDS, minimum=floor("strong_signals")
-            )
-        ],
-        "red_flags": [
-            {
-                "text": item.line("text"),
-                "criterion": _criterion(item, rubric, key),
-                "level": item.level("level", (1, 2)),
-                "critical": item.flag("critical"),
-            }
-            for item in step.mappings("red_flags", RED_FLAG_FIELDS, minimum=floor("red_flags"))
-        ],
-        "expectations": expectations,
+        "curveballs": step_curveballs(step, minimum=floor("curveballs"), complete=complete),
+        "strong_signals": step_signals(step, rubric, key, minimum=floor("strong_signals")),
+        "red_flags": step_red_flags(step, rubric, key, minimum=floor("red_flags")),
+        "expectations": step_expectations(step, complete=complete),
         "reference_notes": step.text("reference_notes", required=complete),
-        "further_reading": [
-            _reading(item) for item in step.mappings("further_reading", READING_FIELDS)
-        ],
+        "further_reading": step_readings(step),
     }
+
+
+# One function per structured field of a step guide, each over the step's Reader: the loader
+# uses them through _case_step, the admin on the one field it edits (casestudies/forms.py).
+
+
+def step_curveballs(step: Reader, *, minimum: int = 0, complete: bool = False) -> list[dict]:
+    return [
+        {"text": item.line("text"), "expected": item.line("expected", required=complete)}
+        for item in step.mappings("curveballs", CURVEBALL_FIELDS, minimum=minimum)
+    ]
+
+
+def step_signals(step: Reader, rubric: Criteria, key: str, *, minimum: int = 0) -> list[dict]:
+    return [
+        {
+            "text": item.line("text"),
+            "criterion": _criterion(item, rubric, key),
+            "level": item.level("level", (3, 4)),
+        }
+        for item in step.mappings("strong_signals", SIGNAL_FIELDS, minimum=minimum)
+    ]
+
+
+def step_red_flags(step: Reader, rubric: Criteria, key: str, *, minimum: int = 0) -> list[dict]:
+    return [
+        {
+            "text": item.line("text"),
+            "criterion": _criterion(item, rubric, key),
+            "level": item.level("level", (1, 2)),
+            "critical": item.flag("critical"),
+        }
+        for item in step.mappings("red_flags", RED_FLAG_FIELDS, minimum=minimum)
+    ]
+
+
+def step_expectations(step: Reader, *, complete: bool = False) -> dict[str, str]:
+    """What each target level shows in the step; required (all three) when complete, else
+    optional as a whole."""
+    if not complete and not step.data.get("expectations"):
+        return {}
+    levels = step.nested("expectations")
+    levels.only(TARGET_LEVELS)
+    return {level: levels.line(level, required=complete, max_length=600) for level in TARGET_LEVELS}
+
+
+def step_readings(step: Reader) -> list[dict]:
+    return [_reading(item) for item in step.mappings("further_reading", READING_FIELDS)]
 
 
 def _reading(item: Reader) -> dict:
@@ -508,6 +562,17 @@ def _reading(item: Reader) -> dict:
     if url:
         reading["url"] = url
     return reading
+
+
+def reading_markdown(reading: dict | str) -> str:
+    """A further-reading item as one line of Markdown: the title (a link when there is a url),
+    then authors and year. Old rows (plain text) pass through."""
+    if isinstance(reading, str):
+        return reading
+    title = reading.get("title", "")
+    text = f"[{title}]({reading['url']})" if reading.get("url") else f"*{title}*"
+    credit = ", ".join(str(part) for part in (reading.get("authors"), reading.get("year")) if part)
+    return f"{text}, {credit}" if credit else text
 
 
 def _texts(value: Any, path: str) -> Iterable[tuple[str, str]]:
@@ -570,6 +635,75 @@ def missing_for_completeness(doc: dict, step_keys: list[str]) -> list[str]:
     if not low <= critical <= high:
         missing.append(f"{low} or {high} critical red flags (found {critical})")
     return missing
+
+
+# --- The glossary --------------------------------------------------------------------------------
+
+GLOSSARY_FIELDS = ("format", "terms")
+GLOSSARY_TERM_FIELDS = ("key", "term", "aliases", "definition")
+# A sentence ends at . ! or ? (maybe closed by a quote or bracket) followed by a capital, or at
+# the end of the text. "e.g. a model" and "3.5" do not end one.
+_SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*(?:\s+(?=[A-Z“\"(])|$)")
+
+
+def sentence_count(text: str) -> int:
+    return len(_SENTENCE_END_RE.findall(text.strip()))
+
+
+def parse_glossary(data: dict, *, source: str) -> dict:
+    """Validate the glossary document: unique keys, no term or alias used by two terms (case
+    does not matter: links are case-insensitive), definitions of one or two sentences, terms
+    sorted by term."""
+    top = Reader(data, source=source)
+    top.only(GLOSSARY_FIELDS)
+    check_format(top)
+    terms = []
+    keys: set[str] = set()
+    names: dict[str, str] = {}  # a name in lower case -> the key of the term that uses it
+    for item in top.mappings("terms", GLOSSARY_TERM_FIELDS, minimum=1):
+        key = item.key("key")
+        if key in keys:
+            raise item.fail("key", f"{key!r} is used twice")
+        keys.add(key)
+        term = item.text("term", multiline=False, max_length=100)
+        aliases = item.lines("aliases")
+        for field, name in [("term", term), *(("aliases", alias) for alias in aliases)]:
+            if not re.search(r"\w", name):
+                raise item.fail(field, f"{name!r} has no letters to link")
+            folded = name.casefold()
+            if folded in names:
+                raise item.fail(field, f"{name!r} is already used by the term {names[folded]!r}")
+            names[folded] = key
+        definition = item.line("definition", max_length=600)
+        count = sentence_count(definition)
+        if not definition.rstrip("\"”’')]").endswith((".", "!", "?")):
+            raise item.fail("definition", "must end a sentence with a full stop")
+        if count > 2:
+            raise item.fail("definition", f"has {count} sentences; keep it to one or two sentences")
+        terms.append({"key": key, "term": term, "aliases": aliases, "definition": definition})
+    order = [t["term"].casefold() for t in terms]
+    for index, (before, after) in enumerate(itertools.pairwise(order), start=1):
+        if after < before:
+            raise ContentError(
+                source,
+                f"terms[{index + 1}].term",
+                f"terms are sorted by term: {terms[index]['term']!r} comes before "
+                f"{terms[index - 1]['term']!r}",
+            )
+    doc = {"format": FORMAT, "terms": terms}
+    _check_broken_hyphens(doc, top)
+    return doc
+
+
+def glossary_canonical(doc: dict) -> dict:
+    """The glossary in the form its file is written in: no empty ``aliases``."""
+    return {
+        **doc,
+        "terms": [
+            {name: value for name, value in term.items() if name != "aliases" or value}
+            for term in doc["terms"]
+        ],
+    }
 
 
 # --- Canonical YAML ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from casestudies.content import reading_markdown
 from casestudies.models import CaseStep, CaseStudy
 from rubrics import scoring
 from rubrics.models import Rubric
@@ -292,7 +293,9 @@ def report_data(interview_id: UUID) -> dict:
                 ),
                 "notes": documents.get(f"notes:{step.key}", ""),
                 "reference_notes": guide.reference_notes if guide else "",
-                "further_reading": list(guide.further_reading) if guide else [],
+                "further_reading": [reading_markdown(r) for r in guide.further_reading]
+                if guide
+                else [],
             }
         )
     cross = {
@@ -401,8 +404,9 @@ def report_data(interview_id: UUID) -> dict:
         ),
         "rubric": {
             "title": rubric.title,
-            "thresholds": {
-                name: scoring.fmt(policy.thresholds[name]) for name in scoring.HIRE_SIGNALS[1:]
+            "thresholds": {  # where each signal starts for this target level (bar + band)
+                name: scoring.fmt(policy.bars[target] + policy.bands[name])
+                for name in ("no_hire", "lean_hire", "hire", "strong_hire")
             },
             "bars": {name: scoring.fmt(policy.bars[name]) for name in scoring.TARGET_LEVELS},
         },
@@ -443,6 +447,7 @@ def step_chart(data: Mapping) -> str:
 HIRE_TONES = {
     "strong_no_hire": "bad",
     "no_hire": "bad",
+    "lean_no_hire": "warn",
     "lean_hire": "warn",
     "hire": "good",
     "strong_hire": "good",

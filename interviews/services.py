@@ -756,7 +756,11 @@ def delivery_send(*, actor: Actor, step_key: str, kind: str, index: int) -> Deli
         step_key=step_key,
         kind=kind,
         index=index,
-        defaults={"text": items[index], "sent_by": actor.user},
+        # A curveball is {text, expected}: only its text goes to the candidate.
+        defaults={
+            "text": items[index]["text"] if kind == "curveball" else items[index],
+            "sent_by": actor.user,
+        },
     )
     if created:
         event_record(

@@ -160,10 +160,10 @@ def criteria_by_step(doc: dict) -> dict[str, str]:
 
 def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
     """Validate every content file without a database: frameworks, then rubrics, then case
-    studies against them. Returns (files read, problems)."""
+    studies against them, then the glossary. Returns (files read, problems)."""
     from pathlib import Path
 
-    from casestudies.content import load_yaml, parse_case_study, parse_framework
+    from casestudies.content import load_yaml, parse_case_study, parse_framework, parse_glossary
 
     casestudies_dir, rubrics_dir = Path(casestudies_dir), Path(rubrics_dir)
     problems: list[str] = []
@@ -191,6 +191,11 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
     for path in sorted(casestudies_dir.glob("*.yaml")):
         try:
             parse_case_study(read(path), source=str(path), frameworks=frameworks, criteria=criteria)
+        except ContentError as exc:
+            problems.append(str(exc))
+    for path in sorted((casestudies_dir / "glossary").glob("*.yaml")):
+        try:
+            parse_glossary(read(path), source=str(path))
         except ContentError as exc:
             problems.append(str(exc))
     return count, problems

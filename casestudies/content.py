@@ -307,6 +307,10 @@ def parse_framework(data: dict, *, source: str) -> dict:
 
 
 Criteria = dict[str, str]  # a rubric's criterion key -> its step key ("" for cross-cutting)
+NO_RUBRIC = (
+    "cannot be checked: no rubric scores this case's framework (rubrics load before case "
+    "studies; was the rubric file refused?)"
+)
 
 
 def parse_case_study(
@@ -399,8 +403,9 @@ def ordered(item: dict, fields: tuple[str, ...]) -> dict:
 def case_study_canonical(doc: dict) -> dict:
     """A parsed case study document in the form its file is written in: what is optional and
     at its default is left out (no ``weights`` without overrides, ``critical`` only on critical
-    red flags, no ``expectations`` on a draft step without them). ``parse_case_study`` of the
-    dump gives the full document back, so the two forms hash and load alike."""
+    red flags, no ``expectations`` on a draft step without them, no empty
+    ``further_reading``). ``parse_case_study`` of the dump gives the full document back, so the
+    two forms hash and load alike."""
     out = {key: value for key, value in doc.items() if key != "steps"}
     if not out.get("weights"):
         out.pop("weights", None)
@@ -413,6 +418,8 @@ def case_study_canonical(doc: dict) -> dict:
         ]
         if not step.get("expectations"):
             step.pop("expectations", None)
+        if not step.get("further_reading"):
+            step.pop("further_reading", None)
         steps[key] = step
     out["steps"] = steps
     return out
@@ -425,10 +432,20 @@ def case_weights(top: Reader, rubric: Criteria) -> dict[str, int]:
     reader = Reader(raw, source=top.source, path="weights")
     weights = {}
     for key in raw:
+        if not rubric:
+            raise reader.fail(str(key), NO_RUBRIC)
         if key not in rubric:
             raise reader.fail(str(key), "is not a criterion of the rubric for this framework")
         weights[key] = reader.positive_int(key, maximum=10)
-    return dict(sorted(weights.items()))  # one order, whatever the file's (jsonb keeps its own)
+    # The exporter writes them in the rubric's order of criteria (the database's jsonb keeps an
+    # order of its own), so the files must too, or load → export would not give them back.
+    canonical = [key for key in rubric if key in weights]
+    if list(weights) != canonical:
+        raise top.fail(
+            "weights",
+            f"list the overrides in the rubric's order of criteria: {', '.join(canonical)}",
+        )
+    return weights
 
 
 def case_checklist(top: Reader, step_keys: list[str], *, complete: bool) -> list[dict]:
@@ -457,11 +474,7 @@ def case_checklist(top: Reader, step_keys: list[str], *, complete: bool) -> list
 def _criterion(item: Reader, rubric: Criteria, step_key: str) -> str:
     key = item.key("criterion")
     if not rubric:
-        raise item.fail(
-            "criterion",
-            f"{key!r} cannot be checked: no rubric scores this case's framework (rubrics load "
-            "before case studies; is the rubric file refused?)",
-        )
+        raise item.fail("criterion", f"{key!r} {NO_RUBRIC}")
     if key not in rubric:
         raise item.fail("criterion", f"{key!r} is not a criterion of the rubric")
     if rubric[key] not in (step_key, ""):
@@ -695,17 +708,6 @@ def parse_glossary(data: dict, *, source: str) -> dict:
     return doc
 
 
-def glossary_canonical(doc: dict) -> dict:
-    """The glossary in the form its file is written in: no empty ``aliases``."""
-    return {
-        **doc,
-        "terms": [
-            {name: value for name, value in term.items() if name != "aliases" or value}
-            for term in doc["terms"]
-        ],
-    }
-
-
 # --- Canonical YAML ------------------------------------------------------------------------------
 
 
@@ -729,4 +731,9 @@ def dump_yaml(doc: dict) -> str:
 
 
 def content_hash(doc: dict) -> str:
+    """The hash of a document's canonical YAML. A case study's weight overrides are hashed in
+    key order: their order in the file follows the rubric, which the bank does not read, and
+    changes nothing."""
+    if doc.get("weights"):
+        doc = {**doc, "weights": dict(sorted(doc["weights"].items()))}
     return hashlib.sha256(dump_yaml(doc).encode()).hexdigest()

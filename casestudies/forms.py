@@ -282,11 +282,13 @@ class CaseStudyAdminForm(forms.ModelForm):
         return case
 
     def clean_weights(self) -> dict:
-        return check_with(
-            "weights",
-            self.cleaned_data["weights"],
-            lambda top: content.case_weights(top, criteria_for(self._case())),
-        )
+        rubric = criteria_for(self._case())
+        data = self.cleaned_data["weights"]
+        if isinstance(data, dict):  # any order here; the files keep the rubric's
+            data = {k: data[k] for k in rubric if k in data} | {
+                k: v for k, v in data.items() if k not in rubric
+            }
+        return check_with("weights", data, lambda top: content.case_weights(top, rubric))
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 """Reads of the question bank."""
 
+from collections.abc import Sequence
+
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
 
@@ -51,12 +53,16 @@ def framework_doc(framework: Framework) -> dict:
     }
 
 
-def case_study_doc(case: CaseStudy) -> dict:
+def case_study_doc(case: CaseStudy, *, criteria_order: Sequence[str] = ()) -> dict:
     """The case study as a content document, in the form its file is written in
     (``casestudies/content/<slug>.yaml``, ``content.case_study_canonical``).
 
-    Expects ``case`` from ``case_study_with_steps`` so that the steps are prefetched.
+    Expects ``case`` from ``case_study_with_steps`` so that the steps are prefetched. Weight
+    overrides are written in ``criteria_order`` (the rubric's order of criteria, which the
+    exporter knows), any others after them by key.
     """
+    rank = {key: index for index, key in enumerate(criteria_order)}
+    weights = sorted(case.weights.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
     return content.case_study_canonical(
         {
             "format": content.FORMAT,
@@ -72,7 +78,7 @@ def case_study_doc(case: CaseStudy) -> dict:
             "summary": case.summary,
             "prompt": case.prompt,
             "diagram": case.diagram,
-            "weights": dict(sorted(case.weights.items())),
+            "weights": dict(weights),
             "checklist": [
                 content.ordered(item, content.CHECKLIST_FIELDS) for item in case.checklist
             ],
@@ -108,20 +114,18 @@ def glossary_with_terms() -> QuerySet:
 
 def glossary_doc(glossary: Glossary) -> dict:
     """The glossary as its content document (``casestudies/content/glossary/<slug>.yaml``)."""
-    return content.glossary_canonical(
-        {
-            "format": content.FORMAT,
-            "terms": [
-                {
-                    "key": term.key,
-                    "term": term.term,
-                    "aliases": list(term.aliases),
-                    "definition": term.definition,
-                }
-                for term in sorted(glossary.terms.all(), key=lambda t: t.term.casefold())
-            ],
-        }
-    )
+    return {
+        "format": content.FORMAT,
+        "terms": [
+            {
+                "key": term.key,
+                "term": term.term,
+                "aliases": list(term.aliases),
+                "definition": term.definition,
+            }
+            for term in sorted(glossary.terms.all(), key=lambda t: t.term.casefold())
+        ],
+    }
 
 
 def glossary_terms() -> QuerySet:

@@ -159,7 +159,7 @@ def glossary_upsert(*, doc: dict, slug: str = "glossary", force: bool = False) -
     """Create or update the glossary and its terms from a validated document
     (``content.parse_glossary``); terms are matched by key, and a changed document bumps the
     version."""
-    file_hash = content.content_hash(content.glossary_canonical(doc))
+    file_hash = content.content_hash(doc)
     glossary = (
         selectors.glossary_with_terms().select_for_update(of=("self",)).filter(slug=slug).first()
     )

@@ -201,10 +201,12 @@ def content_export(
                 framework.pk,
             )
         )
+    orders: dict[int, list[str]] = {}  # framework id -> its rubric's criteria, in order
     for case in case_selectors.case_study_with_steps().order_by("slug"):
-        written.append(
-            _write(casestudies_dir, case_selectors.case_study_doc(case), CaseStudy, case.pk)
-        )
+        if case.framework_id not in orders:
+            orders[case.framework_id] = list(selectors.criteria_for_framework(case.framework))
+        doc = case_selectors.case_study_doc(case, criteria_order=orders[case.framework_id])
+        written.append(_write(casestudies_dir, doc, CaseStudy, case.pk))
     for rubric in selectors.rubric_with_criteria():
         written.append(_write(rubrics_dir, selectors.rubric_doc(rubric), Rubric, rubric.pk))
     glossaries = list(case_selectors.glossary_with_terms())

@@ -570,9 +570,10 @@ def explain(
             sentences.append(f"A critical red flag{plural} observed ({flags}).")
     if result.unreached_steps:
         names = _join([steps.get(key, key) for key in result.unreached_steps])
+        whose = "their" if len(result.unreached_steps) > 1 else "its"
         sentences.append(
             f"The interview did not reach {names}: "
-            "their criteria count at level 1 unless they were scored."
+            f"{whose} criteria count at level 1 unless they were scored."
         )
     capped = [r for r in result.criteria if r.capped_from is not None]
     if capped:

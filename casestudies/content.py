@@ -86,7 +86,7 @@ FRAMEWORK_FIELDS = ("format", "slug", "title", "description", "steps")
 FRAMEWORK_STEP_FIELDS = ("key", "title", "purpose", "covers", "minutes")
 # Hyphens left by a line break ("click- through"): a word, a hyphen, a space and a word that
 # is not the second half of a suspended hyphen ("pre- and post-launch").
-BROKEN_HYPHEN_RE = re.compile(r"[A-Za-z]- (?!(?:and|or|to|versus|vs\.?|nor|through)\b)[a-z]")
+BROKEN_HYPHEN_RE = re.compile(r"[A-Za-z]- (?!(?:and|or|to|versus|vs\.?|nor)\b)[a-z]")
 URL_RE = re.compile(r"^https://[^\s<>\"']+$")
 
 

@@ -403,9 +403,8 @@ def ordered(item: dict, fields: tuple[str, ...]) -> dict:
 def case_study_canonical(doc: dict) -> dict:
     """A parsed case study document in the form its file is written in: what is optional and
     at its default is left out (no ``weights`` without overrides, ``critical`` only on critical
-    red flags, no ``expectations`` on a draft step without them, no empty
-    ``further_reading``). ``parse_case_study`` of the dump gives the full document back, so the
-    two forms hash and load alike."""
+    red flags, no ``expectations`` on a draft step without them). ``parse_case_study`` of the
+    dump gives the full document back, so the two forms hash and load alike."""
     out = {key: value for key, value in doc.items() if key != "steps"}
     if not out.get("weights"):
         out.pop("weights", None)
@@ -418,8 +417,6 @@ def case_study_canonical(doc: dict) -> dict:
         ]
         if not step.get("expectations"):
             step.pop("expectations", None)
-        if not step.get("further_reading"):
-            step.pop("further_reading", None)
         steps[key] = step
     out["steps"] = steps
     return out

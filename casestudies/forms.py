@@ -374,7 +374,12 @@ class CaseStepAdminForm(forms.ModelForm):
             self.fields[name].initial = expectations.get(level, "")
 
     def _rubric(self) -> Criteria:
-        return criteria_for(getattr(self.instance, "case_study", None))
+        # The formset hands every step form its case (``case``), so that the rubric's criteria
+        # are looked up once per save, not once per step.
+        case = getattr(self, "case", None)
+        if case is None and self.instance.case_study_id:
+            case = self.instance.case_study
+        return criteria_for(case)
 
     def _step_key(self) -> str:
         step = self.cleaned_data.get("framework_step")
@@ -420,6 +425,11 @@ class CaseStepInlineFormSet(forms.BaseInlineFormSet):
     """The step guides of one case study. A case in review or published must stay complete:
     the check runs on what was submitted (the case form and every step form) before anything
     is saved, with the same rules as the content files."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.case = self.instance
+        return form
 
     def clean(self) -> None:
         super().clean()

@@ -59,6 +59,26 @@ def rubric_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
         setattr(rubric, f"{name}_hint_cap", cap)
     rubric.content_hash = file_hash
     rubric.save()
+    if action == "created":  # nothing to match: a handful of inserts, not one per row
+        criteria = Criterion.objects.bulk_create(
+            Criterion(
+                rubric=rubric,
+                position=position,
+                key=item["key"],
+                framework_step=steps[item["step"]] if item["step"] else None,
+                title=item["title"],
+                description=item["description"],
+                weight=item["weight"],
+                expectations=item["expectations"],
+            )
+            for position, item in enumerate(doc["criteria"], start=1)
+        )
+        CriterionLevel.objects.bulk_create(
+            CriterionLevel(criterion=criterion, level=level, anchor=anchor)
+            for criterion, item in zip(criteria, doc["criteria"], strict=True)
+            for level, anchor in item["levels"].items()
+        )
+        return UpsertResult(rubric.slug, action, rubric.version)
     keys = [c["key"] for c in doc["criteria"]]
     # Criteria that left the file go; scores recorded against them keep them alive (PROTECT
     # in the interviews app), which makes the whole load fail rather than lose evidence.

@@ -144,8 +144,6 @@ def _case_doc_v2(case, steps):
         }
         if not guide["expectations"]:
             del guide["expectations"]
-        if not guide["further_reading"]:
-            del guide["further_reading"]
         doc["steps"][step.framework_step.key] = guide
     return doc
 

@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from casestudies import content, selectors, services
 from casestudies.markdown import render_inline_markdown, render_markdown
-from casestudies.models import CaseStep, CaseStudy
+from casestudies.models import CaseStep, CaseStudy, Glossary, GlossaryTerm
 from rubrics import selectors as rubric_selectors
 from rubrics import services as rubric_services
 from rubrics.models import Criterion, Rubric
@@ -885,3 +885,78 @@ def test_rubric_pages_query_budget(client, curator, django_assert_max_num_querie
         assert client.get(reverse("admin:rubrics_rubric_changelist")).status_code == 200
     assert Criterion.objects.filter(rubric=rubric).count() == 8
     assert Rubric.objects.count() == 1
+
+
+# --- Glossary admin ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def glossary():
+    services.glossary_upsert(
+        doc={
+            "format": 2,
+            "terms": [
+                {
+                    "key": "calibration",
+                    "term": "Calibration",
+                    "aliases": ["calibrated"],
+                    "definition": "Probabilities that match frequencies.",
+                },
+                {
+                    "key": "recall",
+                    "term": "Recall",
+                    "aliases": [],
+                    "definition": "The share of positives found.",
+                },
+            ],
+        }
+    )
+    return Glossary.objects.get()
+
+
+def glossary_url(glossary) -> str:
+    return reverse("admin:casestudies_glossary_change", args=[glossary.pk])
+
+
+def term_prefix(response, key: str) -> str:
+    formset = response.context["inline_admin_formsets"][0].formset
+    return next(f.prefix for f in formset.forms if f.instance.pk and f.instance.key == key)
+
+
+def test_a_glossary_edit_in_the_admin_is_saved_and_bumps_its_version(client, curator, glossary):
+    page = client.get(glossary_url(glossary))
+    data = form_data(page)
+    prefix = term_prefix(page, "recall")
+    assert data[f"{term_prefix(page, 'calibration')}-aliases"] == "calibrated"
+    data[f"{prefix}-aliases"] = "recalled items\nsensitivity"
+    data[f"{prefix}-definition"] = "The share of\r\npositives   found."
+
+    assert client.post(glossary_url(glossary), data).status_code == 302
+
+    term = GlossaryTerm.objects.get(key="recall")
+    assert term.aliases == ["recalled items", "sensitivity"]
+    assert term.definition == "The share of positives found."
+    glossary.refresh_from_db()
+    assert glossary.version == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("aliases", "Calibration", "'Calibration' is already used by the term 'calibration'"),
+        ("definition", "One. Two. Three.", "has 3 sentences; keep it to one or two sentences"),
+    ],
+)
+def test_a_glossary_the_file_would_refuse_is_refused_in_the_admin(
+    client, curator, glossary, field, value, error
+):
+    page = client.get(glossary_url(glossary))
+    data = form_data(page)
+    data[f"{term_prefix(page, 'recall')}-{field}"] = value
+
+    response = client.post(glossary_url(glossary), data)
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert error in errors[0]
+    assert Glossary.objects.get().version == 1

@@ -20,8 +20,10 @@ from .forms import (
     CaseStepInlineFormSet,
     CaseStudyAdminForm,
     FrameworkStepAdminForm,
+    GlossaryTermForm,
+    GlossaryTermFormSet,
 )
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep
+from .models import CaseStep, CaseStudy, Framework, FrameworkStep, Glossary, GlossaryTerm
 
 # --- Frameworks ------------------------------------------------------------------------------
 
@@ -91,7 +93,14 @@ class CaseStepInline(admin.StackedInline):
     verbose_name_plural = "Interviewer guide, one per step (private to the interviewer)"
     fieldsets = (
         (None, {"fields": ("framework_step", "probe", "follow_ups", "hints", "curveballs")}),
-        ("Signals", {"fields": ("strong_signals", "red_flags")}),
+        (
+            "Signals, tagged with the criterion they evidence",
+            {"fields": ("strong_signals", "red_flags")},
+        ),
+        (
+            "What each target level is expected to show in this step",
+            {"fields": ("expect_mid", "expect_senior", "expect_staff")},
+        ),
         ("After the session", {"fields": ("reference_notes", "further_reading")}),
     )
 
@@ -178,6 +187,10 @@ class CaseStudyAdmin(admin.ModelAdmin):
         ),
         ("Candidate prompt", {"fields": ("prompt",)}),
         ("Reference architecture", {"fields": ("diagram", "diagram_preview")}),
+        (
+            "Concept checklist and weights (interviewer only)",
+            {"fields": ("checklist", "weights")},
+        ),
         (
             "History",
             {
@@ -299,3 +312,37 @@ class CaseStudyAdmin(admin.ModelAdmin):
     @admin.action(description="Move back to draft", permissions=["change"])
     def move_to_draft(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._move(request, queryset, CaseStudy.Status.DRAFT, "moved back to draft")
+
+
+# --- The glossary -------------------------------------------------------------------------------
+
+
+class GlossaryTermInline(admin.TabularInline):
+    model = GlossaryTerm
+    form = GlossaryTermForm
+    formset = GlossaryTermFormSet
+    fields = ("key", "term", "aliases", "definition")
+    extra = 1
+
+
+@admin.register(Glossary)
+class GlossaryAdmin(admin.ModelAdmin):
+    """The terms the guides link to their definitions; checked as a whole with the rules of
+    the glossary file (unique keys, no name used twice, one or two sentences)."""
+
+    list_display = ("slug", "term_count", "version")
+    fields = ("slug", "version")
+    readonly_fields = ("version",)
+    inlines = (GlossaryTermInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(term_total=Count("terms"))
+
+    @admin.display(description="terms", ordering="term_total")
+    def term_count(self, obj: Glossary) -> int:
+        return obj.term_total
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
+            services.glossary_mark_edited(glossary=form.instance)

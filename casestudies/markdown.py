@@ -11,7 +11,10 @@ page of a live room).
 """
 
 import functools
+import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import markdown
 import nh3
@@ -140,3 +143,118 @@ def render_inline_markdown(text: str) -> SafeString:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return mark_safe(html)  # noqa: S308 (sanitised by nh3 in render_markdown)
+
+
+# --- Glossary links -----------------------------------------------------------------------------
+
+# Text inside these elements is never linked: links and code, headings, and whatever is not
+# prose (a Mermaid diagram's source sits in <pre>/<code> or in a data attribute).
+_NO_LINK_TAGS = frozenset(
+    {"a", "code", "pre", "kbd", "button", "script", "style", "textarea", "dfn", "abbr"}
+    | {f"h{n}" for n in range(1, 7)}
+)
+_VOID_TAGS = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"})
+# A tag (quoted attribute values may hold '>'), or a comment.
+_TAG_RE = re.compile(
+    r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.S
+)
+_MERMAID_RE = re.compile(r"""class\s*=\s*["'][^"']*\bmermaid\b|data-no-glossary""")
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    key: str
+    term: str
+    definition: str  # inline Markdown
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.term, *self.aliases)
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_text(markdown_text: str) -> str:
+    """Inline Markdown as plain text (for a title attribute): no tags, entities decoded."""
+    return html.unescape(nh3.clean(str(render_inline_markdown(markdown_text)), tags=set()))
+
+
+class GlossaryLinker:
+    """Links the first appearance of each glossary term (or alias) in a run of sanitised HTML
+    fragments, one guide step, to its definition on the glossary page.
+
+    Whole words, case-insensitive, the longest name first ("feature store" before "feature");
+    never inside a link, code, a heading or a Mermaid diagram. The link carries the definition
+    as its title, which browsers expose as its accessible description. One linker per step: it
+    remembers the terms it has linked.
+    """
+
+    def __init__(self, entries: Sequence[GlossaryEntry], *, url: str) -> None:
+        self.url = url
+        self.seen: set[str] = set()
+        self._by_name = {name.casefold(): entry for entry in entries for name in entry.names}
+        names = sorted(self._by_name, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                r"(?<![\w-])(?:" + "|".join(re.escape(name) for name in names) + r")(?![\w-])",
+                re.IGNORECASE,
+            )
+            if names
+            else None
+        )
+
+    def link(self, fragment: str) -> SafeString:
+        """``fragment`` is sanitised HTML (``render_markdown``'s output); the links added are
+        built here from checked keys and escaped text, so the result stays safe."""
+        if self._pattern is None or not fragment:
+            return mark_safe(fragment)  # noqa: S308 (sanitised by the caller's Markdown filter)
+        out: list[str] = []
+        closed: list[str] = []  # open elements, innermost last
+        blocked = 0  # how many of them forbid links
+        position = 0
+        for match in _TAG_RE.finditer(fragment):
+            text = fragment[position : match.start()]
+            out.append(self._link_text(text) if text and not blocked else text)
+            out.append(match.group(0))
+            position = match.end()
+            closing, name, attributes = (
+                match.group(1),
+                (match.group(2) or "").lower(),
+                match.group(3),
+            )
+            if not name or name in _VOID_TAGS or (attributes or "").rstrip().endswith("/"):
+                continue
+            if closing:
+                while closed:
+                    top, was_blocking = closed.pop()
+                    blocked -= was_blocking
+                    if top == name:
+                        break
+            else:
+                blocks = name in _NO_LINK_TAGS or bool(_MERMAID_RE.search(attributes or ""))
+                closed.append((name, blocks))
+                blocked += blocks
+        tail = fragment[position:]
+        out.append(self._link_text(tail) if tail and not blocked else tail)
+        return mark_safe("".join(out))  # noqa: S308 (see the docstring)
+
+    def _link_text(self, escaped: str) -> str:
+        text = html.unescape(escaped)
+        pieces: list[str] = []
+        start = 0
+        for match in self._pattern.finditer(text):
+            entry = self._by_name[match.group(0).casefold()]
+            if entry.key in self.seen:
+                continue
+            self.seen.add(entry.key)
+            pieces.append(html.escape(text[start : match.start()], quote=False))
+            pieces.append(
+                f'<a class="glossary-link" href="{html.escape(self.url)}#term-{entry.key}" '
+                f'title="{html.escape(plain_text(entry.definition))}">'
+                f"{html.escape(match.group(0), quote=False)}</a>"
+            )
+            start = match.end()
+        if not pieces:
+            return escaped  # nothing linked: the fragment exactly as it came
+        pieces.append(html.escape(text[start:], quote=False))
+        return "".join(pieces)

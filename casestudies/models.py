@@ -83,6 +83,7 @@ class CaseStudy(models.Model):
         RISK = "risk", "Risk and fraud"
         LOGISTICS = "logistics", "Logistics"
         LANGUAGE = "language", "Language"
+        INFRASTRUCTURE = "infrastructure", "Infrastructure"
 
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(max_length=200)
@@ -96,6 +97,11 @@ class CaseStudy(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     prompt = models.TextField(help_text="Markdown. The candidate-facing opening.")
     diagram = models.TextField(blank=True, help_text="Mermaid text: the reference architecture.")
+    # Criterion key -> weight, where this case's crux lies; other criteria keep the rubric's.
+    weights = models.JSONField(default=dict, blank=True)
+    # [{key, concept, step, level}]: the concepts a strong answer covers, and the lowest target
+    # level expected to raise each unprompted.
+    checklist = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,12 +141,19 @@ class CaseStep(models.Model):
     probe = models.TextField(blank=True, help_text="Markdown. What to probe in this step.")
     follow_ups = models.JSONField(default=list, blank=True)
     hints = models.JSONField(default=list, blank=True, help_text="In escalating order.")
+    # [{text, expected}]: a change of requirements and what a good response changes.
     curveballs = models.JSONField(default=list, blank=True)
+    # [{text, criterion, level}]: evidence for level 3 or 4 of a rubric criterion.
     strong_signals = models.JSONField(default=list, blank=True)
+    # [{text, criterion, level, critical}]: evidence for level 1 or 2; a critical one observed
+    # caps the hire signal.
     red_flags = models.JSONField(default=list, blank=True)
+    # {mid, senior, staff}: what a candidate at each target level shows in this step.
+    expectations = models.JSONField(default=dict, blank=True)
     reference_notes = models.TextField(
         blank=True, help_text="Markdown. Shown to the candidate after the session."
     )
+    # [{title, authors?, year?, url?}]: references a reader can find.
     further_reading = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -157,3 +170,38 @@ class CaseStep(models.Model):
     @property
     def key(self) -> str:
         return self.framework_step.key
+
+
+class Glossary(models.Model):
+    """The bank's glossary (``casestudies/content/glossary/<slug>.yaml``): one document, synced
+    with its file like a case study."""
+
+    slug = models.SlugField(unique=True, default="glossary")
+    version = models.PositiveIntegerField(default=1)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "glossaries"
+
+    def __str__(self) -> str:
+        return f"Glossary ({self.terms.count()} terms)" if self.pk else "Glossary"
+
+
+class GlossaryTerm(models.Model):
+    """A term a non-expert interviewer may stumble on; the guides link its first appearance in
+    each step to its definition."""
+
+    glossary = models.ForeignKey(Glossary, on_delete=models.CASCADE, related_name="terms")
+    key = models.SlugField(max_length=60)
+    term = models.CharField(max_length=100)
+    aliases = models.JSONField(default=list, blank=True)
+    definition = models.TextField(help_text="Inline Markdown: one or two sentences.")
+
+    class Meta:
+        ordering = ["glossary", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["glossary", "key"], name="glossary_term_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -1,8 +1,15 @@
 """Reads of the question bank."""
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Sequence
 
-from .models import CaseStep, CaseStudy, Framework
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
+
+from . import content
+from .markdown import GlossaryEntry
+from .models import CaseStep, CaseStudy, Framework, Glossary, GlossaryTerm
+
+GLOSSARY_SLUG = "glossary"  # casestudies/content/glossary/glossary.yaml
 
 
 def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:
@@ -29,6 +36,7 @@ def case_study_with_steps(queryset: QuerySet | None = None) -> QuerySet:
 
 def framework_doc(framework: Framework) -> dict:
     return {
+        "format": content.FORMAT,
         "slug": framework.slug,
         "title": framework.title,
         "description": framework.description,
@@ -45,35 +53,86 @@ def framework_doc(framework: Framework) -> dict:
     }
 
 
-def case_study_doc(case: CaseStudy) -> dict:
-    """The case study as a content document (the shape of ``casestudies/content/<slug>.yaml``).
+def case_study_doc(case: CaseStudy, *, criteria_order: Sequence[str] = ()) -> dict:
+    """The case study as a content document, in the form its file is written in
+    (``casestudies/content/<slug>.yaml``, ``content.case_study_canonical``).
 
-    Expects ``case`` from ``case_study_with_steps`` so that the steps are prefetched.
+    Expects ``case`` from ``case_study_with_steps`` so that the steps are prefetched. Weight
+    overrides are written in ``criteria_order`` (the rubric's order of criteria, which the
+    exporter knows), any others after them by key.
     """
+    rank = {key: index for index, key in enumerate(criteria_order)}
+    weights = sorted(case.weights.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    return content.case_study_canonical(
+        {
+            "format": content.FORMAT,
+            "slug": case.slug,
+            "title": case.title,
+            "framework": case.framework.slug,
+            "status": case.status,
+            "domain": case.domain,
+            "difficulty": case.difficulty,
+            "tags": list(case.tags),
+            "author": case.author,
+            "reviewer": case.reviewer,
+            "summary": case.summary,
+            "prompt": case.prompt,
+            "diagram": case.diagram,
+            "weights": dict(weights),
+            "checklist": [
+                content.ordered(item, content.CHECKLIST_FIELDS) for item in case.checklist
+            ],
+            "steps": {
+                step.framework_step.key: {
+                    "probe": step.probe,
+                    "follow_ups": list(step.follow_ups),
+                    "hints": list(step.hints),
+                    "curveballs": [
+                        content.ordered(i, content.CURVEBALL_FIELDS) for i in step.curveballs
+                    ],
+                    "strong_signals": [
+                        content.ordered(i, content.SIGNAL_FIELDS) for i in step.strong_signals
+                    ],
+                    "red_flags": [
+                        content.ordered(i, content.RED_FLAG_FIELDS) for i in step.red_flags
+                    ],
+                    "expectations": content.ordered(step.expectations, content.TARGET_LEVELS),
+                    "reference_notes": step.reference_notes,
+                    "further_reading": [
+                        content.ordered(i, content.READING_FIELDS) for i in step.further_reading
+                    ],
+                }
+                for step in case.steps.all()
+            },
+        }
+    )
+
+
+def glossary_with_terms() -> QuerySet:
+    return Glossary.objects.prefetch_related("terms")
+
+
+def glossary_doc(glossary: Glossary) -> dict:
+    """The glossary as its content document (``casestudies/content/glossary/<slug>.yaml``)."""
     return {
-        "slug": case.slug,
-        "title": case.title,
-        "framework": case.framework.slug,
-        "status": case.status,
-        "domain": case.domain,
-        "difficulty": case.difficulty,
-        "tags": list(case.tags),
-        "author": case.author,
-        "reviewer": case.reviewer,
-        "summary": case.summary,
-        "prompt": case.prompt,
-        "diagram": case.diagram,
-        "steps": {
-            step.framework_step.key: {
-                "probe": step.probe,
-                "follow_ups": list(step.follow_ups),
-                "hints": list(step.hints),
-                "curveballs": list(step.curveballs),
-                "strong_signals": list(step.strong_signals),
-                "red_flags": list(step.red_flags),
-                "reference_notes": step.reference_notes,
-                "further_reading": list(step.further_reading),
+        "format": content.FORMAT,
+        "terms": [
+            {
+                "key": term.key,
+                "term": term.term,
+                "aliases": list(term.aliases),
+                "definition": term.definition,
             }
-            for step in case.steps.all()
-        },
+            for term in sorted(glossary.terms.all(), key=lambda t: t.term.casefold())
+        ],
     }
+
+
+def glossary_terms() -> QuerySet:
+    """The terms of the bank's glossary, in the order the glossary page lists them."""
+    return GlossaryTerm.objects.filter(glossary__slug=GLOSSARY_SLUG).order_by(Lower("term"), "pk")
+
+
+def glossary_entries() -> list[GlossaryEntry]:
+    """The glossary as the guides' linker takes it (one query)."""
+    return [GlossaryEntry(t.key, t.term, t.definition, tuple(t.aliases)) for t in glossary_terms()]

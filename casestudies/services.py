@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import content, selectors
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep
+from .models import CaseStep, CaseStudy, Framework, FrameworkStep, Glossary, GlossaryTerm
 
 
 class PublishRefused(Exception):
@@ -101,7 +101,8 @@ def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
 
 def _apply_case_doc(case: CaseStudy, doc: dict) -> None:
     for name in content.CASE_FIELDS:
-        if name not in ("slug", "framework", "steps"):  # the key, a relation, the guides
+        # Not: the format (a property of files), the key, a relation, the guides.
+        if name not in ("format", "slug", "framework", "steps"):
             setattr(case, name, doc[name])
     if case.status == CaseStudy.Status.PUBLISHED and case.published_at is None:
         case.published_at = timezone.now()
@@ -109,12 +110,13 @@ def _apply_case_doc(case: CaseStudy, doc: dict) -> None:
 
 @transaction.atomic
 def case_study_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
-    """Create or update a case study and its step guides from a validated document.
+    """Create or update a case study and its step guides from a validated document
+    (``content.parse_case_study``).
 
     A changed document bumps the version. Runs in one transaction: a failure leaves the case
     study as it was.
     """
-    file_hash = content.content_hash(doc)
+    file_hash = content.content_hash(content.case_study_canonical(doc))
     framework = Framework.objects.get(slug=doc["framework"])
     steps_by_key = {step.key: step for step in framework.steps.all()}
     case = (
@@ -150,6 +152,53 @@ def case_study_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
             case_study=case, framework_step=steps_by_key[key], defaults=step
         )
     return UpsertResult(case.slug, action, case.version)
+
+
+@transaction.atomic
+def glossary_upsert(*, doc: dict, slug: str = "glossary", force: bool = False) -> UpsertResult:
+    """Create or update the glossary and its terms from a validated document
+    (``content.parse_glossary``); terms are matched by key, and a changed document bumps the
+    version."""
+    file_hash = content.content_hash(doc)
+    glossary = (
+        selectors.glossary_with_terms().select_for_update(of=("self",)).filter(slug=slug).first()
+    )
+    if glossary is None:
+        glossary = Glossary.objects.create(slug=slug, content_hash=file_hash)
+        action = "created"
+    else:
+        db_hash = content.content_hash(selectors.glossary_doc(glossary))
+        if (
+            sync_decision(
+                stored_hash=glossary.content_hash, db_hash=db_hash, file_hash=file_hash, force=force
+            )
+            == "unchanged"
+        ):
+            if glossary.content_hash != file_hash:
+                Glossary.objects.filter(pk=glossary.pk).update(content_hash=file_hash)
+            return UpsertResult(slug, "unchanged", glossary.version)
+        glossary.version += 1
+        glossary.content_hash = file_hash
+        glossary.save()
+        action = "updated"
+    glossary.terms.exclude(key__in=[term["key"] for term in doc["terms"]]).delete()
+    for term in doc["terms"]:
+        GlossaryTerm.objects.update_or_create(
+            glossary=glossary,
+            key=term["key"],
+            defaults={
+                "term": term["term"],
+                "aliases": term["aliases"],
+                "definition": term["definition"],
+            },
+        )
+    return UpsertResult(slug, action, glossary.version)
+
+
+def glossary_mark_edited(*, glossary: Glossary) -> None:
+    """An admin edit of the glossary or its terms bumps its version."""
+    Glossary.objects.filter(pk=glossary.pk).update(version=F("version") + 1)
+    glossary.refresh_from_db(fields=["version"])
 
 
 def case_study_missing(*, case: CaseStudy) -> list[str]:

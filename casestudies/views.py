@@ -38,3 +38,12 @@ def preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
     the reference diagram and notes after it. Nothing from the interviewer guide."""
     case = case_for_preview(request, slug)
     return render(request, "casestudies/preview_candidate.html", preview_context(case, "candidate"))
+
+
+# --- The glossary -------------------------------------------------------------------------------
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    """Every term the guides link to, one anchor per term (``#term-<key>``)."""
+    return render(request, "casestudies/glossary.html", {"terms": list(selectors.glossary_terms())})

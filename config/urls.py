@@ -15,8 +15,10 @@ urlpatterns = [
     # The library pages combine the bank with the user's own practice, so they live in the
     # interviews app; curation previews stay with the bank.
     path("library/", interview_views.library, name="library"),
-    path("library/<slug:slug>/", interview_views.case_detail, name="case_detail"),
+    # The bank's own pages (the glossary, previews) before the case pages, whose slug would
+    # otherwise take "glossary".
     path("library/", include("casestudies.urls")),
+    path("library/<slug:slug>/", interview_views.case_detail, name="case_detail"),
     path(
         "library/<slug:slug>/preview/interviewer/",
         rubric_views.case_preview_interviewer,

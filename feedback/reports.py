@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import display_name
+from casestudies.content import reading_markdown
 from casestudies.models import CaseStep, CaseStudy, FrameworkStep
 from interviews import flow
 from interviews.events import EventKind
@@ -353,7 +354,9 @@ def _steps(inputs: _Inputs, results: _Results, rows: list[dict]) -> list[dict[st
                 "curveballs": sum(1 for d in used if d.kind == Delivery.Kind.CURVEBALL),
                 "notes": inputs.documents.get(f"notes:{step.key}", ""),
                 "reference_notes": guide.reference_notes if guide else "",
-                "further_reading": list(guide.further_reading) if guide else [],
+                "further_reading": [reading_markdown(r) for r in guide.further_reading]
+                if guide
+                else [],
             }
         )
     return steps
@@ -502,8 +505,9 @@ def report_data(interview_id: UUID) -> ReportData:
         **_suggestions(inputs, steps, overall),
         "rubric": {
             "title": inputs.rubric.title,
-            "thresholds": {
-                name: scoring.fmt(policy.thresholds[name]) for name in scoring.HIRE_SIGNALS[1:]
+            "thresholds": {  # where each signal starts for this target level (bar + band)
+                name: scoring.fmt(policy.bars[target] + policy.bands[name])
+                for name in ("no_hire", "lean_hire", "hire", "strong_hire")
             },
             "bars": {name: scoring.fmt(policy.bars[name]) for name in scoring.TARGET_LEVELS},
         },
@@ -544,6 +548,7 @@ def step_chart(data: Mapping[str, Any]) -> str:
 HIRE_TONES = {
     "strong_no_hire": "bad",
     "no_hire": "bad",
+    "lean_no_hire": "warn",
     "lean_hire": "warn",
     "hire": "good",
     "strong_hire": "good",

@@ -9,17 +9,33 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from casestudies.forms import MarkdownField, OneLineField
+from casestudies.content import TARGET_LEVELS
+from casestudies.forms import MarkdownField, OneLineField, TagsField
 from casestudies.models import FrameworkStep
 
 from . import services
 from .models import Criterion, CriterionLevel, Rubric
 
-THRESHOLD_FIELDS = ("no_hire_min", "lean_hire_min", "hire_min", "strong_hire_min")
 BAR_FIELDS = ("mid_bar", "senior_bar", "staff_bar")
+BAND_FIELDS = (
+    "strong_hire_band",
+    "hire_band",
+    "lean_hire_band",
+    "lean_no_hire_band",
+    "no_hire_band",
+)
+HINT_CAP_FIELDS = ("first_hint_cap", "second_hint_cap", "answer_hint_cap")
 
 
 class RubricAdminForm(forms.ModelForm):
+    """A rubric's numbers, checked with the rules of the content files (rubrics/content.py) so
+    that what the admin saves exports to a file the loader accepts."""
+
+    required_steps = TagsField(
+        help_text="Comma-separated step keys; each needs at least one counted criterion before a "
+        "hire signal is given."
+    )
+
     class Meta:
         model = Rubric
         fields = (
@@ -27,29 +43,65 @@ class RubricAdminForm(forms.ModelForm):
             "slug",
             "framework",
             "description",
-            *THRESHOLD_FIELDS,
             *BAR_FIELDS,
+            *BAND_FIELDS,
+            "min_coverage",
+            "required_steps",
+            *HINT_CAP_FIELDS,
         )
         field_classes = {"description": MarkdownField}
         widgets = {"description": forms.Textarea(attrs={"rows": 10, "cols": 100})}
+        labels = {
+            "mid_bar": "Mid-level",
+            "senior_bar": "Senior",
+            "staff_bar": "Staff",
+            "strong_hire_band": "Strong hire from",
+            "hire_band": "Hire from",
+            "lean_hire_band": "Lean hire from",
+            "lean_no_hire_band": "Lean no hire from",
+            "no_hire_band": "No hire from",
+            "min_coverage": "Minimum coverage",
+            "first_hint_cap": "After the first hint",
+            "second_hint_cap": "After the second hint",
+            "answer_hint_cap": "After the answer-level hint",
+        }
 
     def clean(self):
         cleaned = super().clean()
-        # Scoring refuses thresholds or bars out of order (rubrics.scoring.Policy); say so here
-        # rather than when the first report is compiled.
-        for names, what in ((THRESHOLD_FIELDS, "hire thresholds"), (BAR_FIELDS, "level bars")):
-            values = [cleaned.get(name) for name in names]
-            if None in values:
-                continue
-            pairs = itertools.pairwise(zip(names, values, strict=True))
-            for (low_name, low), (high_name, high) in pairs:
-                if low >= high:
-                    self.add_error(
-                        high_name,
-                        f"The {what} must increase: this must be above "
-                        f"{self.fields[low_name].label.lower()} ({low}).",
-                    )
+        # Scoring refuses numbers out of order (rubrics.scoring.Policy); say so here, on the
+        # field, rather than when the first report is compiled.
+        self._check_order(cleaned, BAR_FIELDS, rising=True, what="The bars must rise")
+        self._check_order(cleaned, BAND_FIELDS, rising=False, what="The bands must fall")
+        lean = cleaned.get("lean_hire_band")
+        if lean is not None and lean != 0:
+            self.add_error("lean_hire_band", "Must be 0: a lean hire starts at the bar.")
+        first, second = cleaned.get("first_hint_cap"), cleaned.get("second_hint_cap")
+        if first is not None and second is not None and second > first:
+            self.add_error("second_hint_cap", "A second hint cannot allow more than the first.")
+        framework = cleaned.get("framework")
+        steps = cleaned.get("required_steps") or []
+        if framework is not None:
+            keys = set(framework.steps.values_list("key", flat=True))
+            unknown = [key for key in steps if key not in keys]
+            if unknown:
+                self.add_error(
+                    "required_steps",
+                    f"Not a step of {framework}: {', '.join(unknown)}.",
+                )
         return cleaned
+
+    def _check_order(self, cleaned, names, *, rising: bool, what: str) -> None:
+        values = [cleaned.get(name) for name in names]
+        if None in values:
+            return
+        pairs = itertools.pairwise(zip(names, values, strict=True))
+        for (low_name, low), (high_name, high) in pairs:
+            if (low >= high) if rising else (low <= high):
+                self.add_error(
+                    high_name,
+                    f"{what}: this must be {'above' if rising else 'below'} "
+                    f"{self.fields[low_name].label.lower()} ({low}).",
+                )
 
 
 def _steps_of(request: HttpRequest) -> QuerySet:
@@ -94,26 +146,43 @@ class CriterionInline(admin.TabularInline):
 class RubricAdmin(admin.ModelAdmin):
     form = RubricAdminForm
     inlines = (CriterionInline,)
-    list_display = ("title", "slug", "framework", "criteria_count", "thresholds", "bars", "version")
+    list_display = ("title", "slug", "framework", "criteria_count", "bars", "bands", "version")
     list_filter = ("framework",)
     search_fields = ("title", "slug", "description")
     readonly_fields = ("version",)
     fieldsets = (
         (None, {"fields": ("title", "slug", "framework", "description", "version")}),
         (
-            "Hire thresholds",
+            "Level bars",
             {
-                "description": "The lowest overall score (1.00–4.00) for each signal; below "
-                "“no hire” is “strong no hire”. A score exactly on a threshold gets the higher "
-                "signal.",
-                "fields": (THRESHOLD_FIELDS,),
+                "description": "The overall score (1.00–4.00) expected at each target level.",
+                "fields": (BAR_FIELDS,),
             },
         ),
         (
-            "Level expectations",
+            "Signal bands",
             {
-                "description": "The overall score expected at each target level.",
-                "fields": (BAR_FIELDS,),
+                "description": "Where each hire signal starts, as the distance of the overall "
+                "score from the target level's bar (overall − bar). A distance exactly on a "
+                "threshold gets the higher signal; below “no hire” is “strong no hire”. Lean hire "
+                "starts at the bar, so meeting the bar and a hire-side signal always agree.",
+                "fields": (BAND_FIELDS,),
+            },
+        ),
+        (
+            "Evidence",
+            {
+                "description": "Below this coverage (the share of the rubric's weight counted), "
+                "or with nothing counted in a required step, there is no hire signal.",
+                "fields": ("min_coverage", "required_steps"),
+            },
+        ),
+        (
+            "Hint caps",
+            {
+                "description": "The highest level a step's criteria count at once hints were "
+                "sent on that step.",
+                "fields": (HINT_CAP_FIELDS,),
             },
         ),
     )
@@ -135,13 +204,13 @@ class RubricAdmin(admin.ModelAdmin):
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
             services.rubric_mark_edited(rubric=form.instance)
 
-    @admin.display(description="thresholds (no hire / lean / hire / strong)")
-    def thresholds(self, obj: Rubric) -> str:
-        return " / ".join(str(getattr(obj, name)) for name in THRESHOLD_FIELDS)
-
     @admin.display(description="bars (mid / senior / staff)")
     def bars(self, obj: Rubric) -> str:
         return " / ".join(str(getattr(obj, name)) for name in BAR_FIELDS)
+
+    @admin.display(description="bands (strong hire … no hire)")
+    def bands(self, obj: Rubric) -> str:
+        return " / ".join(str(getattr(obj, name)) for name in BAND_FIELDS)
 
 
 class CriterionLevelFormSet(forms.BaseInlineFormSet):
@@ -187,12 +256,43 @@ class CriterionLevelInline(admin.TabularInline):
 
 
 class CriterionAdminForm(forms.ModelForm):
+    """A criterion with what each target level is expected to show (``expectations``), edited
+    as three one-line fields."""
+
+    expect_mid = OneLineField(
+        label="Mid-level is expected to",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
+        required=False,
+    )
+    expect_senior = OneLineField(
+        label="Senior is expected to",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
+        required=False,
+    )
+    expect_staff = OneLineField(
+        label="Staff is expected to",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 100}),
+        required=False,
+    )
+
     class Meta:
         model = Criterion
         fields = ("rubric", "position", "key", "framework_step", "title", "description", "weight")
 
         field_classes = {"description": MarkdownField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "cols": 100})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        expectations = self.instance.expectations or {}
+        for level in TARGET_LEVELS:
+            self.fields[f"expect_{level}"].initial = expectations.get(level, "")
+
+    def save(self, commit: bool = True):
+        self.instance.expectations = {
+            level: self.cleaned_data.get(f"expect_{level}", "") for level in TARGET_LEVELS
+        }
+        return super().save(commit=commit)
 
 
 @admin.register(Criterion)
@@ -204,7 +304,30 @@ class CriterionAdmin(admin.ModelAdmin):
     list_select_related = ("rubric", "framework_step")
     search_fields = ("title", "key", "description")
     ordering = ("rubric", "position")
-    fields = ("rubric", "position", "key", "framework_step", "title", "description", "weight")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "rubric",
+                    "position",
+                    "key",
+                    "framework_step",
+                    "title",
+                    "description",
+                    "weight",
+                )
+            },
+        ),
+        (
+            "Expectations per target level",
+            {
+                "description": "What a candidate at each target level is expected to show on "
+                "this criterion (depth, breadth, how much comes unprompted).",
+                "fields": ("expect_mid", "expect_senior", "expect_staff"),
+            },
+        ),
+    )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -1,60 +1,115 @@
-"""Rubric content documents (``rubrics/content/<slug>.yaml``): validation, pure."""
+"""Rubric content documents (``rubrics/content/<slug>.yaml``): validation, pure.
+
+The scoring rules these numbers feed are in ``rubrics/scoring.py`` and, for people, in
+``docs/scoring.md``.
+"""
 
 import itertools
 from decimal import Decimal, InvalidOperation
 
-from casestudies.content import ContentError, Reader, check_slug_matches_file
+from casestudies.content import (
+    FORMAT,
+    TARGET_LEVELS,
+    ContentError,
+    Reader,
+    check_format,
+    check_slug_matches_file,
+)
 
 RUBRIC_FIELDS = (
+    "format",
     "slug",
     "title",
     "framework",
     "description",
-    "hire_thresholds",
-    "level_expectations",
+    "bars",
+    "signal_bands",
+    "evidence",
+    "hint_caps",
     "criteria",
 )
-CRITERION_FIELDS = ("key", "step", "title", "description", "weight", "levels")
-THRESHOLDS = ("no_hire", "lean_hire", "hire", "strong_hire")
-BARS = ("mid", "senior", "staff")
+CRITERION_FIELDS = ("key", "step", "title", "description", "weight", "levels", "expectations")
+# Where each hire signal starts, as a distance from the target level's bar (overall - bar),
+# from the top down; below the last one is strong_no_hire.
+BANDS = ("strong_hire", "hire", "lean_hire", "lean_no_hire", "no_hire")
+EVIDENCE_FIELDS = ("min_coverage", "required_steps")
+HINT_CAP_FIELDS = ("first", "second", "answer")
 
 
-def _scores(reader: Reader, names: tuple[str, ...]) -> dict[str, float]:
-    reader.only(names)
-    values = {}
-    for name in names:
-        raw = reader.data.get(name)
-        try:
-            value = Decimal(str(raw)) if not isinstance(raw, bool) and raw is not None else None
-        except InvalidOperation:
-            value = None
-        if value is None or not Decimal("1") <= value <= Decimal("4"):
-            raise reader.fail(name, f"must be a number from 1.00 to 4.00, not {raw!r}")
-        if value != value.quantize(Decimal("0.01")):
-            raise reader.fail(name, f"allows two decimals at most, not {raw!r}")
-        values[name] = raw
-    ordered = [Decimal(str(values[name])) for name in names]
-    if any(a >= b for a, b in itertools.pairwise(ordered)):
-        raise ContentError(reader.source, reader.path, "values must be strictly increasing")
-    return values
+def _decimal(reader: Reader, name: str, low: Decimal, high: Decimal) -> Decimal:
+    raw = reader.data.get(name)
+    try:
+        value = Decimal(str(raw)) if not isinstance(raw, bool) and raw is not None else None
+    except InvalidOperation:
+        value = None
+    if value is None or not low <= value <= high:
+        raise reader.fail(name, f"must be a number from {low} to {high}, not {raw!r}")
+    if value != value.quantize(Decimal("0.01")):
+        raise reader.fail(name, f"allows two decimals at most, not {raw!r}")
+    return value
+
+
+def _bars(reader: Reader) -> dict[str, float]:
+    reader.only(TARGET_LEVELS)
+    values = [_decimal(reader, name, Decimal(1), Decimal(4)) for name in TARGET_LEVELS]
+    if any(a >= b for a, b in itertools.pairwise(values)):
+        raise ContentError(reader.source, reader.path, "bars must rise from mid to staff")
+    return {name: float(value) for name, value in zip(TARGET_LEVELS, values, strict=True)}
+
+
+def _bands(reader: Reader) -> dict[str, float]:
+    reader.only(BANDS)
+    values = [_decimal(reader, name, Decimal(-3), Decimal(3)) for name in BANDS]
+    if any(a <= b for a, b in itertools.pairwise(values)):
+        raise ContentError(
+            reader.source, reader.path, "bands must fall from strong_hire down to no_hire"
+        )
+    if values[BANDS.index("lean_hire")] != 0:
+        # At the bar exactly is the first "hire" side signal: then "meets the bar" and a hire
+        # signal always agree.
+        raise reader.fail("lean_hire", "must be 0: a lean hire starts at the bar")
+    return {name: float(value) for name, value in zip(BANDS, values, strict=True)}
+
+
+def _evidence(reader: Reader, step_keys: list[str]) -> dict:
+    reader.only(EVIDENCE_FIELDS)
+    coverage = _decimal(reader, "min_coverage", Decimal("0.5"), Decimal(1))
+    required = reader.lines("required_steps")
+    for key in required:
+        if key not in step_keys:
+            raise reader.fail("required_steps", f"{key!r} is not a step of the framework")
+    return {"min_coverage": float(coverage), "required_steps": required}
+
+
+def _hint_caps(reader: Reader) -> dict[str, int]:
+    reader.only(HINT_CAP_FIELDS)
+    caps = {name: reader.level(name, (1, 2, 3, 4)) for name in HINT_CAP_FIELDS}
+    if caps["second"] > caps["first"]:
+        raise reader.fail("second", "a second hint cannot allow more than the first")
+    return caps
 
 
 def parse_rubric(data: dict, *, source: str, frameworks: dict[str, list[str]]) -> dict:
     top = Reader(data, source=source)
     top.only(RUBRIC_FIELDS)
+    check_format(top)
     doc = {
+        "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
         "framework": top.key("framework"),
         "description": top.text("description", required=False),
-        "hire_thresholds": _scores(top.nested("hire_thresholds"), THRESHOLDS),
-        "level_expectations": _scores(top.nested("level_expectations"), BARS),
+        "bars": _bars(top.nested("bars")),
+        "signal_bands": _bands(top.nested("signal_bands")),
+        "evidence": {},
+        "hint_caps": _hint_caps(top.nested("hint_caps")),
         "criteria": [],
     }
     check_slug_matches_file(doc["slug"], source)
     if doc["framework"] not in frameworks:
         raise top.fail("framework", f"unknown framework {doc['framework']!r}")
     step_keys = frameworks[doc["framework"]]
+    doc["evidence"] = _evidence(top.nested("evidence"), step_keys)
     raw_criteria = data.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:
         raise top.fail("criteria", "must be a non-empty list of criteria")
@@ -76,6 +131,8 @@ def parse_rubric(data: dict, *, source: str, frameworks: dict[str, list[str]]) -
         levels = crit.nested("levels")
         if sorted(levels.data, key=str) != [1, 2, 3, 4]:
             raise crit.fail("levels", "must have exactly the levels 1, 2, 3 and 4")
+        expectations = crit.nested("expectations")
+        expectations.only(TARGET_LEVELS)
         doc["criteria"].append(
             {
                 "key": key,
@@ -84,9 +141,73 @@ def parse_rubric(data: dict, *, source: str, frameworks: dict[str, list[str]]) -
                 "description": crit.text("description", required=False),
                 "weight": crit.positive_int("weight", maximum=10),
                 "levels": {level: levels.text(level, multiline=False) for level in (1, 2, 3, 4)},
+                "expectations": {
+                    level: expectations.line(level, max_length=600) for level in TARGET_LEVELS
+                },
             }
         )
     for key in step_keys:
         if sum(1 for c in doc["criteria"] if c["step"] == key) < 1:
             raise top.fail("criteria", f"step {key!r} has no criterion")
     return doc
+
+
+def criteria_by_step(doc: dict) -> dict[str, str]:
+    """A parsed rubric's criterion key -> step key ("" for cross-cutting): what case studies
+    tag their signals and red flags with."""
+    return {c["key"]: c["step"] for c in doc["criteria"]}
+
+
+def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
+    """Validate every content file without a database: frameworks, then rubrics, then case
+    studies against them, then the glossary. Returns (files read, problems)."""
+    from pathlib import Path
+
+    from casestudies.content import load_yaml, parse_case_study, parse_framework, parse_glossary
+
+    casestudies_dir, rubrics_dir = Path(casestudies_dir), Path(rubrics_dir)
+    problems: list[str] = []
+    count = 0
+    frameworks: dict[str, list[str]] = {}
+    criteria: dict[str, dict[str, str]] = {}
+
+    def read(path):
+        nonlocal count
+        count += 1
+        return load_yaml(path.read_text(encoding="utf-8"), source=str(path))
+
+    for path in sorted((casestudies_dir / "frameworks").glob("*.yaml")):
+        try:
+            doc = parse_framework(read(path), source=str(path))
+            frameworks[doc["slug"]] = [step["key"] for step in doc["steps"]]
+        except ContentError as exc:
+            problems.append(str(exc))
+    for path in sorted(rubrics_dir.glob("*.yaml")):
+        try:
+            doc = parse_rubric(read(path), source=str(path), frameworks=frameworks)
+            criteria[doc["framework"]] = criteria_by_step(doc)
+        except ContentError as exc:
+            problems.append(str(exc))
+    for path in sorted(casestudies_dir.glob("*.yaml")):
+        try:
+            parse_case_study(read(path), source=str(path), frameworks=frameworks, criteria=criteria)
+        except ContentError as exc:
+            problems.append(str(exc))
+    for path in sorted((casestudies_dir / "glossary").glob("*.yaml")):
+        try:
+            parse_glossary(read(path), source=str(path))
+        except ContentError as exc:
+            problems.append(str(exc))
+    return count, problems
+
+
+if __name__ == "__main__":  # python -m rubrics.content: check the repository's content files
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    read, found = check_files(root / "casestudies" / "content", root / "rubrics" / "content")
+    for problem in found:
+        print(problem)
+    print(f"{read} files read, {len(found)} problem(s)")
+    sys.exit(1 if found else 0)

@@ -1,4 +1,5 @@
-"""Rubrics: weighted criteria with four behavioural anchors, thresholds and level bars."""
+"""Rubrics: weighted criteria with four behavioural anchors, level bars, signal bands, the
+evidence a hire signal needs and the hint caps (the numbers ``rubrics.scoring`` works on)."""
 
 from decimal import Decimal
 
@@ -8,6 +9,8 @@ from django.db import models
 from casestudies.models import Framework, FrameworkStep
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("4.00"))]
+BAND_VALIDATORS = [MinValueValidator(Decimal("-3.00")), MaxValueValidator(Decimal("3.00"))]
+LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(4)]
 
 
 class TargetLevel(models.TextChoices):
@@ -21,17 +24,41 @@ class Rubric(models.Model):
     title = models.CharField(max_length=200)
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="rubrics")
     description = models.TextField(blank=True)
-    # Lowest overall score for each hire signal; below ``no_hire_min`` is "strong no hire".
-    no_hire_min = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
-    lean_hire_min = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
-    hire_min = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
-    strong_hire_min = models.DecimalField(
-        max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS
-    )
-    # Overall score expected of a candidate at each target level.
+    # Overall score (1.00-4.00) expected of a candidate at each target level; rising.
     mid_bar = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
     senior_bar = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
     staff_bar = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)
+    # Where each hire signal starts, as the distance of the overall score from the target
+    # level's bar; falling from strong hire. Lean hire starts at the bar (0); below no hire is
+    # strong no hire.
+    strong_hire_band = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.50"), validators=BAND_VALIDATORS
+    )
+    hire_band = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.20"), validators=BAND_VALIDATORS
+    )
+    lean_hire_band = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.00"), validators=BAND_VALIDATORS
+    )
+    lean_no_hire_band = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("-0.25"), validators=BAND_VALIDATORS
+    )
+    no_hire_band = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("-0.75"), validators=BAND_VALIDATORS
+    )
+    # Enough evidence for a hire signal: this share of the weight counted, and at least one
+    # counted criterion in each of the required steps.
+    min_coverage = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(Decimal("0.50")), MaxValueValidator(Decimal("1.00"))],
+    )
+    required_steps = models.JSONField(default=list, blank=True)
+    # The highest level a step's criteria count at once hints were sent on it.
+    first_hint_cap = models.PositiveSmallIntegerField(default=3, validators=LEVEL_VALIDATORS)
+    second_hint_cap = models.PositiveSmallIntegerField(default=2, validators=LEVEL_VALIDATORS)
+    answer_hint_cap = models.PositiveSmallIntegerField(default=2, validators=LEVEL_VALIDATORS)
     version = models.PositiveIntegerField(default=1)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -53,6 +80,8 @@ class Criterion(models.Model):
     title = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    # {mid, senior, staff}: what a candidate at each target level is expected to show.
+    expectations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["rubric", "position"]

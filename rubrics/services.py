@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import F, ProtectedError
 from casestudies import content
 from casestudies import selectors as case_selectors
 from casestudies import services as case_services
-from casestudies.models import CaseStudy, Framework
+from casestudies.models import CaseStudy, Framework, Glossary
 from casestudies.services import SyncConflict, UpsertResult, sync_decision
 
 from . import selectors
@@ -47,17 +48,37 @@ def rubric_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
             return UpsertResult(rubric.slug, "unchanged", rubric.version)
         rubric.version += 1
         action = "updated"
-    thresholds, bars = doc["hire_thresholds"], doc["level_expectations"]
     rubric.title, rubric.description, rubric.framework = doc["title"], doc["description"], framework
-    rubric.no_hire_min = _decimal(thresholds["no_hire"])
-    rubric.lean_hire_min = _decimal(thresholds["lean_hire"])
-    rubric.hire_min = _decimal(thresholds["hire"])
-    rubric.strong_hire_min = _decimal(thresholds["strong_hire"])
-    rubric.mid_bar = _decimal(bars["mid"])
-    rubric.senior_bar = _decimal(bars["senior"])
-    rubric.staff_bar = _decimal(bars["staff"])
+    for level, bar in doc["bars"].items():
+        setattr(rubric, f"{level}_bar", _decimal(bar))
+    for name, threshold in doc["signal_bands"].items():
+        setattr(rubric, f"{name}_band", _decimal(threshold))
+    rubric.min_coverage = _decimal(doc["evidence"]["min_coverage"])
+    rubric.required_steps = list(doc["evidence"]["required_steps"])
+    for name, cap in doc["hint_caps"].items():
+        setattr(rubric, f"{name}_hint_cap", cap)
     rubric.content_hash = file_hash
     rubric.save()
+    if action == "created":  # nothing to match: a handful of inserts, not one per row
+        criteria = Criterion.objects.bulk_create(
+            Criterion(
+                rubric=rubric,
+                position=position,
+                key=item["key"],
+                framework_step=steps[item["step"]] if item["step"] else None,
+                title=item["title"],
+                description=item["description"],
+                weight=item["weight"],
+                expectations=item["expectations"],
+            )
+            for position, item in enumerate(doc["criteria"], start=1)
+        )
+        CriterionLevel.objects.bulk_create(
+            CriterionLevel(criterion=criterion, level=level, anchor=anchor)
+            for criterion, item in zip(criteria, doc["criteria"], strict=True)
+            for level, anchor in item["levels"].items()
+        )
+        return UpsertResult(rubric.slug, action, rubric.version)
     keys = [c["key"] for c in doc["criteria"]]
     # Criteria that left the file go; scores recorded against them keep them alive (PROTECT
     # in the interviews app), which makes the whole load fail rather than lose evidence.
@@ -72,6 +93,7 @@ def rubric_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
                 "title": item["title"],
                 "description": item["description"],
                 "weight": item["weight"],
+                "expectations": item["expectations"],
             },
         )
         for level, anchor in item["levels"].items():
@@ -129,8 +151,10 @@ def content_load(
     rubrics_dir: Path = RUBRICS_DIR,
     force: bool = False,
 ) -> LoadReport:
-    """Upsert every content file: frameworks, then case studies, then rubrics. Each file loads
-    in its own transaction; a bad file is reported and skipped whole, the others still load."""
+    """Upsert every content file: frameworks, then rubrics, then case studies (their signals
+    and red flags are tagged with the criteria of the rubric that scores their framework), then
+    the glossary. Each file loads in its own transaction; a bad file is reported and skipped
+    whole, the others still load."""
     report = LoadReport()
     for path in sorted((casestudies_dir / "frameworks").glob("*.yaml")):
         _load_file(
@@ -141,14 +165,6 @@ def content_load(
             force=force,
         )
     frameworks = _known_frameworks()
-    for path in sorted(casestudies_dir.glob("*.yaml")):
-        _load_file(
-            path,
-            lambda d, s: content.parse_case_study(d, source=s, frameworks=frameworks),
-            case_services.case_study_upsert,
-            report,
-            force=force,
-        )
     for path in sorted(rubrics_dir.glob("*.yaml")):
         _load_file(
             path,
@@ -157,14 +173,42 @@ def content_load(
             report,
             force=force,
         )
+    criteria = _known_criteria()
+    for path in sorted(casestudies_dir.glob("*.yaml")):
+        _load_file(
+            path,
+            lambda d, s: content.parse_case_study(
+                d, source=s, frameworks=frameworks, criteria=criteria
+            ),
+            case_services.case_study_upsert,
+            report,
+            force=force,
+        )
+    for path in sorted((casestudies_dir / "glossary").glob("*.yaml")):
+        _load_file(
+            path,
+            lambda d, s: content.parse_glossary(d, source=s),
+            partial(case_services.glossary_upsert, slug=path.stem),
+            report,
+            force=force,
+        )
     return report
+
+
+def _known_criteria() -> dict[str, dict[str, str]]:
+    """Framework slug -> the criteria (key -> step key) of the rubric that scores it: what case
+    studies tag their signals with."""
+    return {
+        framework.slug: selectors.criteria_for_framework(framework)
+        for framework in Framework.objects.all()
+    }
 
 
 def content_export(
     *, casestudies_dir: Path = CASESTUDIES_DIR, rubrics_dir: Path = RUBRICS_DIR
 ) -> list[Path]:
-    """Write every framework, case study and rubric to its file in canonical form, and mark each
-    as in sync with its file."""
+    """Write every framework, rubric, case study and glossary to its file in canonical form, and
+    mark each as in sync with its file."""
     written = []
     (casestudies_dir / "frameworks").mkdir(parents=True, exist_ok=True)
     rubrics_dir.mkdir(parents=True, exist_ok=True)
@@ -177,17 +221,27 @@ def content_export(
                 framework.pk,
             )
         )
+    orders: dict[int, list[str]] = {}  # framework id -> its rubric's criteria, in order
     for case in case_selectors.case_study_with_steps().order_by("slug"):
-        written.append(
-            _write(casestudies_dir, case_selectors.case_study_doc(case), CaseStudy, case.pk)
-        )
+        if case.framework_id not in orders:
+            orders[case.framework_id] = list(selectors.criteria_for_framework(case.framework))
+        doc = case_selectors.case_study_doc(case, criteria_order=orders[case.framework_id])
+        written.append(_write(casestudies_dir, doc, CaseStudy, case.pk))
     for rubric in selectors.rubric_with_criteria():
         written.append(_write(rubrics_dir, selectors.rubric_doc(rubric), Rubric, rubric.pk))
+    glossaries = list(case_selectors.glossary_with_terms())
+    if glossaries:
+        (casestudies_dir / "glossary").mkdir(exist_ok=True)
+    for glossary in glossaries:
+        doc = case_selectors.glossary_doc(glossary)
+        written.append(
+            _write(casestudies_dir / "glossary", doc, Glossary, glossary.pk, slug=glossary.slug)
+        )
     return written
 
 
-def _write(folder: Path, doc: dict, model, pk: int) -> Path:
-    path = folder / f"{doc['slug']}.yaml"
+def _write(folder: Path, doc: dict, model, pk: int, *, slug: str = "") -> Path:
+    path = folder / f"{slug or doc['slug']}.yaml"
     path.write_text(content.dump_yaml(doc), encoding="utf-8")
     model.objects.filter(pk=pk).update(content_hash=content.content_hash(doc))
     return path

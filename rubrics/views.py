@@ -35,4 +35,5 @@ def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
         for framework_step in context["framework_steps"]
     ]
     context["cross_cutting"] = [c for c in criteria if c.framework_step_id is None]
+    context["criterion_titles"] = {c.key: c.title for c in criteria}  # for the signal badges
     return render(request, "casestudies/preview_interviewer.html", context)

@@ -64,6 +64,7 @@ def framework(*, slug: str = "default", keys: tuple[str, ...] = STEP_KEYS):
         return existing
     case_services.framework_upsert(
         doc={
+            "format": 2,
             "slug": slug,
             "title": f"Framework {slug}",
             "description": "",
@@ -82,30 +83,57 @@ def framework(*, slug: str = "default", keys: tuple[str, ...] = STEP_KEYS):
     return Framework.objects.get(slug=slug)
 
 
-def step_doc(slug: str, key: str, *, complete: bool = True) -> dict:
-    """One step guide with the minimum counts (or fewer when not complete). Every text names
-    the case and the step, so a test can look for it on a page."""
+def step_doc(slug: str, key: str, *, complete: bool = True, critical: bool = False) -> dict:
+    """One step guide in content format 2 with the minimum counts (or fewer when not complete),
+    its signals and red flags tagged with the factory rubric's criterion of the step. Every text
+    names the case and the step, so a test can look for it on a page."""
     tag = f"{slug} {key}"
+    criterion = f"{key}-main"
     return {
         "probe": f"Probe text for {tag}.",
         "follow_ups": [f"Follow-up {n} for {tag}?" for n in (1, 2, 3)][: 3 if complete else 1],
         "hints": [f"Hint {n} for {tag}." for n in (1, 2)][: 2 if complete else 1],
-        "curveballs": [f"Curveball for {tag}."] if complete else [],
-        "strong_signals": [f"Strong signal {n} for {tag}." for n in (1, 2, 3)],
-        "red_flags": [f"Red flag {n} for {tag}." for n in (1, 2)],
+        "curveballs": [{"text": f"Curveball for {tag}.", "expected": f"Expected answer for {tag}."}]
+        if complete
+        else [],
+        "strong_signals": [
+            {"text": f"Strong signal {n} for {tag}.", "criterion": criterion, "level": 3 + n % 2}
+            for n in (1, 2, 3)
+        ],
+        "red_flags": [
+            {
+                "text": f"Red flag {n} for {tag}.",
+                "criterion": criterion,
+                "level": n,
+                "critical": critical and n == 1,
+            }
+            for n in (1, 2)
+        ],
+        "expectations": {
+            level: f"What a {level} candidate shows in {tag}."
+            for level in ("mid", "senior", "staff")
+        }
+        if complete
+        else {},
         "reference_notes": f"Reference notes for {tag}." if complete else "",
-        "further_reading": [f"Reading for {tag}"],
+        "further_reading": [{"title": f"Reading for {tag}", "authors": "Doe et al.", "year": 2020}],
     }
+
+
+CHECKLIST_LEVELS = ("mid", "mid", "senior", "senior", "senior", "staff")
 
 
 def case_study_doc(
     *, slug: str | None = None, status: str = "published", complete: bool = True, **fields
 ) -> dict:
-    """A case study content document: complete (every step, minimum counts) or, with
-    ``complete=False``, a draft with two thin steps and no diagram."""
+    """A case study content document (format 2, as ``content.parse_case_study`` returns it):
+    complete (every step, minimum counts, a checklist of six, one critical red flag in the data
+    step) or, with ``complete=False``, a draft with two thin steps, no diagram and no
+    checklist."""
     slug = slug or f"case-{next(_counter)}"
     keys = STEP_KEYS if complete else STEP_KEYS[:2]
     doc = {
+        "format": 2,
         "slug": slug,
         "title": f"Case study {slug}",
         "framework": "default",
@@ -118,7 +146,22 @@ def case_study_doc(
         "summary": f"Summary of {slug}.",
         "prompt": f"Prompt of {slug}: design the system.",
         "diagram": "flowchart LR\n  A[Query] --> B[Model]\n" if complete else "",
-        "steps": {key: step_doc(slug, key, complete=complete) for key in keys},
+        "weights": {},
+        "checklist": [
+            {
+                "key": f"concept-{n}",
+                "concept": f"Concept {n} of {slug}.",
+                "step": STEP_KEYS[n % len(STEP_KEYS)],
+                "level": level,
+            }
+            for n, level in enumerate(CHECKLIST_LEVELS, start=1)
+        ]
+        if complete
+        else [],
+        "steps": {
+            key: step_doc(slug, key, complete=complete, critical=complete and key == "data")
+            for key in keys
+        },
     }
     doc.update(fields)
     return doc
@@ -136,8 +179,9 @@ def case_study(
 
 
 def rubric(*, slug: str = "default"):
-    """A rubric on the default framework: one criterion per step (weight 2) and a
-    cross-cutting "communication" (weight 1), each with four anchors."""
+    """A rubric on the default framework (format 2): one criterion per step (weight 2) and a
+    cross-cutting "communication" (weight 1), each with four anchors and expectations; the
+    default rubric's bars, bands, evidence rules and hint caps."""
     framework()
 
     def criterion(key: str, step: str, weight: int) -> dict:
@@ -148,16 +192,29 @@ def rubric(*, slug: str = "default"):
             "description": f"What {key} looks at.",
             "weight": weight,
             "levels": {level: f"Anchor {level} of {key}." for level in (1, 2, 3, 4)},
+            "expectations": {
+                level: f"What a {level} candidate shows on {key}."
+                for level in ("mid", "senior", "staff")
+            },
         }
 
     rubric_services.rubric_upsert(
         doc={
+            "format": 2,
             "slug": slug,
             "title": f"Rubric {slug}",
             "framework": "default",
             "description": "",
-            "hire_thresholds": {"no_hire": 1.75, "lean_hire": 2.5, "hire": 3.0, "strong_hire": 3.5},
-            "level_expectations": {"mid": 2.5, "senior": 3.0, "staff": 3.5},
+            "bars": {"mid": 2.5, "senior": 3.0, "staff": 3.5},
+            "signal_bands": {
+                "strong_hire": 0.5,
+                "hire": 0.2,
+                "lean_hire": 0.0,
+                "lean_no_hire": -0.25,
+                "no_hire": -0.75,
+            },
+            "evidence": {"min_coverage": 0.8, "required_steps": ["data", "serve", "monitor"]},
+            "hint_caps": {"first": 3, "second": 2, "answer": 2},
             "criteria": [criterion(f"{key}-main", key, 2) for key in STEP_KEYS]
             + [criterion("communication", "", 1)],
         }

@@ -1,5 +1,7 @@
 """Curation in the admin (case studies, frameworks, rubrics) and the staff previews."""
 
+from fractions import Fraction
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -7,7 +9,8 @@ from django.utils.html import escape
 
 from casestudies import content, selectors, services
 from casestudies.markdown import render_inline_markdown, render_markdown
-from casestudies.models import CaseStep, CaseStudy
+from casestudies.models import CaseStep, CaseStudy, Glossary, GlossaryTerm
+from rubrics import selectors as rubric_selectors
 from rubrics import services as rubric_services
 from rubrics.models import Criterion, Rubric
 from tests import factories
@@ -19,9 +22,11 @@ CHANGELIST = "admin:casestudies_casestudy_changelist"
 
 @pytest.fixture
 def curator(client):
-    """A staff member in the Curators group, logged in."""
+    """A staff member in the Curators group, logged in; the factory rubric exists, so tagged
+    signals and weights can be checked against its criteria."""
     account = factories.user(staff=True, name="Cora Curator")
     client.force_login(account)
+    factories.rubric()
     return account
 
 
@@ -214,19 +219,189 @@ def test_list_fields_are_edited_one_item_per_line_and_saved_as_lists(client, cur
     assert data["tags"] == "retrieval"
 
     data[f"{prefix}-hints"] = "  A first   hint \r\n\r\nA second hint\r\nA *third* hint\r\n"
-    data[f"{prefix}-red_flags"] = "One red flag\nAnother red flag"
+    data[f"{prefix}-follow_ups"] = "One question?\nAnother question?"
     data["tags"] = "retrieval, ann,  embeddings"
     response = client.post(change_url(case), data)
 
     assert response.status_code == 302, response.context["errors"]
     step = CaseStep.objects.get(case_study=case, framework_step__key="clarify")
     assert step.hints == ["A first hint", "A second hint", "A *third* hint"]
-    assert step.red_flags == ["One red flag", "Another red flag"]
+    assert step.follow_ups == ["One question?", "Another question?"]
     case.refresh_from_db()
     assert case.tags == ["retrieval", "ann", "embeddings"]
     # The edit round-trips: the form shows what was saved, one item per line.
     again = form_data(client.get(change_url(case)))
     assert again[f"{prefix}-hints"] == "A first hint\nA second hint\nA *third* hint"
+
+
+def test_structured_fields_are_edited_as_yaml_and_saved_as_the_loader_would(client, curator):
+    case = factories.case_study(slug="yaml")
+    page = client.get(change_url(case))
+    prefix = step_prefix(page, "data")
+    data = form_data(page)
+    assert data[f"{prefix}-curveballs"] == (
+        "- text: Curveball for yaml data.\n  expected: Expected answer for yaml data."
+    )
+    data[f"{prefix}-curveballs"] = (
+        "- text: Labels now arrive   a week late.\r\n"
+        "  expected: Train on matured labels and add a proxy label for the first days.\r\n"
+    )
+    data[f"{prefix}-red_flags"] = (
+        "- text: Assumes labels arrive at once.\n  criterion: data-main\n  level: 1\n"
+        "  critical: true\n"
+        "- text: Ignores class imbalance.\n  criterion: communication\n  level: 2\n"
+    )
+    data[f"{prefix}-further_reading"] = (
+        "- title: Practical Lessons from Predicting Clicks on Ads at Facebook\n"
+        "  authors: He et al.\n  year: 2014\n"
+        "- title: The scikit-learn user guide\n  url: https://scikit-learn.org/stable/\n"
+    )
+    data[f"{prefix}-expect_staff"] = "Proposes a delayed-feedback model\r\nand its cost."
+
+    response = client.post(change_url(case), data)
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    step = CaseStep.objects.get(case_study=case, framework_step__key="data")
+    assert step.curveballs == [
+        {
+            "text": "Labels now arrive a week late.",
+            "expected": "Train on matured labels and add a proxy label for the first days.",
+        }
+    ]
+    assert step.red_flags == [
+        {
+            "text": "Assumes labels arrive at once.",
+            "criterion": "data-main",
+            "level": 1,
+            "critical": True,
+        },
+        {
+            "text": "Ignores class imbalance.",
+            "criterion": "communication",
+            "level": 2,
+            "critical": False,
+        },
+    ]
+    assert step.further_reading[1] == {
+        "title": "The scikit-learn user guide",
+        "url": "https://scikit-learn.org/stable/",
+    }
+    assert step.expectations["staff"] == "Proposes a delayed-feedback model and its cost."
+    case.refresh_from_db()
+    assert case.version == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        (
+            "strong_signals",
+            "- text: Sizes the index.\n  criterion: serve-main\n  level: 4\n",
+            "strong_signals[1].criterion: 'serve-main' belongs to the 'serve' step",
+        ),
+        (
+            "strong_signals",
+            "- text: Sizes the index.\n  criterion: nonsense\n  level: 4\n",
+            "strong_signals[1].criterion: 'nonsense' is not a criterion of the rubric",
+        ),
+        (
+            "red_flags",
+            "- text: Random split.\n  criterion: data-main\n  level: 3\n",
+            "red_flags[1].level: must be one of 1, 2, not 3",
+        ),
+        (
+            "curveballs",
+            "- text: Labels arrive late.\n  answer: retrain\n",
+            "curveballs[1].answer: unknown field (allowed: text, expected)",
+        ),
+        (
+            "further_reading",
+            "- title: Some paper\n",
+            "further_reading[1].title: needs a url, or authors and a year",
+        ),
+        (
+            "further_reading",
+            "- title: Some page\n  url: http://example.org\n",
+            "further_reading[1].url: must be an https:// address",
+        ),
+        ("curveballs", "- text: [never closed\n", "This is not valid YAML at line 2"),
+    ],
+)
+def test_a_structured_field_the_loader_would_refuse_is_refused_on_that_field(
+    client, curator, field, value, error
+):
+    case = factories.case_study()
+    page = client.get(change_url(case))
+    prefix = step_prefix(page, "data")
+    data = form_data(page)
+    data[f"{prefix}-{field}"] = value
+
+    response = client.post(change_url(case), data)
+
+    assert response.status_code == 200
+    forms = response.context["inline_admin_formsets"][0].formset.forms
+    form = next(f for f in forms if f.prefix == prefix)
+    assert error in " ".join(form.errors[field])
+    case.refresh_from_db()
+    assert case.version == 1
+
+
+def test_the_case_form_edits_the_checklist_and_weights(client, curator):
+    case = factories.case_study(slug="listed")
+    data = form_data(client.get(change_url(case)))
+    assert data["checklist"].startswith("- key: concept-1\n  concept: Concept 1 of listed.")
+    assert data.get("weights", "") == ""  # no overrides: an empty field
+    data["weights"] = "data-main: 4\ncommunication: 3\n"
+    data["checklist"] = data["checklist"].replace("level: staff", "level: senior")
+
+    assert client.post(change_url(case), data).status_code == 302
+
+    case.refresh_from_db()
+    assert case.weights == {"communication": 3, "data-main": 4}
+    assert {item["level"] for item in case.checklist} == {"mid", "senior"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("weights", "data-labels: 3", "weights.data-labels: is not a criterion of the rubric"),
+        ("weights", "data-main: 11", "weights.data-main: must be a whole number from 1 to 10"),
+        (
+            "checklist",
+            "- key: a\n  concept: A concept.\n  step: deploy\n  level: senior\n",
+            "checklist[1].step: must be one of clarify",
+        ),
+        (
+            "checklist",
+            "- key: a\n  concept: A concept.\n  step: data\n  level: principal\n",
+            "checklist[1].level: must be one of mid, senior, staff",
+        ),
+    ],
+)
+def test_bad_weights_or_checklist_are_refused_on_the_field(client, curator, field, value, error):
+    case = factories.case_study()
+    data = form_data(client.get(change_url(case)))
+    data[field] = value
+
+    response = client.post(change_url(case), data)
+
+    assert response.status_code == 200
+    assert error in " ".join(response.context["adminform"].form.errors[field])
+
+
+def test_publishing_without_a_checklist_or_a_critical_red_flag_is_refused(client, curator):
+    case = factories.case_study(status="draft", checklist=[])
+    step = case.steps.get(framework_step__key="data")
+    step.red_flags = [{**flag, "critical": False} for flag in step.red_flags]
+    step.save()
+
+    response = run_action(client, "publish", [case])
+
+    [message] = messages_of(response)
+    assert "the concept checklist (0 of at least 6)" in message
+    assert "1 or 2 critical red flags (found 0)" in message
+    case.refresh_from_db()
+    assert case.status == "draft"
 
 
 def test_saving_an_edit_bumps_the_version_once(client, curator):
@@ -459,18 +634,90 @@ def test_admin_edits_export_to_files_the_loader_accepts_unchanged(client, curato
 # --- Rubric admin ---------------------------------------------------------------------------------
 
 
-def test_rubric_thresholds_out_of_order_are_refused(client, curator):
+def test_rubric_bands_out_of_order_are_refused_on_the_field(client, curator):
     rubric = factories.rubric()
     url = reverse("admin:rubrics_rubric_change", args=[rubric.pk])
     data = form_data(client.get(url))
-    data["hire_min"] = "2.40"
+    data["hire_band"] = "0.60"  # above strong hire (0.50)
 
     response = client.post(url, data)
 
     assert response.status_code == 200
-    assert "must increase" in str(response.context["adminform"].form.errors["hire_min"])
+    errors = response.context["adminform"].form.errors
+    assert "The bands must fall: this must be below strong hire from (0.50)" in str(
+        errors["hire_band"]
+    )
     rubric.refresh_from_db()
-    assert str(rubric.hire_min) == "3.00"
+    assert str(rubric.hire_band) == "0.20"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("senior_bar", "2.40", "The bars must rise"),
+        ("lean_hire_band", "0.10", "Must be 0: a lean hire starts at the bar."),
+        ("second_hint_cap", "4", "A second hint cannot allow more than the first."),
+        ("required_steps", "data, deploy", "Not a step of Framework default: deploy."),
+        ("min_coverage", "0.40", "greater than or equal to 0.50"),
+    ],
+)
+def test_rubric_numbers_the_scoring_would_refuse_are_refused(
+    client, curator, field, value, message
+):
+    rubric = factories.rubric()
+    url = reverse("admin:rubrics_rubric_change", args=[rubric.pk])
+    data = form_data(client.get(url))
+    data[field] = value
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert message in str(response.context["adminform"].form.errors[field])
+    assert Rubric.objects.get(pk=rubric.pk).version == 1
+
+
+def test_the_rubric_admin_edits_bands_evidence_and_hint_caps(client, curator):
+    rubric = factories.rubric()
+    url = reverse("admin:rubrics_rubric_change", args=[rubric.pk])
+    data = form_data(client.get(url))
+    assert data["required_steps"] == "data, serve, monitor"
+    data.update(
+        strong_hire_band="0.60",
+        no_hire_band="-1.00",
+        min_coverage="0.75",
+        required_steps="data, monitor",
+        first_hint_cap="4",
+        answer_hint_cap="1",
+    )
+
+    assert client.post(url, data).status_code == 302
+
+    rubric.refresh_from_db()
+    assert (str(rubric.strong_hire_band), str(rubric.no_hire_band)) == ("0.60", "-1.00")
+    assert (str(rubric.min_coverage), rubric.required_steps) == ("0.75", ["data", "monitor"])
+    assert (rubric.first_hint_cap, rubric.second_hint_cap, rubric.answer_hint_cap) == (4, 2, 1)
+    assert rubric.version == 2
+    policy = rubric_selectors.scoring_policy(rubric)  # what scoring gets is still valid
+    assert policy.bands["strong_hire"] == Fraction(3, 5)
+
+
+def test_a_criterion_edits_its_expectations_per_target_level(client, curator):
+    rubric = factories.rubric()
+    criterion = rubric.criteria.get(key="data-main")
+    url = reverse("admin:rubrics_criterion_change", args=[criterion.pk])
+    data = form_data(client.get(url))
+    assert data["expect_senior"] == "What a senior candidate shows on data-main."
+    data["expect_staff"] = "Raises delayed\r\nfeedback   unprompted."
+
+    assert client.post(url, data).status_code == 302
+
+    criterion.refresh_from_db()
+    assert criterion.expectations == {
+        "mid": "What a mid candidate shows on data-main.",
+        "senior": "What a senior candidate shows on data-main.",
+        "staff": "Raises delayed feedback unprompted.",
+    }
+    assert Rubric.objects.get(pk=rubric.pk).version == 2
 
 
 def test_a_criterion_keeps_exactly_four_anchors(client, curator):
@@ -511,10 +758,13 @@ def guide_texts(case: CaseStudy) -> list[str]:
     texts = []
     for step in selectors.case_study_with_steps().get(pk=case.pk).steps.all():
         texts.append(str(render_markdown(step.probe)))
-        for name in ("follow_ups", "hints", "curveballs", "strong_signals", "red_flags"):
-            for item in getattr(step, name):
-                texts.append(str(render_inline_markdown(item)))
-                texts.append(escape(item))
+        items = [*step.follow_ups, *step.hints]
+        items += [c["text"] for c in step.curveballs] + [c["expected"] for c in step.curveballs]
+        items += [i["text"] for i in (*step.strong_signals, *step.red_flags)]
+        items += [text for text in step.expectations.values() if text]
+        for item in items:
+            texts.append(str(render_inline_markdown(item)))
+            texts.append(escape(item))
     return texts
 
 
@@ -615,7 +865,7 @@ def test_the_interviewer_preview_query_budget(
     client, curator, many_cases, django_assert_max_num_queries
 ):
     url = reverse("case_preview_interviewer", args=[many_cases[-1].slug])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # + the glossary, read once for all the steps
         assert client.get(url).status_code == 200
 
 
@@ -623,7 +873,7 @@ def test_the_candidate_preview_query_budget(
     client, curator, many_cases, django_assert_max_num_queries
 ):
     url = reverse("casestudies:preview_candidate", args=[many_cases[-1].slug])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + the glossary, read once for all the steps
         assert client.get(url).status_code == 200
 
 
@@ -635,3 +885,78 @@ def test_rubric_pages_query_budget(client, curator, django_assert_max_num_querie
         assert client.get(reverse("admin:rubrics_rubric_changelist")).status_code == 200
     assert Criterion.objects.filter(rubric=rubric).count() == 8
     assert Rubric.objects.count() == 1
+
+
+# --- Glossary admin ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def glossary():
+    services.glossary_upsert(
+        doc={
+            "format": 2,
+            "terms": [
+                {
+                    "key": "calibration",
+                    "term": "Calibration",
+                    "aliases": ["calibrated"],
+                    "definition": "Probabilities that match frequencies.",
+                },
+                {
+                    "key": "recall",
+                    "term": "Recall",
+                    "aliases": [],
+                    "definition": "The share of positives found.",
+                },
+            ],
+        }
+    )
+    return Glossary.objects.get()
+
+
+def glossary_url(glossary) -> str:
+    return reverse("admin:casestudies_glossary_change", args=[glossary.pk])
+
+
+def term_prefix(response, key: str) -> str:
+    formset = response.context["inline_admin_formsets"][0].formset
+    return next(f.prefix for f in formset.forms if f.instance.pk and f.instance.key == key)
+
+
+def test_a_glossary_edit_in_the_admin_is_saved_and_bumps_its_version(client, curator, glossary):
+    page = client.get(glossary_url(glossary))
+    data = form_data(page)
+    prefix = term_prefix(page, "recall")
+    assert data[f"{term_prefix(page, 'calibration')}-aliases"] == "calibrated"
+    data[f"{prefix}-aliases"] = "recalled items\nsensitivity"
+    data[f"{prefix}-definition"] = "The share of\r\npositives   found."
+
+    assert client.post(glossary_url(glossary), data).status_code == 302
+
+    term = GlossaryTerm.objects.get(key="recall")
+    assert term.aliases == ["recalled items", "sensitivity"]
+    assert term.definition == "The share of positives found."
+    glossary.refresh_from_db()
+    assert glossary.version == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("aliases", "Calibration", "'Calibration' is already used by the term 'calibration'"),
+        ("definition", "One. Two. Three.", "has 3 sentences; keep it to one or two sentences"),
+    ],
+)
+def test_a_glossary_the_file_would_refuse_is_refused_in_the_admin(
+    client, curator, glossary, field, value, error
+):
+    page = client.get(glossary_url(glossary))
+    data = form_data(page)
+    data[f"{term_prefix(page, 'recall')}-{field}"] = value
+
+    response = client.post(glossary_url(glossary), data)
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert error in errors[0]
+    assert Glossary.objects.get().version == 1

@@ -2,6 +2,7 @@
 
 import pytest
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from casestudies import selectors
 from casestudies.models import CaseStudy
@@ -79,3 +80,110 @@ def test_the_diagram_partial_carries_its_source_escaped():
     scripts = render_to_string("casestudies/_diagram_scripts.html")
     assert scripts.index("mermaid-12.3.0/mermaid.min.js") < scripts.index("js/diagram.js")
     assert scripts.count(" defer>") == 2
+
+
+# --- Format 2 in the guide: answers, tags, levels, the checklist, readings ----------------------
+
+
+def test_the_guide_shows_each_curveball_with_its_expected_answer():
+    factories.case_study(slug="answered")
+    html = render_to_string("casestudies/_guide_step.html", {"step": guide_of("answered", "data")})
+    item = html[html.index('data-kind="curveball"') :]
+    assert "Curveball for answered data." in item
+    assert "A good answer:</strong> Expected answer for answered data." in item
+
+
+def test_signals_and_red_flags_carry_a_badge_with_the_criterion_title_and_level():
+    factories.rubric()
+    factories.case_study(slug="tagged")
+    html = render_to_string("casestudies/_guide_step.html", {"step": guide_of("tagged", "data")})
+    # Strong signal 1 is level 4 of data-main ("Criterion data-main" in the factory rubric).
+    assert (
+        'Strong signal 1 for tagged data. <span class="badge criterion-badge" '
+        'title="Evidence for level 4 of “Criterion data-main”">Criterion data-main · 4</span>'
+    ) in html
+    assert "Red flag 2 for tagged data. <span" in html
+    assert ">Criterion data-main · 2</span>" in html
+
+
+def test_a_critical_red_flag_is_marked():
+    factories.rubric()
+    factories.case_study(slug="crux")
+    data = render_to_string("casestudies/_guide_step.html", {"step": guide_of("crux", "data")})
+    model = render_to_string("casestudies/_guide_step.html", {"step": guide_of("crux", "model")})
+    assert '<li class="critical"><span class="badge bad critical-badge"' in data
+    assert data.count("critical-badge") == 1  # only red flag 1 of the data step
+    assert "critical-badge" not in model
+
+
+def test_the_guide_shows_what_each_target_level_shows_in_the_step():
+    factories.case_study(slug="levels")
+    html = render_to_string("casestudies/_guide_step.html", {"step": guide_of("levels", "serve")})
+    for level in ("mid", "senior", "staff"):
+        assert f"What a {level} candidate shows in levels serve." in html
+    assert "<dt>Senior</dt>" in html
+
+
+def test_further_reading_shows_links_or_citations():
+    case = factories.case_study(slug="reading")
+    step = case.steps.get(framework_step__key="model")
+    step.further_reading = [
+        {
+            "title": "Deep Neural Networks for YouTube Recommendations",
+            "authors": "Covington et al.",
+            "year": 2016,
+        },
+        {"title": "The FAISS wiki", "url": "https://github.com/facebookresearch/faiss/wiki"},
+    ]
+    step.save()
+
+    html = render_to_string(
+        "casestudies/_reference_step.html", {"step": guide_of("reading", "model")}
+    )
+
+    assert (
+        "<cite>Deep Neural Networks for YouTube Recommendations</cite>"
+        '<span class="reading-credit">, Covington et al., 2016</span>'
+    ) in html
+    assert (
+        '<a href="https://github.com/facebookresearch/faiss/wiki" rel="noopener noreferrer">'
+        "The FAISS wiki</a>"
+    ) in html
+
+
+def test_the_checklist_is_on_the_interviewer_preview_and_never_the_candidates(client):
+    factories.rubric()
+    factories.case_study(slug="concepts")
+    client.force_login(factories.user(staff=True))
+
+    interviewer = client.get(reverse("case_preview_interviewer", args=["concepts"]))
+    candidate = client.get(reverse("casestudies:preview_candidate", args=["concepts"]))
+
+    html = interviewer.content.decode()
+    assert "Concept checklist" in html
+    assert "Concept 6 of concepts." in html
+    assert '<span class="badge level-staff">Staff</span>' in html
+    assert "<td>Step data</td>" in html  # the step's title, not its key
+    page = candidate.content.decode()
+    for private in (
+        "Concept checklist",
+        "Concept 1 of",
+        "Expected answer for",
+        "shows in concepts",
+    ):
+        assert private not in page
+
+
+def test_the_case_page_shows_the_checklist_only_with_the_guide(client):
+    factories.rubric()
+    factories.case_study(slug="shown")
+    member = factories.user()
+    client.force_login(member)
+    assert (
+        "Concept checklist"
+        not in client.get(reverse("case_detail", args=["shown"])).content.decode()
+    )
+    client.force_login(factories.user(staff=True))
+    assert (
+        "Concept checklist" in client.get(reverse("case_detail", args=["shown"])).content.decode()
+    )

@@ -237,11 +237,11 @@ def test_the_report_scores_steps_calibrates_and_collects_the_session(
         )
     data = Report.objects.get().data
     assert data["primary"] == "interviewer" and data["compare"] is True
-    # 17 criteria with weights; clarify-goals (w2) and data-labels (w2) at 2, one not observed.
+    # 19 criteria with weights; clarify-goals (w2) and data-labels (w2) at 2, one not observed.
     clarify = next(s for s in data["steps"] if s["key"] == "clarify")
     assert clarify["score"] == "2.50" and clarify["self_score"] == "3.50"
     assert data["overall"]["not_observed"] == 1
-    assert data["overall"]["total"] == 17
+    assert data["overall"]["total"] == 19
     assert data["interview"]["candidate"] == "Carl Candidate"
     assert data["interview"]["interviewer"] == "Ines Interviewer"
     assert data["calibration"]["over"] == ["Pins down the goal", "Sources and labels data"]
@@ -374,7 +374,7 @@ def test_the_pdf_is_a_real_pdf_with_the_overall_score(django_capture_on_commit_c
     assert len(pdf.pages) > 3
     text = " ".join(page.extract_text() for page in pdf.pages)
     overall = report.data["overall"]["score"]
-    assert overall == "2.94"
+    assert overall == "2.96"  # every criterion at 3 but clarify-goals (w2) at 2: 139/47
     assert f"{overall} / 4" in text or f"{overall}/ 4" in text or overall in text
     assert "Visual search for a home-goods marketplace" in text
     assert report.data["overall"]["hire_label"] in text

@@ -44,6 +44,8 @@
   const scores = {}; // criterion key -> the interviewer's latest score (interviewer only)
   const seenChat = new Set();
   const outbox = loadOutbox(); // id -> message, for chat, hints and scores
+  const pendingEvidence = new Set(); // evidence typed and not yet sent (waiting for a pause)
+  root.dataset.outbox = String(outbox.size); // what waits for the server (tests read it)
 
   // --- Small helpers ---------------------------------------------------------------------
 
@@ -116,7 +118,7 @@
     setConnection("Connecting…", "connecting");
     socket.addEventListener("open", () => {
       retries = 0;
-      setConnection("Connected", "online");
+      setConnection("Syncing…", "connecting"); // "Connected" once the snapshot is in
     });
     socket.addEventListener("message", (event) => {
       let message;
@@ -162,6 +164,7 @@
 
   function saveOutbox() {
     localStorage.setItem(STORE + "outbox", JSON.stringify(Object.fromEntries(outbox)));
+    root.dataset.outbox = String(outbox.size + pendingEvidence.size);
   }
 
   function sendDurable(type, payload, replaceKey) {
@@ -260,6 +263,7 @@
 
   const handlers = {
     snapshot(p) {
+      setConnection("Connected", "online");
       offsetMs = Date.parse(p.server_now) - Date.now();
       state = {
         phase: p.phase,
@@ -731,6 +735,7 @@
 
   $$("[data-note-tab]").forEach((tab) => {
     tab.addEventListener("click", () => {
+      if (!state) return;
       if (heldOnStep) releaseHold();
       selectedStep = tab.dataset.noteTab;
       followCurrent = selectedStep === stepKey(state.step_index);
@@ -768,6 +773,8 @@
       if (!evidence) return;
       const box = evidence.closest("[data-criterion]");
       editingEvidence.add(box.dataset.criterion);
+      pendingEvidence.add(box.dataset.criterion);
+      saveOutbox();
       clearTimeout(timers[box.dataset.criterion]);
       timers[box.dataset.criterion] = setTimeout(() => sendScore(box), 500);
     });
@@ -783,6 +790,8 @@
       evidence: ($("[data-score-evidence]", box) || {}).value || "",
     }, "score:" + criterion);
     editingEvidence.delete(criterion);
+    pendingEvidence.delete(criterion);
+    saveOutbox();
   }
 
   const chatForm = $("[data-chat-form]");

@@ -48,6 +48,10 @@ def test_two_people_run_a_whole_interview(live_server_url, context_factory):
 
     for index, key in enumerate(STEPS):
         expect(candidate.locator(".rail-step.current")).to_have_attribute("data-step-key", key)
+        # The candidate's notes follow the move once they pause typing (a sentence is not cut).
+        expect(candidate.locator(f"[data-note-tab={key}]")).to_have_attribute(
+            "aria-selected", "true"
+        )
         candidate.fill("[data-notes-editor]", f"My notes for {key}: decisions and trade-offs.")
         expect(interviewer.locator("[data-notes-view]")).to_contain_text(f"My notes for {key}")
         if key == "clarify":
@@ -99,7 +103,8 @@ def test_two_people_run_a_whole_interview(live_server_url, context_factory):
             expect(interviewer.locator("[data-notes-view]")).to_contain_text("one more thought")
             expect(candidate.locator("[data-save-state=notes]")).to_have_text("Saved")
         if index < len(STEPS) - 1:
-            interviewer.wait_for_timeout(700)  # let the evidence debounce reach the server
+            # The evidence is sent when typing pauses and kept until the server has it.
+            expect(interviewer.locator("#room")).to_have_attribute("data-outbox", "0")
             interviewer.click("[data-move='1']")
     shot(interviewer, "room-interviewer")
 

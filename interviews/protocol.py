@@ -33,7 +33,6 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "invalid_state"  # not possible in the interview's current status
     INVALID_STEP = "invalid_step"  # not an allowed step move, or no such step
     STALE = "stale"  # the interview moved on since the client's view (step, clock)
-    STALE_REVISION = "stale_revision"  # document edited since base_revision; payload has current
     NOT_FOUND = "not_found"  # no such criterion, hint or document slot
     SERVER_ERROR = "server_error"  # our fault; nothing was saved
 
@@ -317,14 +316,9 @@ class Pong(ServerMessage):
 class Error(ServerMessage):
     TYPE = "error"
     TO = "the sender"
-    OPTIONAL = frozenset({"slot", "text", "revision"})
     code: str
     message: str
     in_response: str | None
-    # stale_revision only: the document as the server has it
-    slot: str | None = None
-    text: str | None = None
-    revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -489,7 +483,6 @@ ERROR_MEANINGS: dict[str, str] = {
     "invalid_state": "not possible in the interview's current status",
     "invalid_step": "not an allowed step move, or no such step",
     "stale": "the interview moved on since the client's view (step, clock)",
-    "stale_revision": "document edited since base_revision; payload has current",
     "not_found": "no such criterion, hint or document slot",
     "server_error": "our fault; nothing was saved",
 }

@@ -28,9 +28,14 @@ CURATOR_APPS = ("casestudies", "rubrics")
 
 
 def curators_group_ensure() -> Group:
-    """The staff group that may edit the question bank and the rubrics, and nothing else."""
+    """The staff group that may edit the question bank and the rubrics, and nothing else: not
+    the record of who read which guide, and no interview (see reviewers_group_ensure)."""
     group, _ = Group.objects.get_or_create(name="Curators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=CURATOR_APPS))
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=CURATOR_APPS).exclude(
+            content_type__model="guideview"
+        )
+    )
     return group
 
 

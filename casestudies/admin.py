@@ -21,7 +21,7 @@ from .forms import (
     CaseStudyAdminForm,
     FrameworkStepAdminForm,
 )
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep
+from .models import CaseStep, CaseStudy, Framework, FrameworkStep, GuideView
 
 # --- Frameworks ------------------------------------------------------------------------------
 
@@ -243,6 +243,17 @@ class CaseStudyAdmin(admin.ModelAdmin):
             },
         )
 
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            # The change form shows the whole guide: curators keep it, and it is recorded like
+            # any other page that shows a guide (a curator may also practise as a candidate).
+            services.guide_view_record(
+                user=request.user, case=original, where=GuideView.Where.ADMIN
+            )
+        return response
+
     # --- Saving: status changes through the service, other edits bump the version ---------
 
     def save_model(self, request: HttpRequest, obj: CaseStudy, form, change: bool) -> None:
@@ -299,3 +310,29 @@ class CaseStudyAdmin(admin.ModelAdmin):
     @admin.action(description="Move back to draft", permissions=["change"])
     def move_to_draft(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._move(request, queryset, CaseStudy.Status.DRAFT, "moved back to draft")
+
+
+@admin.register(GuideView)
+class GuideViewAdmin(admin.ModelAdmin):
+    """Who was shown which case's guide, where and when: for superusers, read only."""
+
+    list_display = ("at", "user", "case_study", "case_version", "where")
+    list_filter = ("where", "case_study")
+    search_fields = ("user__email", "case_study__slug")
+    date_hierarchy = "at"
+    list_select_related = ("user", "case_study")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

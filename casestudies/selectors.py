@@ -1,8 +1,15 @@
 """Reads of the question bank."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from .models import CaseStep, CaseStudy, Framework
+
+
+def is_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff who may look at the whole question bank (the curators' group, superusers)."""
+    return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 
 
 def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +21,20 @@ from interviews import services as room_services
 from interviews.errors import ServiceError
 from interviews.models import Interview, Report, Role, Score
 from interviews.services import Actor
-from interviews.views import access_or_404
+from interviews.views import access_or_404, guide_refused
 
 from . import progress as progress_module
 from . import reports, selectors, services, timeline, usage
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
+
+
+def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | None:
+    """A session's pages carry material from the case's guide (the hints and curveballs sent,
+    the reference notes and architecture): not for someone who is now the candidate in another
+    unfinished session on the case (the guide rule, interviews.selectors.guide_access)."""
+    interview = access.interview
+    guide = room.guide_access(user=request.user, case=interview.case_study, session=interview)
+    return None if guide.visible else guide_refused(request, interview.case_study, guide)
 
 
 def _actor(request: HttpRequest, access: room.Access) -> Actor:
@@ -123,6 +133,8 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
+    if refused := _guide_refusal(request, access):
+        return refused
     if interview.status == Interview.Status.ABANDONED:
         messages.info(request, "That interview was abandoned.")
         return redirect("dashboard")
@@ -269,6 +281,8 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
     their own for it)."""
     access = access_or_404(request, interview_id)
     interview = access.interview
+    if refused := _guide_refusal(request, access):
+        return refused
     try:
         html = room_services.reference_reveal(actor=_actor(request, access), step_key=step_key)
     except ServiceError as exc:
@@ -286,6 +300,8 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
     access = access_or_404(request, interview_id, allow_staff=True)
     interview = access.interview
+    if refused := _guide_refusal(request, access):
+        return refused
     report = selectors.report_of(interview)
     context = {
         "interview": interview,
@@ -302,6 +318,8 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
 
 def _ready_report(request: HttpRequest, interview_id) -> Report:
     access = access_or_404(request, interview_id, allow_staff=True)
+    if _guide_refusal(request, access) is not None:
+        raise PermissionDenied("Not while you are the candidate in a session on this case.")
     report = selectors.report_of(access.interview)
     if report is None or report.status != Report.Status.READY:
         raise Http404("The report is not ready yet.")
@@ -395,6 +413,8 @@ def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
+    if refused := _guide_refusal(request, access):
+        return refused
     role = Role.INTERVIEWER if access.role == "staff" else access.role
     return render(
         request,

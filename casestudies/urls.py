@@ -1,9 +1,0 @@
-from django.urls import path
-
-from . import views
-
-app_name = "casestudies"
-
-urlpatterns = [
-    path("<slug:slug>/preview/candidate/", views.preview_candidate, name="preview_candidate"),
-]

@@ -39,6 +39,27 @@ def curators_group_ensure() -> Group:
     return group
 
 
+REVIEWERS = "Session reviewers"
+
+
+def reviewers_group_ensure() -> Group:
+    """The group that may read any interview's private notes and scores (the wrap-up, the
+    report, the timeline), each read logged; a role apart from curating. Nobody is in it
+    unless a superuser puts them there."""
+    group, _ = Group.objects.get_or_create(name=REVIEWERS)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="interviews", codename="view_private")
+    )
+    return group
+
+
+def roles_ensure() -> None:
+    """Both groups, with their permissions as the code defines them today (run after every
+    migrate: see apps.py)."""
+    curators_group_ensure()
+    reviewers_group_ensure()
+
+
 @transaction.atomic
 def demo_accounts_ensure(*, password: str) -> list[str]:
     """Create (or reset the password of) the demo accounts; returns their emails."""

@@ -31,6 +31,7 @@ from rubrics.models import Criterion
 from rubrics.scoring import NOT_OBSERVED
 
 from . import reports
+from .models import PrivateRead
 
 log = logging.getLogger(__name__)
 
@@ -404,3 +405,9 @@ def reports_sweep(*, now: datetime | None = None) -> SweepResult:
     for pk in requeued:
         _enqueue_compile(pk)
     return SweepResult(completed=completed, requeued=requeued)
+
+
+def private_read_record(*, reader: User, interview_id: UUID, what: str) -> PrivateRead:
+    """Log that ``reader``, who is not in the interview, read its private notes and scores on
+    the page ``what``."""
+    return PrivateRead.objects.create(reader=reader, interview_id=interview_id, what=what)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from casestudies import selectors as bank
 from casestudies.models import FrameworkStep
 from interviews import flow
 from interviews import selectors as room
@@ -26,6 +27,18 @@ from interviews.views import access_or_404, guide_refused
 from . import progress as progress_module
 from . import reports, selectors, services, timeline, usage
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
+
+
+def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> room.Access:
+    """The access getter for the pages that show an interview's private notes and scores: its
+    participants, and session reviewers (``interviews.view_private``), whose every read is
+    logged. Curators, like anyone else, get a 404."""
+    access = access_or_404(request, interview_id, allow_reviewer=True)
+    if access.role == room.REVIEWER:
+        services.private_read_record(
+            reader=request.user, interview_id=access.interview.pk, what=what
+        )
+    return access
 
 
 def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | None:
@@ -129,7 +142,7 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     The candidate's responses never carry the interviewer's scores: this view does not read
     them on the candidate's path, and the report exists only once the self-assessment is in
     (or the deadline passed)."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "wrap-up")
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
@@ -143,12 +156,12 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if not access.is_participant:
         if request.method == "POST":
-            raise Http404("Staff can look, not assess.")
+            raise Http404("Reviewers can look, not assess.")
         assessments = selectors.assessments_of(interview)
         return render(
             request,
             "feedback/wrapup.html",
-            _wrapup_context(request, access, state="staff", assessments=assessments),
+            _wrapup_context(request, access, state="reviewer", assessments=assessments),
         )
     if access.role == Role.CANDIDATE:
         return _wrapup_candidate(request, access)
@@ -298,7 +311,7 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
 @require_GET
 def report(request: HttpRequest, interview_id) -> HttpResponse:
     """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "report")
     interview = access.interview
     if refused := _guide_refusal(request, access):
         return refused
@@ -316,8 +329,8 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     return render(request, template, context)
 
 
-def _ready_report(request: HttpRequest, interview_id) -> Report:
-    access = access_or_404(request, interview_id, allow_staff=True)
+def _ready_report(request: HttpRequest, interview_id, what: str) -> Report:
+    access = reviewed_access_or_404(request, interview_id, what)
     if _guide_refusal(request, access) is not None:
         raise PermissionDenied("Not while you are the candidate in a session on this case.")
     report = selectors.report_of(access.interview)
@@ -334,7 +347,7 @@ def _download_name(report: Report, extension: str) -> str:
 
 @require_GET
 def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
-    report = _ready_report(request, interview_id)
+    report = _ready_report(request, interview_id, "report PDF")
     # Rendering takes seconds; a compiled report does not change, so keep the file a while.
     key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
     pdf = cache.get(key)
@@ -350,7 +363,7 @@ def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
 
 @require_GET
 def report_md(request: HttpRequest, interview_id) -> HttpResponse:
-    report = _ready_report(request, interview_id)
+    report = _ready_report(request, interview_id, "report Markdown")
     response = HttpResponse(report.markdown, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "md")}"'
     return response
@@ -358,7 +371,7 @@ def report_md(request: HttpRequest, interview_id) -> HttpResponse:
 
 @require_POST
 def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "report retry")
     report = selectors.report_of(access.interview)
     if report is None:
         raise Http404("There is no report to retry.")
@@ -391,7 +404,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_usage(request: HttpRequest) -> HttpResponse:
     """Curators: how each case is used, to spot cases that are too hard or too easy."""
-    if not (request.user.is_staff and request.user.has_perm("casestudies.view_casestudy")):
+    if not bank.is_curator(request.user):
         raise Http404("No such page.")
     steps, rows = usage.case_usage()
     return render(
@@ -409,13 +422,13 @@ def case_usage(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
     """The replay of a session: every event the viewer's role may see, in order."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "timeline")
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
     if refused := _guide_refusal(request, access):
         return refused
-    role = Role.INTERVIEWER if access.role == "staff" else access.role
+    role = Role.INTERVIEWER if access.role == room.REVIEWER else access.role
     return render(
         request,
         "feedback/timeline.html",

@@ -41,10 +41,13 @@ PRESENCE_STALE_SECONDS = 90
 # --- Access --------------------------------------------------------------------------------
 
 
+REVIEWER = "reviewer"  # the role of someone who may read any interview (interviews.view_private)
+
+
 @dataclass(frozen=True)
 class Access:
     interview: Interview
-    role: str  # "interviewer", "candidate", or "staff" for a staff member who is not in it
+    role: str  # "interviewer", "candidate", or REVIEWER for a session reviewer not in it
 
     @property
     def is_participant(self) -> bool:
@@ -52,13 +55,16 @@ class Access:
 
 
 def interview_get_for_user(
-    *, user: User, interview_id: UUID | str, allow_staff: bool = False
+    *, user: User, interview_id: UUID | str, allow_reviewer: bool = False
 ) -> Access:
     """The interview and the user's role in it, in one query.
 
     Raises ``Interview.DoesNotExist`` for anonymous users, malformed ids, and users who are not
-    participants (staff too, unless ``allow_staff``), so callers answer 404 without telling
-    whether the interview exists.
+    participants (session reviewers too, unless ``allow_reviewer``), so callers answer 404
+    without telling whether the interview exists. A session reviewer is someone with the
+    permission ``interviews.view_private`` (the "Session reviewers" group, superusers), not
+    any staff: curating the bank gives no sight of interviews. Callers log a reviewer's read
+    (``feedback.services.private_read_record``).
     """
     if not user.is_authenticated:
         raise Interview.DoesNotExist
@@ -74,8 +80,8 @@ def interview_get_for_user(
     )
     if interview.my_role:
         return Access(interview, interview.my_role)
-    if allow_staff and user.is_staff:
-        return Access(interview, "staff")
+    if allow_reviewer and user.has_perm("interviews.view_private"):
+        return Access(interview, REVIEWER)
     raise Interview.DoesNotExist
 
 

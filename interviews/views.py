@@ -24,12 +24,13 @@ from .models import Interview, Invite, Role
 
 
 def access_or_404(
-    request: HttpRequest, interview_id: Any, *, allow_staff: bool = False
+    request: HttpRequest, interview_id: Any, *, allow_reviewer: bool = False
 ) -> selectors.Access:
-    """The access getter for pages: 404 for anyone who may not open the interview."""
+    """The access getter for pages: 404 for anyone who may not open the interview. Pages that
+    let a session reviewer in log the read (feedback.views.reviewed_access_or_404)."""
     try:
         return selectors.interview_get_for_user(
-            user=request.user, interview_id=interview_id, allow_staff=allow_staff
+            user=request.user, interview_id=interview_id, allow_reviewer=allow_reviewer
         )
     except Interview.DoesNotExist:
         raise Http404("No such interview.") from None

@@ -23,5 +23,6 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghi
 USER sevensteps
 
 EXPOSE 8000
-# Room messages are small and the server is CPU-bound: no per-message compression.
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--ws-per-message-deflate", "false"]
+# Room messages are small and the server is CPU-bound: no per-message compression. Forwarded
+# headers are believed only from FORWARDED_ALLOW_IPS (uvicorn reads it; loopback by default).
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false"]

@@ -7,6 +7,7 @@ Celery broker and result backend and the Redis cache. Every variable is parsed b
 that raises ``ImproperlyConfigured`` naming the variable when its value is bad.
 """
 
+import ipaddress
 import os
 import warnings
 from pathlib import Path
@@ -245,6 +246,12 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's defaults, with the failed-login lock keyed by (address, account) (see the adapter):
+# at most 10 failed logins a minute from one address, and 5 per 5 minutes for one account from
+# one address. Counters live in the cache (Redis, or this process's memory while Redis is down:
+# config/cache.py). The address is the one the server trusts (FORWARDED_ALLOW_IPS below).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 # Outgoing mail: printed on the console unless an SMTP host is configured.
 if env_str("EMAIL_HOST"):
@@ -265,6 +272,27 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sevensteps <noreply@localhost>")
 
 # --- Security --------------------------------------------------------------------------------
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes (it reads this same
+# variable; its default is the loopback addresses). Everything that counts per address (the
+# login limits) relies on it: trusting anyone ("*") lets a client choose its own address with
+# each request. Listed here so that a bad value stops the app with a message; in production a
+# "*" is refused.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+for _entry in FORWARDED_ALLOW_IPS:
+    if _entry == "*":
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "FORWARDED_ALLOW_IPS must list the proxies' addresses or networks, not '*': "
+                "with '*' any client can choose the address the login limits count"
+            )
+        continue
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FORWARDED_ALLOW_IPS entries must be IP addresses or networks, not {_entry!r}"
+        ) from None
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

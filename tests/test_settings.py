@@ -88,6 +88,17 @@ def test_the_suite_itself_runs_on_postgres_and_redis():
         ({"DEBUG": "false", "ALLOWED_HOSTS": "example.org"}, "SECRET_KEY must be set"),
         ({"CELERY_TIME_LIMIT": "soon"}, "CELERY_TIME_LIMIT must be an integer"),
         ({"CSRF_TRUSTED_ORIGINS": "example.org"}, "CSRF_TRUSTED_ORIGINS entries must start"),
+        ({"FORWARDED_ALLOW_IPS": "proxy.local"}, "FORWARDED_ALLOW_IPS entries must be IP"),
+        (
+            {
+                "DEBUG": "false",
+                "SECRET_KEY": "x" * 60,
+                "ALLOWED_HOSTS": "example.org",
+                "EMAIL_HOST": "smtp.example.org",
+                "FORWARDED_ALLOW_IPS": "*",
+            },
+            "FORWARDED_ALLOW_IPS must list the proxies",
+        ),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(env, message):

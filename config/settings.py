@@ -187,9 +187,13 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, or this process's memory while Redis does not answer: a page never fails
+            # for the cache's sake (config/cache.py). Short timeouts, so that finding out
+            # costs little.
+            "BACKEND": "config.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "sevensteps"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -209,20 +213,36 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 180, minimum=1)
 # Unacknowledged messages return to the queue after this long; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=10)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=10),
+    # A broker that does not answer is found out in seconds: a report whose hand-over fails
+    # is recorded and sent again (feedback.services.report_publish), nobody waits for it.
+    "socket_connect_timeout": 2,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# Nothing reads task results (a report's outcome is its row), and a web process that waits for
+# results subscribes to Redis: while Redis is down that retried for 19 s per enqueue and then
+# broke the process's Celery app for good.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # `celery -A config beat` runs the sweep: wrap-ups past REPORT_DEADLINE_HOURS are completed with
 # whatever is in, and reports whose message was lost or whose worker died are enqueued again.
+REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {
         "task": "feedback.tasks.sweep_reports",
         "schedule": env_int("REPORT_SWEEP_SECONDS", 900, minimum=10),
-    }
+    },
+    # Reports whose hand-over failed while Redis was down go again within this many seconds
+    # of its return (a message not taken by then is dropped: the next one does the same).
+    "requeue-reports": {
+        "task": "feedback.tasks.requeue_reports",
+        "schedule": REPORT_REQUEUE_SECONDS,
+        "options": {"expires": REPORT_REQUEUE_SECONDS},
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------------
@@ -335,6 +355,9 @@ if DEBUG:
     # In development WhiteNoise serves from the finders; collectstatic's folder need not exist.
     warnings.filterwarnings("ignore", message="No directory at: ")
 
+# Sessions (and with them the messages) live in the database, never in Redis: logging in and
+# every page keep working while Redis is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {

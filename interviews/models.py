@@ -280,6 +280,10 @@ class Report(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     compiled_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt to hand the report to the workers failed (the broker did not answer):
+    # when, and why. Cleared once a later attempt gets through (feedback.services).
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
+    enqueue_error = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"Report {self.interview_id} ({self.status})"

@@ -262,3 +262,28 @@ def test_the_beat_runs_the_requeue_every_30_seconds_by_default():
     entry = settings.CELERY_BEAT_SCHEDULE["requeue-reports"]
     assert entry["task"] == "feedback.tasks.requeue_reports"
     assert entry["schedule"] == 30 and entry["options"]["expires"] == 30
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="interviews/realtime.py (the lead's) publishes after commit with on_commit(send): "
+    "a channel layer that does not answer raises into the page although the join is saved. "
+    "on_commit(send, robust=True) fixes it; then drop this mark.",
+)
+def test_joining_answers_while_redis_is_down(real_hasher):
+    factories.rubric()
+    host = factories.user()
+    guest = factories.user(password=PASSWORD)
+    from interviews import services
+
+    interview = services.interview_create(
+        user=host, case_study=factories.case_study(), role="interviewer", target_level="mid"
+    )
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    with app_server("no-redis-join", env={"REDIS_URL": nowhere, "CELERY_EAGER": "false"}) as base:
+        client = Browser(base)
+        assert client.log_in(guest.email, PASSWORD).status == 302
+        join = f"/join/{interview.invite.token}/"
+        answer = client.request(join, data={"csrfmiddlewaretoken": client.csrf_token(join)})
+        assert interview.participants.filter(user=guest).exists()  # saved either way
+        assert answer.status == 302, answer.status

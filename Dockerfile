@@ -16,7 +16,7 @@ COPY pyproject.toml README.md ./
 RUN pip install .
 
 COPY . .
-RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghijklmnop \
+RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghijklmnop EMAIL_HOST=console \
     ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input \
  && useradd --create-home --uid 1000 sevensteps \
  && chown -R sevensteps /app

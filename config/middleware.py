@@ -5,6 +5,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.cache import patch_cache_control
 
 
 class RefuseNulBytesMiddleware:
@@ -25,3 +26,25 @@ class RefuseNulBytesMiddleware:
                 "A NUL byte has no place in an address.", content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages for a signed-in user, or that depend on the session or the CSRF cookie (a login
+    form), are ``Cache-Control: private, no-store``: no shared cache keeps them, and the
+    browser does not store them for the next person at the same computer. A view that set
+    its own Cache-Control keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        personal = (user is not None and user.is_authenticated) or "Cookie" in response.get(
+            "Vary", ""
+        )
+        if personal:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

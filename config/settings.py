@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.PrivatePagesMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -273,13 +277,17 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # config/cache.py). The address is the one the server trusts (FORWARDED_ALLOW_IPS below).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
-# Outgoing mail: printed on the console unless an SMTP host is configured.
-if env_str("EMAIL_HOST"):
+# Outgoing mail (sign-up confirmation, password reset). EMAIL_HOST is an SMTP server, or
+# "console": mail printed in the log, chosen on purpose (a trial without mail). In debug an
+# unset EMAIL_HOST means the console; in production it must be set, or mail would vanish.
+_email_host = env_str("EMAIL_HOST")  # not a setting of that name: Django 6.1 has MAILERS
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if _email_host and _email_host != "console":
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env_str("EMAIL_HOST"),
+                "host": _email_host,
                 "port": env_int("EMAIL_PORT", 587, minimum=1),
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
@@ -287,8 +295,16 @@ if env_str("EMAIL_HOST"):
             },
         }
     }
-else:
+elif _email_host == "console" or DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if _email_host == "console":
+        # Asked for by name: check --deploy need not warn about it (mail.E001).
+        SILENCED_SYSTEM_CHECKS.append("mail.E001")
+else:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set when DEBUG is off: the SMTP server for sign-up and "
+        "password-reset mail, or 'console' to print mail in the log instead (a trial)"
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sevensteps <noreply@localhost>")
 
 # --- Security --------------------------------------------------------------------------------
@@ -317,6 +333,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware). Scripts and styles come from our files or
+# carry the page's nonce; nothing inline otherwise, no eval, no style attribute. Mermaid draws
+# under it through static/js/diagram.js (the nonce for its <style>, the CSSOM for the rest);
+# htmx is told not to add its own styles (templates/base.html). WebSockets go to 'self'.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -17,12 +17,13 @@ COPY pyproject.toml README.md ./
 RUN pip install .
 
 COPY . .
-RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghijklmnop \
+RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-key-0123456789abcdefghijklmnop EMAIL_HOST=console \
     ALLOWED_HOSTS=localhost python manage.py collectstatic --no-input \
  && useradd --create-home --uid 1000 sevensteps \
  && chown -R sevensteps /app
 USER sevensteps
 
 EXPOSE 8000
-# Room messages are small and the server is CPU-bound: no per-message compression.
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--ws-per-message-deflate", "false"]
+# Room messages are small and the server is CPU-bound: no per-message compression. Forwarded
+# headers are believed only from FORWARDED_ALLOW_IPS (uvicorn reads it; loopback by default).
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false"]

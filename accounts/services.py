@@ -28,10 +28,36 @@ CURATOR_APPS = ("casestudies", "rubrics")
 
 
 def curators_group_ensure() -> Group:
-    """The staff group that may edit the question bank and the rubrics, and nothing else."""
+    """The staff group that may edit the question bank and the rubrics, and nothing else: not
+    the record of who read which guide, and no interview (see reviewers_group_ensure)."""
     group, _ = Group.objects.get_or_create(name="Curators")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=CURATOR_APPS))
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=CURATOR_APPS).exclude(
+            content_type__model="guideview"
+        )
+    )
     return group
+
+
+REVIEWERS = "Session reviewers"
+
+
+def reviewers_group_ensure() -> Group:
+    """The group that may read any interview's private notes and scores (the wrap-up, the
+    report, the timeline), each read logged; a role apart from curating. Nobody is in it
+    unless a superuser puts them there."""
+    group, _ = Group.objects.get_or_create(name=REVIEWERS)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="interviews", codename="view_private")
+    )
+    return group
+
+
+def roles_ensure() -> None:
+    """Both groups, with their permissions as the code defines them today (run after every
+    migrate: see apps.py)."""
+    curators_group_ensure()
+    reviewers_group_ensure()
 
 
 @transaction.atomic

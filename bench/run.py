@@ -57,6 +57,7 @@ def bench_env(args: argparse.Namespace, **extra: str) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY="bench-only-" + "k" * 50,  # the seed signs the sessions the servers read
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        EMAIL_HOST="console",  # required when DEBUG is off; the benchmark sends no mail
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",

@@ -23,7 +23,15 @@ from .forms import (
     GlossaryTermForm,
     GlossaryTermFormSet,
 )
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep, Glossary, GlossaryTerm
+from .models import (
+    CaseStep,
+    CaseStudy,
+    Framework,
+    FrameworkStep,
+    Glossary,
+    GlossaryTerm,
+    GuideView,
+)
 
 # --- Frameworks ------------------------------------------------------------------------------
 
@@ -201,8 +209,8 @@ class CaseStudyAdmin(admin.ModelAdmin):
     )
     actions = ("send_for_review", "publish", "retire", "move_to_draft")
 
-    class Media:
-        js = ("vendor/mermaid-12.3.0/mermaid.min.js", "js/diagram.js")
+    # Mermaid and static/js/diagram.js come with the change form's template (with the page's
+    # CSP nonce, which the diagrams need for their styles), not as form media.
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         initial = super().get_changeform_initial_data(request)
@@ -255,6 +263,17 @@ class CaseStudyAdmin(admin.ModelAdmin):
                 "input": "id_diagram",
             },
         )
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            # The change form shows the whole guide: curators keep it, and it is recorded like
+            # any other page that shows a guide (a curator may also practise as a candidate).
+            services.guide_view_record(
+                user=request.user, case=original, where=GuideView.Where.ADMIN
+            )
+        return response
 
     # --- Saving: status changes through the service, other edits bump the version ---------
 
@@ -346,3 +365,27 @@ class GlossaryAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
             services.glossary_mark_edited(glossary=form.instance)
+@admin.register(GuideView)
+class GuideViewAdmin(admin.ModelAdmin):
+    """Who was shown which case's guide, where and when: for superusers, read only."""
+
+    list_display = ("at", "user", "case_study", "case_version", "where")
+    list_filter = ("where", "case_study")
+    search_fields = ("user__email", "case_study__slug")
+    date_hierarchy = "at"
+    list_select_related = ("user", "case_study")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,5 +1,6 @@
 """The question bank: frameworks with ordered steps, and case studies with a guide per step."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -205,3 +206,32 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+class GuideView(models.Model):
+    """Someone was shown the interviewer guide of a case study outside a session of theirs (the
+    case page, a curator's preview, the admin) or as its interviewer. Written by
+    ``services.guide_view_record`` whenever a page renders the guide; only ever inserted.
+
+    Read back to warn a person about to be the candidate on a case whose guide they have seen,
+    and to say so in the report."""
+
+    class Where(models.TextChoices):
+        CASE_PAGE = "case_page", "Case page"
+        PREVIEW_INTERVIEWER = "preview_interviewer", "Preview as interviewer"
+        PREVIEW_CANDIDATE = "preview_candidate", "Preview as candidate"
+        ROOM = "room", "Interview room (as interviewer)"
+        ADMIN = "admin", "Curation admin"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guide_views"
+    )
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="guide_views")
+    case_version = models.PositiveIntegerField()
+    where = models.CharField(max_length=24, choices=Where.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "case_study", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw the guide of {self.case_study} ({self.get_where_display()})"

@@ -2,12 +2,21 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from . import content, selectors
-from .models import CaseStep, CaseStudy, Framework, FrameworkStep, Glossary, GlossaryTerm
+from .models import (
+    CaseStep,
+    CaseStudy,
+    Framework,
+    FrameworkStep,
+    Glossary,
+    GlossaryTerm,
+    GuideView,
+)
 
 
 class PublishRefused(Exception):
@@ -241,3 +250,11 @@ def framework_mark_edited(*, framework: Framework) -> None:
     """An admin edit of a framework or its steps bumps its version."""
     Framework.objects.filter(pk=framework.pk).update(version=F("version") + 1)
     framework.refresh_from_db(fields=["version"])
+
+
+def guide_view_record(*, user: AbstractBaseUser, case: CaseStudy, where: str) -> GuideView:
+    """Record that ``user`` was shown the interviewer guide of ``case`` (call it where the page
+    that shows the guide is rendered, after deciding that the user may see it)."""
+    return GuideView.objects.create(
+        user=user, case_study=case, case_version=case.version, where=where
+    )

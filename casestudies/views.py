@@ -6,13 +6,14 @@ from . import content, selectors
 from .models import CaseStudy
 
 # --- Staff previews: a case study as the candidate and as the interviewer would see it ---------
+# The pages are served by views in the interviews app, which know the guide rule (who is a
+# candidate where); these build them.
 
 
 def case_for_preview(request: HttpRequest, slug: str) -> CaseStudy:
     """A case study in any status, for staff who may look at the bank; 404 for everyone else
     (the page's existence is no business of candidates)."""
-    user = request.user
-    if not (user.is_staff and user.has_perm("casestudies.view_casestudy")):
+    if not selectors.is_curator(request.user):
         raise Http404("No such page.")
     return get_object_or_404(selectors.case_study_with_steps(), slug=slug)
 
@@ -32,11 +33,12 @@ def preview_context(case: CaseStudy, mode: str) -> dict:
     }
 
 
-@require_GET
-def preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
+def preview_candidate_page(request: HttpRequest, case: CaseStudy) -> HttpResponse:
     """What a candidate sees: the prompt and the framework's steps during the interview, then
-    the reference diagram and notes after it. Nothing from the interviewer guide."""
-    case = case_for_preview(request, slug)
+    the reference diagram and notes after it. Nothing else from the interviewer guide.
+
+    Not a view: the page is served by ``interviews.views.case_preview_candidate``, which asks
+    the guide rule first (the reference notes and diagram are the guide's)."""
     return render(request, "casestudies/preview_candidate.html", preview_context(case, "candidate"))
 
 

@@ -7,6 +7,7 @@ Celery broker and result backend and the Redis cache. Every variable is parsed b
 that raises ``ImproperlyConfigured`` naming the variable when its value is bad.
 """
 
+import ipaddress
 import os
 import warnings
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -106,6 +108,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.PrivatePagesMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -181,9 +187,13 @@ CHANNEL_LAYERS: dict = {}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, or this process's memory while Redis does not answer: a page never fails
+            # for the cache's sake (config/cache.py). Short timeouts, so that finding out
+            # costs little.
+            "BACKEND": "config.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "sevensteps"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -202,20 +212,36 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 180, minimum=1)
 # Unacknowledged messages return to the queue after this long; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=10)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=10),
+    # A broker that does not answer is found out in seconds: a report whose hand-over fails
+    # is recorded and sent again (feedback.services.report_publish), nobody waits for it.
+    "socket_connect_timeout": 2,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# Nothing reads task results (a report's outcome is its row), and a web process that waits for
+# results subscribes to Redis: while Redis is down that retried for 19 s per enqueue and then
+# broke the process's Celery app for good.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # `celery -A config beat` runs the sweep: wrap-ups past REPORT_DEADLINE_HOURS are completed with
 # whatever is in, and reports whose message was lost or whose worker died are enqueued again.
+REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {
         "task": "feedback.tasks.sweep_reports",
         "schedule": env_int("REPORT_SWEEP_SECONDS", 900, minimum=10),
-    }
+    },
+    # Reports whose hand-over failed while Redis was down go again within this many seconds
+    # of its return (a message not taken by then is dropped: the next one does the same).
+    "requeue-reports": {
+        "task": "feedback.tasks.requeue_reports",
+        "schedule": REPORT_REQUEUE_SECONDS,
+        "options": {"expires": REPORT_REQUEUE_SECONDS},
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------------
@@ -239,14 +265,24 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's defaults, with the failed-login lock keyed by (address, account) (see the adapter):
+# at most 10 failed logins a minute from one address, and 5 per 5 minutes for one account from
+# one address. Counters live in the cache (Redis, or this process's memory while Redis is down:
+# config/cache.py). The address is the one the server trusts (FORWARDED_ALLOW_IPS below).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
-# Outgoing mail: printed on the console unless an SMTP host is configured.
-if env_str("EMAIL_HOST"):
+# Outgoing mail (sign-up confirmation, password reset). EMAIL_HOST is an SMTP server, or
+# "console": mail printed in the log, chosen on purpose (a trial without mail). In debug an
+# unset EMAIL_HOST means the console; in production it must be set, or mail would vanish.
+_email_host = env_str("EMAIL_HOST")  # not a setting of that name: Django 6.1 has MAILERS
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if _email_host and _email_host != "console":
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env_str("EMAIL_HOST"),
+                "host": _email_host,
                 "port": env_int("EMAIL_PORT", 587, minimum=1),
                 "username": env_str("EMAIL_HOST_USER"),
                 "password": env_str("EMAIL_HOST_PASSWORD"),
@@ -254,15 +290,60 @@ if env_str("EMAIL_HOST"):
             },
         }
     }
-else:
+elif _email_host == "console" or DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    if _email_host == "console":
+        # Asked for by name: check --deploy need not warn about it (mail.E001).
+        SILENCED_SYSTEM_CHECKS.append("mail.E001")
+else:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set when DEBUG is off: the SMTP server for sign-up and "
+        "password-reset mail, or 'console' to print mail in the log instead (a trial)"
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sevensteps <noreply@localhost>")
 
 # --- Security --------------------------------------------------------------------------------
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto uvicorn believes (it reads this same
+# variable; its default is the loopback addresses). Everything that counts per address (the
+# login limits) relies on it: trusting anyone ("*") lets a client choose its own address with
+# each request. Listed here so that a bad value stops the app with a message; in production a
+# "*" is refused.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+for _entry in FORWARDED_ALLOW_IPS:
+    if _entry == "*":
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "FORWARDED_ALLOW_IPS must list the proxies' addresses or networks, not '*': "
+                "with '*' any client can choose the address the login limits count"
+            )
+        continue
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FORWARDED_ALLOW_IPS entries must be IP addresses or networks, not {_entry!r}"
+        ) from None
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware). Scripts and styles come from our files or
+# carry the page's nonce; nothing inline otherwise, no eval, no style attribute. Mermaid draws
+# under it through static/js/diagram.js (the nonce for its <style>, the CSSOM for the rest);
+# htmx is told not to add its own styles (templates/base.html). WebSockets go to 'self'.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
@@ -301,6 +382,9 @@ if DEBUG:
     # In development WhiteNoise serves from the finders; collectstatic's folder need not exist.
     warnings.filterwarnings("ignore", message="No directory at: ")
 
+# Sessions (and with them the messages) live in the database, never in Redis: logging in and
+# every page keep working while Redis is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {

@@ -10,6 +10,7 @@ tomorrow even if the rubric or the case is edited meanwhile.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -34,7 +35,7 @@ from interviews.models import (
     Role,
     Score,
 )
-from interviews.selectors import practised_case_ids
+from interviews.selectors import guide_seen_at, practised_case_ids
 from rubrics import scoring
 from rubrics.models import Criterion, Rubric
 from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_policy
@@ -193,6 +194,7 @@ class _Inputs:
     documents: dict[str, str]  # slot -> text (the candidate's)
     guides: dict[str, CaseStep]
     completion: dict[str, Any]  # the data of the "completed" status event
+    guide_seen_at: datetime | None  # the candidate first read the case's guide, before the end
 
 
 def _read(interview_id: UUID) -> _Inputs:
@@ -218,6 +220,7 @@ def _read(interview_id: UUID) -> _Inputs:
         .values_list("data", flat=True)
         .first()
     )
+    candidate_user = next((p.user_id for p in participants if p.role == Role.CANDIDATE), None)
     return _Inputs(
         interview=interview,
         case=case,
@@ -228,7 +231,7 @@ def _read(interview_id: UUID) -> _Inputs:
         texts=texts,
         assessments={a.source: a for a in Assessment.objects.filter(interview=interview)},
         people={p.role: display_name(p.user) for p in participants},
-        candidate_user=next((p.user_id for p in participants if p.role == Role.CANDIDATE), None),
+        candidate_user=candidate_user,
         deliveries=list(Delivery.objects.filter(interview=interview)),
         documents=dict(
             Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
@@ -238,6 +241,13 @@ def _read(interview_id: UUID) -> _Inputs:
             for step in CaseStep.objects.filter(case_study=case).select_related("framework_step")
         },
         completion=completion or {},
+        guide_seen_at=guide_seen_at(
+            user_id=candidate_user,
+            case_id=case.pk,
+            before=interview.ended_at or timezone.now(),
+        )
+        if candidate_user
+        else None,
     )
 
 
@@ -440,6 +450,9 @@ def _header(inputs: _Inputs) -> dict[str, Any]:
             "ended_at": _iso(interview.ended_at),
             "completed_at": _iso(interview.completed_at),
             "completed_by": inputs.completion.get("reason", "assessments"),
+            # The candidate had been shown this case's interviewer guide before the end of the
+            # session (interviews.selectors.guide_seen_at): the report says so.
+            "guide_seen_at": _iso(inputs.guide_seen_at),
         },
         "case": {
             "slug": case.slug,
@@ -567,6 +580,7 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
         "data": data,
         "chart": step_chart(data),
         "date": when,
+        "guide_seen": parse_datetime(meta.get("guide_seen_at") or "") if meta else None,
         "hire_tone": HIRE_TONES.get(overall["hire_signal"], ""),
         "level_tone": LEVEL_TONES.get(overall["level_signal"], ""),
         "sections": [

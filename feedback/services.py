@@ -10,12 +10,13 @@ in; completing requests the report, which a Celery task compiles (feedback/tasks
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from rubrics.models import Criterion
 from rubrics.scoring import NOT_OBSERVED
 
 from . import reports
+from .models import PrivateRead
 
 log = logging.getLogger(__name__)
 
@@ -273,24 +275,70 @@ def interview_complete(*, interview_id: UUID, reason: str, actor: User | None = 
     return True
 
 
-def _enqueue_compile(report_id: int) -> None:
-    """Hand a report to the workers once the transaction commits.
+# Handing a report to the workers happens in a thread of its own, after commit: the request
+# that finished a wrap-up never waits on the broker. One thread keeps the order and bounds the
+# connections; a publish that fails is recorded on the report and sent again by the beat
+# (reports_requeue, every REPORT_REQUEUE_SECONDS), so it waits for Redis to come back, not for
+# the ten-minute sweep.
+_enqueuer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-enqueue")
 
-    Like ``delay_on_commit``, but what the user just did is already committed when this runs:
-    a broker that does not answer, or (in eager mode) a compile that fails in process, is logged
-    rather than turned into an error page. The report stays pending or is marked failed, and
-    the sweep or the retry button sends it again.
+
+def _enqueue_compile(report_id: int) -> None:
+    """Hand a report to the workers once the transaction commits, off the request's path.
+
+    What the user just did is committed when this runs, so nothing here turns into an error
+    page. With tasks eager (no broker: the embedded defaults, most tests) the report compiles
+    in process at once, as before; a failure is logged and the report is marked failed.
     """
 
     def send() -> None:
         from . import tasks  # Celery is loaded only where reports are requested
 
-        try:
-            tasks.compile_report.delay(report_id)
-        except Exception:
-            log.exception("report %s: could not be handed to a worker now", report_id)
+        if tasks.compile_report.app.conf.task_always_eager:
+            try:
+                tasks.compile_report.delay(report_id)
+            except Exception:
+                log.exception("report %s: compiling in process failed", report_id)
+            return
+        _enqueuer.submit(_publish_in_thread, report_id)
 
     transaction.on_commit(send)
+
+
+def _publish_in_thread(report_id: int) -> None:
+    try:
+        report_publish(report_id=report_id)
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def report_publish(*, report_id: int) -> bool:
+    """Put the compile task of a report on the broker now, without retrying (the settings keep
+    the connect timeout short). A failure is recorded on the report (``enqueue_failed_at``,
+    ``enqueue_error``) for ``reports_requeue``; a success clears it. Never raises."""
+    from . import tasks
+
+    try:
+        tasks.compile_report.apply_async((report_id,), retry=False)
+    except Exception as exc:
+        log.warning("report %s: could not be handed to a worker: %s", report_id, exc)
+        Report.objects.filter(pk=report_id, status=Report.Status.PENDING).update(
+            enqueue_failed_at=timezone.now(), enqueue_error=_failure_reason(exc)
+        )
+        return False
+    Report.objects.filter(pk=report_id, enqueue_failed_at__isnull=False).update(
+        enqueue_failed_at=None, enqueue_error=""
+    )
+    return True
+
+
+def reports_requeue() -> list[int]:
+    """Send again every pending report whose last hand-over failed; the ids that got through.
+    The beat runs it every ``REPORT_REQUEUE_SECONDS`` (feedback.tasks.requeue_reports)."""
+    failed = Report.objects.filter(
+        status=Report.Status.PENDING, enqueue_failed_at__isnull=False
+    ).values_list("pk", flat=True)
+    return [pk for pk in list(failed) if report_publish(report_id=pk)]
 
 
 @transaction.atomic
@@ -404,3 +452,9 @@ def reports_sweep(*, now: datetime | None = None) -> SweepResult:
     for pk in requeued:
         _enqueue_compile(pk)
     return SweepResult(completed=completed, requeued=requeued)
+
+
+def private_read_record(*, reader: User, interview_id: UUID, what: str) -> PrivateRead:
+    """Log that ``reader``, who is not in the interview, read its private notes and scores on
+    the page ``what``."""
+    return PrivateRead.objects.create(reader=reader, interview_id=interview_id, what=what)

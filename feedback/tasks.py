@@ -42,3 +42,10 @@ def compile_report(self, report_id: int) -> str:
 def sweep_reports() -> dict:
     result = services.reports_sweep()
     return {"completed": [str(pk) for pk in result.completed], "requeued": result.requeued}
+
+
+@shared_task(acks_late=True)
+def requeue_reports() -> list[int]:
+    """Every REPORT_REQUEUE_SECONDS: pending reports whose hand-over to the workers failed
+    (Redis was down) are sent again, so a report waits for Redis, not for the sweep."""
+    return services.reports_requeue()

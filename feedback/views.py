@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from casestudies import selectors as bank
 from casestudies.models import FrameworkStep
 from interviews import flow
 from interviews import selectors as room
@@ -21,11 +23,32 @@ from interviews import services as room_services
 from interviews.errors import ServiceError
 from interviews.models import Interview, Report, Role, Score
 from interviews.services import Actor
-from interviews.views import access_or_404
+from interviews.views import access_or_404, guide_refused
 
 from . import progress as progress_module
 from . import reports, selectors, services, timeline, usage
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
+
+
+def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> room.Access:
+    """The access getter for the pages that show an interview's private notes and scores: its
+    participants, and session reviewers (``interviews.view_private``), whose every read is
+    logged. Curators, like anyone else, get a 404."""
+    access = access_or_404(request, interview_id, allow_reviewer=True)
+    if access.role == room.REVIEWER:
+        services.private_read_record(
+            reader=request.user, interview_id=access.interview.pk, what=what
+        )
+    return access
+
+
+def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | None:
+    """A session's pages carry material from the case's guide (the hints and curveballs sent,
+    the reference notes and architecture): not for someone who is now the candidate in another
+    unfinished session on the case (the guide rule, interviews.selectors.guide_access)."""
+    interview = access.interview
+    guide = room.guide_access(user=request.user, case=interview.case_study, session=interview)
+    return None if guide.visible else guide_refused(request, interview.case_study, guide)
 
 
 def _actor(request: HttpRequest, access: room.Access) -> Actor:
@@ -120,10 +143,12 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     The candidate's responses never carry the interviewer's scores: this view does not read
     them on the candidate's path, and the report exists only once the self-assessment is in
     (or the deadline passed)."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "wrap-up")
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
+    if refused := _guide_refusal(request, access):
+        return refused
     if interview.status == Interview.Status.ABANDONED:
         messages.info(request, "That interview was abandoned.")
         return redirect("dashboard")
@@ -132,12 +157,12 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if not access.is_participant:
         if request.method == "POST":
-            raise Http404("Staff can look, not assess.")
+            raise Http404("Reviewers can look, not assess.")
         assessments = selectors.assessments_of(interview)
         return render(
             request,
             "feedback/wrapup.html",
-            _wrapup_context(request, access, state="staff", assessments=assessments),
+            _wrapup_context(request, access, state="reviewer", assessments=assessments),
         )
     if access.role == Role.CANDIDATE:
         return _wrapup_candidate(request, access)
@@ -270,6 +295,8 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
     their own for it)."""
     access = access_or_404(request, interview_id)
     interview = access.interview
+    if refused := _guide_refusal(request, access):
+        return refused
     try:
         html = room_services.reference_reveal(actor=_actor(request, access), step_key=step_key)
     except ServiceError as exc:
@@ -285,8 +312,10 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
 @require_GET
 def report(request: HttpRequest, interview_id) -> HttpResponse:
     """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "report")
     interview = access.interview
+    if refused := _guide_refusal(request, access):
+        return refused
     report = selectors.report_of(interview)
     context = {
         "interview": interview,
@@ -301,8 +330,10 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     return render(request, template, context)
 
 
-def _ready_report(request: HttpRequest, interview_id) -> Report:
-    access = access_or_404(request, interview_id, allow_staff=True)
+def _ready_report(request: HttpRequest, interview_id, what: str) -> Report:
+    access = reviewed_access_or_404(request, interview_id, what)
+    if _guide_refusal(request, access) is not None:
+        raise PermissionDenied("Not while you are the candidate in a session on this case.")
     report = selectors.report_of(access.interview)
     if report is None or report.status != Report.Status.READY:
         raise Http404("The report is not ready yet.")
@@ -317,7 +348,7 @@ def _download_name(report: Report, extension: str) -> str:
 
 @require_GET
 def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
-    report = _ready_report(request, interview_id)
+    report = _ready_report(request, interview_id, "report PDF")
     # Rendering takes seconds; a compiled report does not change, so keep the file a while.
     key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
     pdf = cache.get(key)
@@ -333,7 +364,7 @@ def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
 
 @require_GET
 def report_md(request: HttpRequest, interview_id) -> HttpResponse:
-    report = _ready_report(request, interview_id)
+    report = _ready_report(request, interview_id, "report Markdown")
     response = HttpResponse(report.markdown, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "md")}"'
     return response
@@ -341,7 +372,7 @@ def report_md(request: HttpRequest, interview_id) -> HttpResponse:
 
 @require_POST
 def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
-    access = access_or_404(request, interview_id, allow_staff=True)
+    access = reviewed_access_or_404(request, interview_id, "report retry")
     report = selectors.report_of(access.interview)
     if report is None:
         raise Http404("There is no report to retry.")
@@ -374,7 +405,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_usage(request: HttpRequest) -> HttpResponse:
     """Curators: how each case is used, to spot cases that are too hard or too easy."""
-    if not (request.user.is_staff and request.user.has_perm("casestudies.view_casestudy")):
+    if not bank.is_curator(request.user):
         raise Http404("No such page.")
     steps, rows = usage.case_usage()
     return render(
@@ -390,8 +421,10 @@ def case_usage(request: HttpRequest) -> HttpResponse:
 
 
 def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Access, str]:
-    access = access_or_404(request, interview_id, allow_staff=True)
-    role = Role.INTERVIEWER if access.role == "staff" else access.role
+    """The participants and session reviewers (their reads logged); a reviewer sees what the
+    interviewer sees."""
+    access = reviewed_access_or_404(request, interview_id, "timeline")
+    role = Role.INTERVIEWER if access.role == room.REVIEWER else access.role
     return access, role
 
 
@@ -401,6 +434,8 @@ def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
     access, role = _timeline_access(request, interview_id)
     if access.interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         raise Http404("The replay is ready once the interview has ended.")
+    if _guide_refusal(request, access):
+        raise Http404("The replay is not yours to see now.")
     return JsonResponse(timeline.replay(interview=access.interview, role=role))
 
 
@@ -411,6 +446,8 @@ def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
     interview = access.interview
     if interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
         return redirect(interview)
+    if refused := _guide_refusal(request, access):
+        return refused
     return render(
         request,
         "feedback/timeline.html",

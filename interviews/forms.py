@@ -27,6 +27,13 @@ class InterviewForm(forms.Form):
         help_text="Scores are compared with this level's bar in the report.",
     )
 
+    # Asked only of someone about to be the candidate on a case whose guide they have seen.
+    guide_seen_ok = forms.BooleanField(
+        required=False,
+        label="I have read this case's interviewer guide and want to practise it as the "
+        "candidate anyway; my report will say so.",
+    )
+
     def __init__(self, *args, cases, solo: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.cases = {str(case.pk): case for case in cases}

@@ -55,6 +55,12 @@ class Interview(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "ended_at"])]
+        # Seeing an interview one is not in (its scores, private notes, feedback) is a role of
+        # its own, apart from curating the bank: the "Session reviewers" group has it, and
+        # every such read is logged (feedback.models.PrivateRead).
+        permissions = [
+            ("view_private", "Can read the private notes and scores of any interview"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.case_study} ({self.get_status_display()})"
@@ -320,6 +326,10 @@ class Report(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     compiled_at = models.DateTimeField(null=True, blank=True)
+    # The last attempt to hand the report to the workers failed (the broker did not answer):
+    # when, and why. Cleared once a later attempt gets through (feedback.services).
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
+    enqueue_error = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"Report {self.interview_id} ({self.status})"

@@ -23,7 +23,7 @@ AUDIENCES = ("interviewer", "candidate", None)  # None: both
 
 
 def _after_commit(interview_id: UUID | str, message: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: bus.publish_sync(interview_id, message))
+    transaction.on_commit(lambda: bus.publish_sync(interview_id, message), robust=True)
 
 
 def announce_state(interview: Interview) -> None:

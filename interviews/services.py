@@ -129,7 +129,9 @@ def interview_create(
     kind: str = Interview.Kind.PEER,
 ) -> Interview:
     """Create an interview (or a solo drill) with its creator as a participant. A peer interview
-    gets a single-use invite for the other role. ``case_study=None`` means "surprise me"."""
+    gets a single-use invite for the other role. ``case_study=None`` means "surprise me".
+    Refused while the user is the candidate in an unfinished session on the case, and as its
+    candidate while they interview on it (``selectors.session_refusal``)."""
     if case_study is None:
         case_study = case_study_surprise(user=user)
     if case_study.status != CaseStudy.Status.PUBLISHED:
@@ -143,6 +145,11 @@ def interview_create(
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
+    # The guide rule (selectors.guide_access): a candidate whose session on this case is not
+    # finished starts no other session on it (as its interviewer they would read the guide).
+    refusal = selectors.session_refusal(user=user, case_id=case_study.pk, role=role)
+    if refusal:
+        raise ServiceError(ErrorCode.FORBIDDEN, refusal)
     interview = Interview.objects.create(
         kind=kind,
         case_study=case_study,

@@ -13,7 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.selectors import profile_for
 from casestudies import selectors as bank
-from casestudies.models import CaseStudy
+from casestudies import services as bank_services
+from casestudies import views as bank_views
+from casestudies.models import CaseStudy, GuideView
+from rubrics import views as rubric_views
 
 from . import flow, selectors, services
 from .forms import InterviewForm
@@ -21,12 +24,13 @@ from .models import Interview, Invite, Role
 
 
 def access_or_404(
-    request: HttpRequest, interview_id: Any, *, allow_staff: bool = False
+    request: HttpRequest, interview_id: Any, *, allow_reviewer: bool = False
 ) -> selectors.Access:
-    """The access getter for pages: 404 for anyone who may not open the interview."""
+    """The access getter for pages: 404 for anyone who may not open the interview. Pages that
+    let a session reviewer in log the read (feedback.views.reviewed_access_or_404)."""
     try:
         return selectors.interview_get_for_user(
-            user=request.user, interview_id=interview_id, allow_staff=allow_staff
+            user=request.user, interview_id=interview_id, allow_reviewer=allow_reviewer
         )
     except Interview.DoesNotExist:
         raise Http404("No such interview.") from None
@@ -102,7 +106,11 @@ def library(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     queryset = bank.case_study_with_steps(CaseStudy.objects.published())
     case = get_object_or_404(queryset, slug=slug)
-    show_guide = selectors.guide_visible(user=request.user, case=case)
+    guide = selectors.guide_access(user=request.user, case=case)
+    if guide.visible:
+        bank_services.guide_view_record(
+            user=request.user, case=case, where=GuideView.Where.CASE_PAGE
+        )
     return render(
         request,
         "casestudies/detail.html",
@@ -110,10 +118,46 @@ def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "case": case,
             "framework_steps": list(case.framework.steps.all()),
             # The guide leaves the server only for those who may read it.
-            "guide_steps": list(case.steps.all()) if show_guide else [],
-            "show_guide": show_guide,
+            "guide_steps": list(case.steps.all()) if guide.visible else [],
+            "show_guide": guide.visible,
+            "guide": guide,
             "practised": case.pk in selectors.practised_case_ids(user=request.user),
         },
+    )
+
+
+def guide_refused(request: HttpRequest, case: CaseStudy, guide: selectors.GuideAccess):
+    """The page for someone the guide rule keeps out (selectors.guide_access)."""
+    return render(
+        request,
+        "interviews/guide_locked.html",
+        {"case": case, "guide": guide},
+        status=403,
+    )
+
+
+def _preview(request: HttpRequest, slug: str, where: str, page) -> HttpResponse:
+    case = bank_views.case_for_preview(request, slug)  # 404 for all but curators
+    guide = selectors.guide_access(user=request.user, case=case)
+    if not guide.visible:
+        return guide_refused(request, case, guide)
+    bank_services.guide_view_record(user=request.user, case=case, where=where)
+    return page(request, case)
+
+
+@require_GET
+def case_preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
+    """Curators: the case as its candidate sees it, reference notes and diagram included."""
+    return _preview(
+        request, slug, GuideView.Where.PREVIEW_CANDIDATE, bank_views.preview_candidate_page
+    )
+
+
+@require_GET
+def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Curators: the case as its interviewer sees it, the whole guide and the rubric."""
+    return _preview(
+        request, slug, GuideView.Where.PREVIEW_INTERVIEWER, rubric_views.preview_interviewer_page
     )
 
 
@@ -128,20 +172,30 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
     if chosen and any(str(case.pk) == chosen or case.slug == chosen for case in cases):
         initial["case_study"] = next(str(c.pk) for c in cases if chosen in (str(c.pk), c.slug))
     form = InterviewForm(request.POST or None, cases=cases, solo=solo, initial=initial)
+    guide_seen = None
     if request.method == "POST" and form.is_valid():
-        try:
-            interview = services.interview_create(
-                user=request.user,
-                case_study=form.cleaned_data["case_study"],
-                role=Role.CANDIDATE if solo else form.cleaned_data["role"],
-                target_level=form.cleaned_data["target_level"],
-                kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
-            )
-        except services.ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect(interview)
-    return render(request, "interviews/new.html", {"form": form, "solo": solo})
+        case = form.cleaned_data["case_study"]
+        role = Role.CANDIDATE if solo else form.cleaned_data["role"]
+        if case is not None and role == Role.CANDIDATE:
+            # Practising a case whose guide one has read is allowed, knowingly: the page asks,
+            # and the report says so.
+            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case.pk)
+        if guide_seen is None or form.cleaned_data["guide_seen_ok"]:
+            try:
+                interview = services.interview_create(
+                    user=request.user,
+                    case_study=case,
+                    role=role,
+                    target_level=form.cleaned_data["target_level"],
+                    kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
+                )
+            except services.ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(interview)
+    return render(
+        request, "interviews/new.html", {"form": form, "solo": solo, "guide_seen": guide_seen}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,23 +215,42 @@ def invite_join(request: HttpRequest, token: str) -> HttpResponse:
         .filter(token=token)
         .first()
     )
+    if invite is not None and invite.accepted_by_id == request.user.pk:
+        return redirect(invite.interview)
+    refusal, guide_seen = "", None
+    if invite is not None and invite.interview.created_by_id != request.user.pk:
+        case_id = invite.interview.case_study_id
+        refusal = selectors.session_refusal(user=request.user, case_id=case_id, role=invite.role)
+        if not refusal and invite.role == Role.CANDIDATE:
+            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case_id)
     if request.method == "POST":
-        try:
-            interview = services.invite_accept(user=request.user, token=token)
-        except services.InviteError as exc:
+        if refusal:
             return render(
-                request, "interviews/join.html", {"invite": invite, "error": str(exc)}, status=400
+                request, "interviews/join.html", {"invite": invite, "error": refusal}, status=400
             )
-        return redirect(interview)
-    error = None
+        if guide_seen is None or request.POST.get("guide_seen_ok"):
+            try:
+                interview = services.invite_accept(user=request.user, token=token)
+            except services.InviteError as exc:
+                return render(
+                    request,
+                    "interviews/join.html",
+                    {"invite": invite, "error": str(exc)},
+                    status=400,
+                )
+            return redirect(interview)
+    error = refusal
     if invite is None:
         error = "This invite link is not valid. Ask your peer for a new one."
-    elif invite.accepted_by_id == request.user.pk:
-        return redirect(invite.interview)
     return render(
         request,
         "interviews/join.html",
-        {"invite": invite, "error": error},
+        {
+            "invite": invite,
+            "error": error,
+            "guide_seen": guide_seen,
+            "confirm_missing": request.method == "POST",
+        },
         status=404 if invite is None else 200,
     )
 
@@ -210,7 +283,10 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
         "may": {str(a): flow.may(access.role, a, solo=interview.is_solo) for a in flow.Action},
     }
     if access.role == Role.INTERVIEWER:
-        # The private guide is rendered only into the interviewer's page.
+        # The private guide is rendered only into the interviewer's page, and recorded.
+        bank_services.guide_view_record(
+            user=request.user, case=interview.case_study, where=GuideView.Where.ROOM
+        )
         key = steps[interview.step_index].key
         scores = selectors.interviewer_scores(interview)
         context["panel_html"] = selectors.panel_html(interview, key, scores=scores)

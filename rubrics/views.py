@@ -1,23 +1,22 @@
 """Pages of the rubrics app: a case study previewed as its interviewer sees it, with the rubric.
 
 It lives here rather than in the bank because it shows the rubric, and the bank never imports
-the rubrics (dependencies point one way: interviews → rubrics → casestudies).
+the rubrics (dependencies point one way: interviews → rubrics → casestudies). The view that
+serves it is ``interviews.views.case_preview_interviewer``, which asks the guide rule first.
 """
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from casestudies import views as case_views
+from casestudies.models import CaseStudy
 
 from . import selectors
 
 
-@require_GET
-def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
+def preview_interviewer_page(request: HttpRequest, case: CaseStudy) -> HttpResponse:
     """What the interviewer sees: the prompt, the reference diagram, and for each step the
     private guide and the rubric criteria with their four anchors."""
-    case = case_views.case_for_preview(request, slug)
     context = case_views.preview_context(case, "interviewer")
     rubric = selectors.rubric_for_framework(case.framework)
     criteria = []

@@ -137,6 +137,53 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+@contextmanager
+def app_server(name: str, *, env: dict[str, str], args: tuple[str, ...] = ()) -> Iterator[str]:
+    """The ASGI app under a real uvicorn process on a free port, with ``env`` on top of this
+    process's environment (the test database, DEBUG on, tasks in process) and extra uvicorn
+    ``args``. For tests about what the server itself does: forwarded headers, a Redis that
+    does not answer. Yields the base URL; its log is test-artifacts/server-<name>.log."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DEBUG": "true",
+        "CELERY_EAGER": "true",
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+    with open(ROOT / "test-artifacts" / f"server-{name}.log", "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+                "--log-level",
+                "warning",
+                *args,
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The real ASGI app under uvicorn in its own process, on the test database.

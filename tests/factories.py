@@ -43,6 +43,20 @@ def user(
     return account
 
 
+def reviewer(**kwargs):
+    """A session reviewer: may read any interview's private notes and scores (logged)."""
+    account = user(**kwargs)
+    account.groups.add(account_services.reviewers_group_ensure())
+    return account
+
+
+def superuser(**kwargs):
+    account = user(staff=True, **kwargs)
+    account.is_superuser = True
+    account.save(update_fields=["is_superuser"])
+    return account
+
+
 # --- The question bank and rubrics --------------------------------------------------------------
 
 STEP_KEYS = ("clarify", "frame", "data", "features", "model", "serve", "monitor")

@@ -4,6 +4,7 @@ so the settings module is evaluated from scratch."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -67,7 +68,7 @@ def test_database_and_redis_urls_switch_to_postgres_and_redis():
     seen = probe(DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"])
     assert seen["engine"] == "django.db.backends.postgresql"
     assert seen["bus"] == "RedisBus"
-    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["cache"] == "config.cache.FallbackRedisCache"  # Redis, or memory while it is down
     assert seen["eager"] is False
     assert seen["broker"] == os.environ["REDIS_URL"]
     assert seen["acks_late"] is True
@@ -88,6 +89,17 @@ def test_the_suite_itself_runs_on_postgres_and_redis():
         ({"DEBUG": "false", "ALLOWED_HOSTS": "example.org"}, "SECRET_KEY must be set"),
         ({"CELERY_TIME_LIMIT": "soon"}, "CELERY_TIME_LIMIT must be an integer"),
         ({"CSRF_TRUSTED_ORIGINS": "example.org"}, "CSRF_TRUSTED_ORIGINS entries must start"),
+        ({"FORWARDED_ALLOW_IPS": "proxy.local"}, "FORWARDED_ALLOW_IPS entries must be IP"),
+        (
+            {
+                "DEBUG": "false",
+                "SECRET_KEY": "x" * 60,
+                "ALLOWED_HOSTS": "example.org",
+                "EMAIL_HOST": "smtp.example.org",
+                "FORWARDED_ALLOW_IPS": "*",
+            },
+            "FORWARDED_ALLOW_IPS must list the proxies",
+        ),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(env, message):
@@ -123,3 +135,84 @@ def test_check_deploy_is_clean_with_production_variables():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
+
+
+# --- Production as docker-compose.yml runs it ---------------------------------------------
+
+REQUIRED_SAMPLES = {
+    "SECRET_KEY": "k7#fQ2!vL9@pX4$wR8^zT1&mN6*bY3(hJ5)cD0-gS2_eA7+uK9=iO4",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def compose_environment() -> dict[str, str]:
+    """The web service's environment as docker-compose.yml has it with nothing set: every
+    ``${VAR:-default}`` its default, every required ``${VAR:?…}`` a sample value (compose
+    refuses to start without one)."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    raw = {**compose["x-app-environment"], **compose["services"]["web"]["environment"]}
+    innermost = re.compile(r"\$\{(\w+)(?::([-?])([^{}]*))?\}")
+
+    def resolve(match: re.Match) -> str:
+        name, kind, rest = match.groups()
+        if kind == "?":
+            return REQUIRED_SAMPLES[name]
+        return rest if kind == "-" else ""
+
+    env = {}
+    for name, value in raw.items():
+        value = str(value)
+        while innermost.search(value):
+            value = innermost.sub(resolve, value)
+        env[name] = value
+    return env
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k not in CLEAN_KEYS}, **env},
+    )
+
+
+def test_check_deploy_is_clean_with_the_compose_files_own_defaults():
+    env = compose_environment()
+    assert env["DEBUG"] == "false" and env["EMAIL_HOST"] == "smtp.example.org"
+    result = check_deploy(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_compose_requires_an_email_host():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert re.search(r"EMAIL_HOST: \$\{EMAIL_HOST:\?", text)
+
+
+def test_production_without_an_email_host_stops_with_a_clear_message():
+    env = {**PRODUCTION, "EMAIL_HOST": ""}
+    result = run_python(PROBE, **env)
+    assert result.returncode != 0
+    assert "EMAIL_HOST must be set when DEBUG is off" in result.stderr
+
+
+def test_the_console_for_mail_is_allowed_in_production_when_asked_for_by_name():
+    env = {
+        **PRODUCTION,
+        "EMAIL_HOST": "console",
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": os.environ["REDIS_URL"],
+    }
+    result = check_deploy(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    mail = run_python(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.MAILERS['default']['BACKEND'])",
+        **env,
+    )
+    assert mail.stdout.strip() == "django.core.mail.backends.console.EmailBackend"

@@ -30,13 +30,129 @@
  * A diagram with `data-input="<textarea id>"` re-renders (debounced) as that textarea is edited.
  *
  * Mermaid runs with securityLevel "strict": no HTML labels, no click handlers, no scripts.
+ *
+ * Under the site's Content-Security-Policy (style-src 'self' 'nonce-…': no inline style
+ * without the page's nonce). Mermaid writes styles three ways, and each is made acceptable
+ * while it renders (withStrictStyles), and only then:
+ *   - style attributes (setAttribute("style", …)) become CSSOM writes (element.style), which
+ *     the policy does not govern;
+ *   - its <style> elements get the page's nonce before they are inserted;
+ *   - the markup it parses (DOMPurify, DOMParser) carries style attributes as
+ *     data-csp-style="…" and <style> with the nonce, so parsing reports nothing.
+ * The finished SVG is parsed the same way and its data-csp-style values applied through the
+ * CSSOM once it is in the page (place). The nonce comes from this script's own tag
+ * (casestudies/_diagram_scripts.html: nonce="{{ csp_nonce }}").
  */
 (function () {
   "use strict";
 
+  var nonce = (document.currentScript && document.currentScript.nonce) || "";
+  var STYLE_ATTR = "data-csp-style";
   var initialised = false;
   var counter = 0;
   var latest = new WeakMap(); // element -> token of the most recent render call
+
+  // --- Styles under a strict Content-Security-Policy -----------------------------------------
+
+  // In start tags only: style="…" becomes data-csp-style="…", and <style> gets the nonce.
+  function rewriteMarkup(markup) {
+    return String(markup).replace(/<[a-zA-Z][^<>]*>/g, function (tag) {
+      tag = tag.replace(/(\s)style=(["'])/g, "$1" + STYLE_ATTR + "=$2");
+      if (nonce && /^<style[\s>]/i.test(tag)) tag = '<style nonce="' + nonce + '"' + tag.slice(6);
+      return tag;
+    });
+  }
+
+  function applyStyles(root) {
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[" + STYLE_ATTR + "]"));
+    if (root.hasAttribute(STYLE_ATTR)) nodes.push(root);
+    nodes.forEach(function (node) {
+      node.style.cssText = node.getAttribute(STYLE_ATTR);
+      node.removeAttribute(STYLE_ATTR);
+    });
+  }
+
+  // Run `render` (which returns a promise) with Mermaid's three ways of writing styles made
+  // acceptable to the policy; everything is put back when the promise settles. Renders run one
+  // at a time (see `queue`), so no other code sees the patched functions for long.
+  function withStrictStyles(render) {
+    var setAttribute = Element.prototype.setAttribute;
+    var insertBefore = Node.prototype.insertBefore;
+    var appendChild = Node.prototype.appendChild;
+    var parse = DOMParser.prototype.parseFromString;
+
+    function withNonce(node) {
+      if (nonce && node && node.localName === "style") node.nonce = nonce;
+      return node;
+    }
+    Element.prototype.setAttribute = function (name, value) {
+      if (String(name).toLowerCase() === "style") {
+        this.style.cssText = value;
+        return;
+      }
+      return setAttribute.call(this, name, value);
+    };
+    Node.prototype.insertBefore = function (node, before) {
+      return insertBefore.call(this, withNonce(node), before);
+    };
+    Node.prototype.appendChild = function (node) {
+      return appendChild.call(this, withNonce(node));
+    };
+    DOMParser.prototype.parseFromString = function (markup, type) {
+      return parse.call(this, rewriteMarkup(markup), type);
+    };
+
+    function restore() {
+      Element.prototype.setAttribute = setAttribute;
+      Node.prototype.insertBefore = insertBefore;
+      Node.prototype.appendChild = appendChild;
+      DOMParser.prototype.parseFromString = parse;
+    }
+    var running;
+    try {
+      running = Promise.resolve(render());
+    } catch (error) {
+      restore();
+      return Promise.reject(error);
+    }
+    return running.then(
+      function (value) {
+        restore();
+        return value;
+      },
+      function (error) {
+        restore();
+        throw error;
+      }
+    );
+  }
+
+  // One render at a time: the patches above are global while a render runs.
+  var queue = Promise.resolve();
+  function mermaidRender(id, text) {
+    var result = queue.then(function () {
+      return withStrictStyles(function () {
+        return window.mermaid.render(id, text);
+      });
+    });
+    queue = result.then(
+      function () {},
+      function () {}
+    );
+    return result;
+  }
+
+  // The SVG into the element, parsed as HTML (as Mermaid's own sanitiser does) with its
+  // styles carried aside, then applied through the CSSOM.
+  function place(element, svg) {
+    var doc = new DOMParser().parseFromString(rewriteMarkup(svg), "text/html");
+    var node = doc.body.firstElementChild;
+    clear(element);
+    if (!node) return;
+    node = document.importNode(node, true);
+    element.appendChild(node);
+    applyStyles(node);
+  }
 
   function initialise() {
     if (initialised) return true;
@@ -132,17 +248,12 @@
     }
 
     var id = "sevensteps-diagram-" + ++counter;
-    var rendering;
-    try {
-      rendering = Promise.resolve(window.mermaid.render(id, text));
-    } catch (error) {
-      rendering = Promise.reject(error);
-    }
+    var rendering = mermaidRender(id, text);
     return rendering.then(
       function (result) {
         removeLeftovers(id);
         if (!isCurrent()) return false;
-        element.innerHTML = result.svg;
+        place(element, result.svg);
         if (result.bindFunctions) result.bindFunctions(element);
         element.classList.add("is-rendered");
         element.classList.remove("has-error", "has-stale");

@@ -424,7 +424,7 @@ def test_the_markdown_matches_the_page(django_capture_on_commit_callbacks, clien
 
 
 @pytest.mark.parametrize("name", ["report", "report_pdf", "report_md"])
-def test_only_participants_and_staff_open_a_report(
+def test_only_participants_and_reviewers_open_a_report(
     name, client, django_capture_on_commit_callbacks
 ):
     session = factories.finished_interview()
@@ -434,7 +434,8 @@ def test_only_participants_and_staff_open_a_report(
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     for person, expected in (
         (factories.user(), 404),
-        (factories.user(staff=True), 200),
+        (factories.user(staff=True), 404),  # a curator: the bank, not the interviews
+        (factories.reviewer(), 200),
         (session.candidate, 200),
         (session.interviewer, 200),
     ):
@@ -446,7 +447,7 @@ def test_only_participants_and_staff_open_a_report(
     assert client.get(missing).status_code == 404
 
 
-def test_only_participants_and_staff_retry_a_report(client):
+def test_only_participants_and_reviewers_retry_a_report(client):
     session = factories.finished_interview()
     factories.self_assess(session)
     factories.finalise(session)
@@ -459,7 +460,9 @@ def test_only_participants_and_staff_retry_a_report(client):
     report.refresh_from_db()
     assert report.status == "failed"
     assert client.get(target).status_code in (404, 405)
-    for person in (factories.user(staff=True), session.candidate):
+    client.force_login(factories.user(staff=True))
+    assert client.post(target).status_code == 404
+    for person in (factories.reviewer(), session.candidate):
         Report.objects.filter(pk=report.pk).update(status="failed")
         client.force_login(person)
         assert client.post(target).status_code == 302

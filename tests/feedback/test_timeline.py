@@ -105,12 +105,14 @@ def test_the_candidates_timeline_has_no_score_or_private_note(client, ended):
     assert "SECRET-EVIDENCE" in html  # the private notes are in the replay (tested above)
 
 
-def test_only_participants_and_staff_open_the_timeline(client, ended):
+def test_only_participants_and_reviewers_open_the_timeline(client, ended):
     url = reverse("timeline", args=[ended.interview.pk])
     assert client.get(url).status_code == 302
     client.force_login(factories.user())
     assert client.get(url).status_code == 404
     client.force_login(factories.user(staff=True))
+    assert client.get(url).status_code == 404
+    client.force_login(factories.reviewer())
     assert client.get(url).status_code == 200
 
 

@@ -373,6 +373,8 @@ def test_wrapup_access_for_each_kind_of_visitor(client):
     assert client.post(url, {"skip": "1"}).status_code == 404
     assert client.post(reveal).status_code == 404
     client.force_login(factories.user(staff=True))
+    assert client.get(url).status_code == 404
+    client.force_login(factories.reviewer())
     assert client.get(url).status_code == 200
     assert client.post(url, {"skip": "1"}).status_code == 404
     assert client.post(reveal).status_code == 404

@@ -365,6 +365,8 @@ class GlossaryAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and (form.has_changed() or any(fs.has_changed() for fs in formsets)):
             services.glossary_mark_edited(glossary=form.instance)
+
+
 @admin.register(GuideView)
 class GuideViewAdmin(admin.ModelAdmin):
     """Who was shown which case's guide, where and when: for superusers, read only."""

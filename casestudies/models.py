@@ -206,6 +206,8 @@ class GlossaryTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
 class GuideView(models.Model):
     """Someone was shown the interviewer guide of a case study outside a session of theirs (the
     case page, a curator's preview, the admin) or as its interviewer. Written by

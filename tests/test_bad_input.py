@@ -8,11 +8,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from config.asgi import application
-
-UNKNOWN_PATH = 4404  # interviews/routing.py: accepted, then closed with a code the client reads
 from config.middleware import RefuseNulBytesMiddleware
 from interviews import services
 from tests import factories
+
+UNKNOWN_PATH = 4404  # interviews/routing.py: accepted, then closed with a code the client reads
 
 
 @pytest.fixture
@@ -113,6 +113,6 @@ async def test_a_routed_path_still_reaches_the_room():
         application,
         "/ws/interviews/00000000-0000-0000-0000-000000000000/",
     )
-    connected, _ = await communicator.connect()
+    await communicator.connect()
     closed = await communicator.receive_output(timeout=3)
     assert closed["code"] == 4401  # the room's own refusal (no session cookie), not the router's

@@ -1,7 +1,6 @@
 """After the interview: the candidate's blind self-assessment, the interviewer's scorecard,
 completion, and the wrap-up page for each role."""
 
-
 import pytest
 from django.urls import reverse
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "accounts",
     "interviews",
     "feedback",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -214,13 +215,33 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue tasks go to and workers listen on (tests give each run a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # `celery -A config beat` runs the sweep: wrap-ups past REPORT_DEADLINE_HOURS are completed with
 # whatever is in, and reports whose message was lost or whose worker died are enqueued again.
+# It also runs the partner matching, reminders, no-show marking and expiry of proposals.
+PARTNERS_TICK_SECONDS = env_int("PARTNERS_TICK_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {
         "task": "feedback.tasks.sweep_reports",
         "schedule": env_int("REPORT_SWEEP_SECONDS", 900, minimum=10),
-    }
+    },
+    "partners-match": {
+        "task": "partners.tasks.match_requests",
+        "schedule": env_int("MATCH_SWEEP_SECONDS", 300, minimum=1),
+    },
+    "partners-reminders": {
+        "task": "partners.tasks.send_reminders",
+        "schedule": PARTNERS_TICK_SECONDS,
+    },
+    "partners-no-shows": {
+        "task": "partners.tasks.mark_no_shows",
+        "schedule": PARTNERS_TICK_SECONDS,
+    },
+    "partners-expire": {
+        "task": "partners.tasks.expire_proposals",
+        "schedule": PARTNERS_TICK_SECONDS,
+    },
 }
 
 # --- Auth and accounts -------------------------------------------------------------------------
@@ -239,14 +260,24 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+# The partners app's sign-up form: the profile fields (through accounts' services), the time
+# zone, and the invite code that puts the new member in a cohort.
+ACCOUNT_SIGNUP_FORM_CLASS = "partners.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 
-# Outgoing mail: printed on the console unless an SMTP host is configured.
-if env_str("EMAIL_HOST"):
+# Outgoing mail: printed on the console unless an SMTP host is configured, or written as files
+# into EMAIL_FILE_DIR (one file per message: handy for a trial, and for tests with a worker).
+if env_str("EMAIL_FILE_DIR"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_DIR")},
+        }
+    }
+elif env_str("EMAIL_HOST"):
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -334,3 +365,28 @@ REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=
 # 0, it runs in asgiref's one shared thread, where every room's messages wait in a single
 # queue; with a few, one room's save does not wait for another's round trips.
 ROOM_DB_THREADS = env_int("ROOM_DB_THREADS", 4)
+
+# --- Finding a partner (partners/) -------------------------------------------------------------
+# Sign-up needs an invite code (staff make cohorts and codes); without one, anyone may sign up
+# and a code is optional (it puts the new member in its cohort).
+INVITE_CODE_REQUIRED = env_bool("INVITE_CODE_REQUIRED", default=False)
+# The address links in e-mails start with (mail is sent by workers, which see no request).
+SITE_URL = env_url("SITE_URL", {"http", "https"}).rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].strip('.')}"
+)
+# A participant who has not joined within this many minutes of the start is a no-show.
+NO_SHOW_MINUTES = env_int("NO_SHOW_MINUTES", 10, minimum=1)
+# Cancelling a confirmed booking less than this many hours before it counts against reliability.
+LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 12)
+# Reliability is attended / booked over a member's last this-many sessions.
+RELIABILITY_WINDOW = env_int("RELIABILITY_WINDOW", 10, minimum=1)
+# This many no-shows within NO_SHOW_PAUSE_WINDOW_DAYS pause matching for NO_SHOW_PAUSE_DAYS.
+NO_SHOW_PAUSE_AFTER = env_int("NO_SHOW_PAUSE_AFTER", 2, minimum=1)
+NO_SHOW_PAUSE_WINDOW_DAYS = env_int("NO_SHOW_PAUSE_WINDOW_DAYS", 30, minimum=1)
+NO_SHOW_PAUSE_DAYS = env_int("NO_SHOW_PAUSE_DAYS", 7, minimum=1)
+# A proposed match waits this long for both to confirm (and never past its start), then
+# expires and both return to the pool. A new match starts at least MATCH_NOTICE_MINUTES ahead.
+MATCH_CONFIRM_HOURS = env_int("MATCH_CONFIRM_HOURS", 12, minimum=1)
+MATCH_NOTICE_MINUTES = env_int("MATCH_NOTICE_MINUTES", 60)
+# A rematch offered after a no-show must be confirmed within this many minutes.
+REMATCH_CONFIRM_MINUTES = env_int("REMATCH_CONFIRM_MINUTES", 10, minimum=1)

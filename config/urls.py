@@ -22,6 +22,7 @@ urlpatterns = [
         rubric_views.case_preview_interviewer,
         name="case_preview_interviewer",
     ),
+    path("partners/", include("partners.urls")),
     path("", include("accounts.urls")),
     path("", include("feedback.urls")),
     path("", include("interviews.urls")),

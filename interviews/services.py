@@ -131,9 +131,12 @@ def interview_create(
     role: str,
     target_level: str,
     kind: str = Interview.Kind.PEER,
+    peer: User | None = None,
 ) -> Interview:
     """Create an interview (or a solo drill) with its creator as a participant. A peer interview
-    gets a single-use invite for the other role. ``case_study=None`` means "surprise me"."""
+    gets a single-use invite for the other role, unless the ``peer`` is known already (a booked
+    partner): then the peer is a participant in the other role at once and there is no invite.
+    ``case_study=None`` means "surprise me"."""
     if case_study is None:
         case_study = case_study_surprise(user=user)
     if case_study.status != CaseStudy.Status.PUBLISHED:
@@ -147,6 +150,8 @@ def interview_create(
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
+    if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
+        raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
     interview = Interview.objects.create(
         kind=kind,
         case_study=case_study,
@@ -156,7 +161,7 @@ def interview_create(
         created_by=user,
     )
     Participant.objects.create(interview=interview, user=user, role=role)
-    if kind == Interview.Kind.PEER:
+    if peer is None and kind == Interview.Kind.PEER:
         Invite.objects.create(
             interview=interview,
             token=secrets.token_urlsafe(32),
@@ -172,6 +177,11 @@ def interview_create(
         case_version=case_study.version,
         interview_kind=kind,
     )
+    if peer is not None:
+        Participant.objects.create(interview=interview, user=peer, role=_other(role))
+        event_record(
+            interview_id=interview.pk, kind=EventKind.JOINED, actor=peer, role=_other(role)
+        )
     return interview
 
 

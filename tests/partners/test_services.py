@@ -39,7 +39,7 @@ def kinds(user) -> list[str]:
     return sorted(Notification.objects.filter(user=user).values_list("kind", flat=True))
 
 
-# --- Requests ----------------------------------------------------------------------------------
+# --- Requests ------------------------------------------------------------------------------------
 
 
 def test_a_request_keeps_its_place_in_the_queue_when_changed(clock):
@@ -101,7 +101,7 @@ def test_a_request_cannot_change_while_a_match_is_proposed(clock):
         factories.partner_request(a, starts=[start + timedelta(hours=5)], now=now)
 
 
-# --- Matching ----------------------------------------------------------------------------------
+# --- Matching ------------------------------------------------------------------------------------
 
 
 def test_the_matcher_proposes_a_booking_and_tells_both(clock):
@@ -174,7 +174,7 @@ def test_paused_suspended_and_inactive_members_are_not_matched(clock):
 
 
 def test_requests_whose_times_have_all_passed_lapse(clock):
-    now, start = clock
+    now, _start = clock
     ada = factories.member()
     factories.partner_request(ada, starts=[now + timedelta(hours=2)], now=now)
     services.requests_match(now=now + timedelta(hours=3))
@@ -211,7 +211,7 @@ def test_when_both_confirm_two_interviews_are_made_back_to_back_one_per_directio
 
 def test_a_candidate_and_an_interviewer_get_one_interview_at_the_candidates_level(clock):
     now, start = clock
-    a, b, booking = factories.confirmed_booking(
+    _a, b, booking = factories.confirmed_booking(
         start=start, now=now, roles=("interviewer", "candidate"), levels=("senior", "staff")
     )
     assert booking.kind == Booking.Kind.SINGLE and booking.second_interview is None
@@ -260,7 +260,7 @@ def test_an_unconfirmed_match_expires_and_both_return_to_the_pool(clock):
     assert services.proposals_expire(now=booking.expires_at) == []
 
 
-# --- Cancelling ------------------------------------------------------------------------------------
+# --- Cancelling ----------------------------------------------------------------------------------
 
 
 def test_cancelling_early_counts_against_nobody_and_returns_the_partner_to_the_pool(clock):
@@ -295,7 +295,7 @@ def test_a_session_that_has_started_cannot_be_cancelled(clock):
         services.booking_cancel(user=a, booking_id=booking.pk, now=start)
 
 
-# --- No-shows, rematch, reliability, pauses -------------------------------------------------------
+# --- No-shows, rematch, reliability, pauses ------------------------------------------------------
 
 
 @pytest.fixture
@@ -307,9 +307,7 @@ def soon():
 
 
 def join(user, booking):
-    interview_services.presence_change(
-        interview_id=booking.first_interview_id, user=user, delta=1
-    )
+    interview_services.presence_change(interview_id=booking.first_interview_id, user=user, delta=1)
 
 
 def test_no_shows_are_marked_ten_minutes_after_the_start_and_not_before(soon):
@@ -341,7 +339,7 @@ def test_a_session_both_joined_is_held_and_one_nobody_joined_is_missed(soon):
     join(a, held)
     join(b, held)
     later = start + timedelta(hours=3)
-    c, d, missed = factories.confirmed_booking(start=later, now=matched_at)
+    c, _d, missed = factories.confirmed_booking(start=later, now=matched_at)
     assert services.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [held.pk]
     assert services.no_shows_mark(now=later + timedelta(minutes=10))["missed"] == [missed.pk]
     reliability = selectors.reliability_of(user_ids=[a.pk, c.pk])
@@ -503,11 +501,11 @@ def test_a_report_needs_a_booking_with_the_member():
         services.misconduct_report(user=stranger, booking_id=booking.pk, text="Hm.")
 
 
-# --- Invite codes ----------------------------------------------------------------------------------
+# --- Invite codes --------------------------------------------------------------------------------
 
 
 def test_an_invite_code_admits_as_many_as_it_says(clock):
-    now, _start = clock
+    _now, _start = clock
     moderator = factories.moderator()
     group = services.cohort_create(staff=moderator, name="ML guild")
     code = services.invite_code_create(staff=moderator, cohort=group, max_uses=2)
@@ -523,7 +521,7 @@ def test_an_invite_code_admits_as_many_as_it_says(clock):
 
 
 def test_expired_and_turned_off_codes_do_not_work(clock):
-    now, _start = clock
+    _now, _start = clock
     moderator = factories.moderator()
     group = services.cohort_create(staff=moderator, name="Bootcamp")
     old = services.invite_code_create(
@@ -538,7 +536,7 @@ def test_expired_and_turned_off_codes_do_not_work(clock):
         services.invite_code_create(staff=moderator, cohort=group, code="turnedoff")
 
 
-# --- Rating the interviewer -----------------------------------------------------------------------
+# --- Rating the interviewer ----------------------------------------------------------------------
 
 
 def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():

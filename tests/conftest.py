@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LIVE_SERVER_MAIL = ROOT / "test-artifacts" / "live-server-mail"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -147,6 +148,8 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         "DEBUG": "true",
         "CELERY_EAGER": "true",
         "PYTHONUNBUFFERED": "1",
+        # Mail the server sends (partner matches) lands here, where a test can read it.
+        "EMAIL_FILE_DIR": str(LIVE_SERVER_MAIL),
     }
     log = open(ROOT / "test-artifacts" / "live-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(

@@ -55,6 +55,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_content
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_partners
 	@echo "Sevensteps on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
 	  --ws-per-message-deflate false

@@ -169,7 +169,7 @@ class Booking(models.Model):
     UPCOMING = (Status.PROPOSED, Status.CONFIRMED)
 
     class Kind(models.TextChoices):
-        SWAP = "swap", "Both roles"
+        SWAP = "swap", "Swap"
         SINGLE = "single", "One interview"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -92,6 +92,22 @@ class BookingAccess:
     def partner_user(self) -> User:
         return self.partner.user
 
+    @property
+    def status_label(self) -> str:
+        """The booking's status as its viewer needs it: whose move it is."""
+        if self.booking.status == Booking.Status.PROPOSED:
+            return "Waiting for your partner" if self.seat.confirmed_at else "Needs your answer"
+        return self.booking.get_status_display()
+
+    @property
+    def tone(self) -> str:
+        status = self.booking.status
+        if status == Booking.Status.PROPOSED:
+            return "accent" if self.seat.confirmed_at else "warn"
+        if status in (Booking.Status.CONFIRMED, Booking.Status.HELD):
+            return "good"
+        return "bad" if status in (Booking.Status.NO_SHOW, Booking.Status.MISSED) else ""
+
 
 def _booking_queryset() -> QuerySet[Booking]:
     return Booking.objects.select_related(
@@ -173,7 +189,8 @@ class Reliability:
     def label(self) -> str:
         if not self.counted:
             return "New: no sessions yet"
-        return f"{self.percent}% ({self.attended} of {self.counted} sessions attended)"
+        sessions = "session" if self.counted == 1 else "sessions"
+        return f"{self.percent}%: came to {self.attended} of {self.counted} {sessions}"
 
     @property
     def tone(self) -> str:

@@ -193,7 +193,8 @@ def _step(
         "status_label": interview.get_status_display() if interview else "",
         "role": my_role,
         "starts_at": starts_at,
-        "case": case if my_role == Role.INTERVIEWER else None,
+        # The interviewer sees the case to prepare; the candidate once the interview has begun.
+        "case": case if my_role == Role.INTERVIEWER or status not in ("", "scheduled") else None,
         "open": status in (Interview.Status.SCHEDULED, Interview.Status.LIVE),
         "finished": status in (Interview.Status.WRAPUP, Interview.Status.COMPLETED),
         "may_rate": my_role == Role.CANDIDATE
@@ -244,6 +245,7 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
     partner_zone = partner_member.time_zone if partner_member else "UTC"
     reliability = selectors.reliability_of(user_ids=[partner.user_id])[partner.user_id]
     return {
+        "access": access,
         "booking": booking,
         "me": me,
         "partner": partner,
@@ -264,6 +266,10 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
         and me.outcome == Seat.Outcome.ATTENDED
         and services.rematch_window(booking, now) is not None,
         "blocked": selectors.is_blocked(user=request.user, other_id=partner.user_id),
+        # A session that did not happen needs no plan of its interviews.
+        "show_plan": booking.status in (*Booking.UPCOMING, Booking.Status.HELD)
+        or any(step["finished"] for step in steps),
+        "slot_over": now >= booking.starts_at + timedelta(minutes=booking.minutes),
         "now": now,
     }
 

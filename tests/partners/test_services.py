@@ -343,7 +343,7 @@ def test_a_session_both_joined_is_held_and_one_nobody_joined_is_missed(soon):
     assert services.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [held.pk]
     assert services.no_shows_mark(now=later + timedelta(minutes=10))["missed"] == [missed.pk]
     reliability = selectors.reliability_of(user_ids=[a.pk, c.pk])
-    assert reliability[a.pk].label == "100% (1 of 1 sessions attended)"
+    assert reliability[a.pk].label == "100%: came to 1 of 1 session"
     assert reliability[c.pk].percent == 0
 
 

@@ -31,6 +31,20 @@ NO_CALENDAR = (Kind.NO_SHOW, Kind.MISSED)
 SEQUENCE = {Kind.PROPOSED: 0, Kind.CONFIRMED: 1, Kind.REMINDER_DAY: 1, Kind.REMINDER_SOON: 1}
 
 
+# What a booking's status must still be for the news to be sent.
+STILL_TRUE = {
+    Kind.PROPOSED: Booking.Status.PROPOSED,
+    Kind.CONFIRMED: Booking.Status.CONFIRMED,
+    Kind.REMINDER_DAY: Booking.Status.CONFIRMED,
+    Kind.REMINDER_SOON: Booking.Status.CONFIRMED,
+}
+
+
+def still_true(notification: Notification) -> bool:
+    wanted = STILL_TRUE.get(notification.kind)
+    return wanted is None or notification.booking.status == wanted
+
+
 def when_text(start: datetime, minutes: int, zone_name: str) -> str:
     """ "Tue 4 Nov, 18:00–19:00 (Europe/London)" in the reader's zone."""
     local = zones.utc_to_local(start, zone_name)

@@ -912,7 +912,13 @@ def notification_email(*, notification_id: int) -> bool:
     ).update(email_attempts=attempts + 1)
     if not claimed:
         return False
-    if not notification.user.email or not notification.user.is_active:
+    if (
+        not notification.user.email
+        or not notification.user.is_active
+        or not notify.still_true(notification)
+    ):
+        # Nothing to send: no address, a suspended account, or news that is no longer true (a
+        # reminder for a session cancelled since, sent late by a retry).
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
         return False
     message = notify.email_for(notification)

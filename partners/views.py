@@ -174,7 +174,6 @@ def request_withdraw(request: HttpRequest) -> HttpResponse:
 
 
 def _step(
-    access: selectors.BookingAccess,
     *,
     position: int,
     interview: Interview | None,
@@ -218,7 +217,6 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
     half = booking.starts_at + timedelta(minutes=booking.minutes // 2)
     steps = [
         _step(
-            access,
             position=1,
             interview=booking.first_interview,
             case=booking.first_case,
@@ -230,7 +228,6 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
     if booking.is_swap:
         steps.append(
             _step(
-                access,
                 position=2,
                 interview=booking.second_interview,
                 case=booking.second_case,

@@ -3,6 +3,7 @@ Makefile points them at the local PostgreSQL and Redis); a few tests start the a
 defaults in a subprocess to prove those work too."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -142,6 +143,7 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
     through its own connections.
     """
     port = free_port()
+    shutil.rmtree(LIVE_SERVER_MAIL, ignore_errors=True)
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),

@@ -82,7 +82,7 @@ def test_two_members_find_each_other_and_practise_both_roles(live_server_url, co
     assert booking.starts_at == start
 
     # Both are told by e-mail, with a tentative event in the calendar file.
-    [proposal] = server_mail_to(carl.email)
+    [proposal] = [m for m in server_mail_to(carl.email) if str(booking.pk) in m.as_string()]
     assert "Match proposed: Ines" in str(
         email.header.make_header(email.header.decode_header(proposal["Subject"]))
     )
@@ -99,7 +99,7 @@ def test_two_members_find_each_other_and_practise_both_roles(live_server_url, co
         expect(page.locator("main h1")).to_contain_text("Practice with")
         expect(page.locator(".page-head .lede")).to_contain_text(local.strftime("%H:%M"))
         page.click("[data-confirm]")
-        expect(page.locator("#booking-status h2")).to_have_text(then)
+        expect(page.locator("#booking-status h2")).to_contain_text(then)
     expect(second.locator("[data-booking-status]")).to_have_text("Confirmed")
     shot(second, "partners-booking-confirmed")
     booking.refresh_from_db()

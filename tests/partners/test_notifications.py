@@ -133,6 +133,17 @@ def test_an_e_mail_is_sent_once_even_if_its_task_runs_twice(start):
     assert len(mail.outbox) == 1
 
 
+def test_news_that_is_no_longer_true_is_not_sent(start):
+    a, b, booking = factories.proposed_booking(start=start, now=timezone.now())
+    services.booking_decline(user=b, booking_id=booking.pk, now=timezone.now())
+    stale = Notification.objects.get(user=a, kind="proposed")
+    assert services.notification_email(notification_id=stale.pk) is False
+    declined = Notification.objects.get(user=a, kind="declined")
+    assert services.notification_email(notification_id=declined.pk) is True
+    [message] = mail.outbox
+    assert message.subject.startswith("[Sevensteps] Bo Partner declined the match")
+
+
 def test_a_failed_send_is_retried_by_the_next_reminder_run(
     start, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -88,6 +88,9 @@ def test_the_suite_itself_runs_on_postgres_and_redis():
         ({"DEBUG": "false", "ALLOWED_HOSTS": "example.org"}, "SECRET_KEY must be set"),
         ({"CELERY_TIME_LIMIT": "soon"}, "CELERY_TIME_LIMIT must be an integer"),
         ({"CSRF_TRUSTED_ORIGINS": "example.org"}, "CSRF_TRUSTED_ORIGINS entries must start"),
+        ({"INVITE_CODE_REQUIRED": "sometimes"}, "INVITE_CODE_REQUIRED must be one of"),
+        ({"NO_SHOW_MINUTES": "0"}, "NO_SHOW_MINUTES must be at least 1"),
+        ({"SITE_URL": "ftp://example.org"}, "SITE_URL must be a URL with scheme"),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(env, message):
@@ -123,3 +126,31 @@ def test_check_deploy_is_clean_with_production_variables():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
+
+
+PARTNER_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "site": settings.SITE_URL,
+    "mail": settings.MAILERS["default"]["BACKEND"],
+    "codes": settings.INVITE_CODE_REQUIRED,
+    "beat": sorted(settings.CELERY_BEAT_SCHEDULE),
+}))
+"""
+
+
+def test_partner_settings_default_from_the_hosts_and_mail_can_go_to_files(tmp_path):
+    result = run_python(
+        PARTNER_PROBE,
+        **{k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"},
+        EMAIL_FILE_DIR=str(tmp_path),
+        INVITE_CODE_REQUIRED="yes",
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["site"] == "https://interviews.example.org"
+    assert seen["mail"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert seen["codes"] is True
+    assert {"partners-match", "partners-reminders", "partners-no-shows"} <= set(seen["beat"])

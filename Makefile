@@ -56,8 +56,9 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_content
 	$(PY) manage.py seed_demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py seed_partners
 	@echo "Sevensteps on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning \
 	  --ws-per-message-deflate false
 
 check-chromium:

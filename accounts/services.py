@@ -18,6 +18,13 @@ def profile_update(*, user: User, display_name: str, target_level: str) -> Profi
     return profile
 
 
+def account_active_set(*, user: User, active: bool) -> None:
+    """Let the account log in, or not (a suspension). Django refuses inactive users at login
+    and drops their sessions on the next request."""
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+
+
 DEMO_ACCOUNTS = (
     # (email, display name, target level, is staff)
     ("interviewer@example.com", "Ines (interviewer)", TargetLevel.SENIOR, False),

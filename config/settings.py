@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "accounts",
     "interviews",
     "feedback",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -227,9 +228,13 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue tasks go to and workers listen on (tests give each run a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # `celery -A config beat` runs the sweep: wrap-ups past REPORT_DEADLINE_HOURS are completed with
 # whatever is in, and reports whose message was lost or whose worker died are enqueued again.
 REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 30, minimum=1)
+# It also runs the partner matching, reminders, no-show marking and expiry of proposals.
+PARTNERS_TICK_SECONDS = env_int("PARTNERS_TICK_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {
         "task": "feedback.tasks.sweep_reports",
@@ -241,6 +246,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.requeue_reports",
         "schedule": REPORT_REQUEUE_SECONDS,
         "options": {"expires": REPORT_REQUEUE_SECONDS},
+    },
+    "partners-match": {
+        "task": "partners.tasks.match_requests",
+        "schedule": env_int("MATCH_SWEEP_SECONDS", 300, minimum=1),
+    },
+    "partners-reminders": {
+        "task": "partners.tasks.send_reminders",
+        "schedule": PARTNERS_TICK_SECONDS,
+    },
+    "partners-no-shows": {
+        "task": "partners.tasks.mark_no_shows",
+        "schedule": PARTNERS_TICK_SECONDS,
+    },
+    "partners-expire": {
+        "task": "partners.tasks.expire_proposals",
+        "schedule": PARTNERS_TICK_SECONDS,
     },
 }
 
@@ -260,7 +281,9 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+# The partners app's sign-up form: the profile fields (through accounts' services), the time
+# zone, and the invite code that puts the new member in a cohort.
+ACCOUNT_SIGNUP_FORM_CLASS = "partners.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -272,12 +295,21 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # config/cache.py). The address is the one the server trusts (FORWARDED_ALLOW_IPS below).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
-# Outgoing mail (sign-up confirmation, password reset). EMAIL_HOST is an SMTP server, or
-# "console": mail printed in the log, chosen on purpose (a trial without mail). In debug an
-# unset EMAIL_HOST means the console; in production it must be set, or mail would vanish.
+# Outgoing mail (sign-up confirmation, password reset, partner reminders). EMAIL_HOST is an
+# SMTP server, or "console": mail printed in the log, chosen on purpose (a trial without mail).
+# EMAIL_FILE_DIR writes each message as a file there instead (a trial, and tests whose mail is
+# sent by a worker process). In debug an unset EMAIL_HOST means the console; in production one
+# of them must be set, or mail would vanish.
 _email_host = env_str("EMAIL_HOST")  # not a setting of that name: Django 6.1 has MAILERS
 SILENCED_SYSTEM_CHECKS: list[str] = []
-if _email_host and _email_host != "console":
+if env_str("EMAIL_FILE_DIR"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_DIR")},
+        }
+    }
+elif _email_host and _email_host != "console":
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -422,3 +454,28 @@ REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=
 # 0, it runs in asgiref's one shared thread, where every room's messages wait in a single
 # queue; with a few, one room's save does not wait for another's round trips.
 ROOM_DB_THREADS = env_int("ROOM_DB_THREADS", 4)
+
+# --- Finding a partner (partners/) -------------------------------------------------------------
+# Sign-up needs an invite code (staff make cohorts and codes); without one, anyone may sign up
+# and a code is optional (it puts the new member in its cohort).
+INVITE_CODE_REQUIRED = env_bool("INVITE_CODE_REQUIRED", default=False)
+# The address links in e-mails start with (mail is sent by workers, which see no request).
+SITE_URL = env_url("SITE_URL", {"http", "https"}).rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0].strip('.')}"
+)
+# A participant who has not joined within this many minutes of the start is a no-show.
+NO_SHOW_MINUTES = env_int("NO_SHOW_MINUTES", 10, minimum=1)
+# Cancelling a confirmed booking less than this many hours before it counts against reliability.
+LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 12)
+# Reliability is attended / booked over a member's last this-many sessions.
+RELIABILITY_WINDOW = env_int("RELIABILITY_WINDOW", 10, minimum=1)
+# This many no-shows within NO_SHOW_PAUSE_WINDOW_DAYS pause matching for NO_SHOW_PAUSE_DAYS.
+NO_SHOW_PAUSE_AFTER = env_int("NO_SHOW_PAUSE_AFTER", 2, minimum=1)
+NO_SHOW_PAUSE_WINDOW_DAYS = env_int("NO_SHOW_PAUSE_WINDOW_DAYS", 30, minimum=1)
+NO_SHOW_PAUSE_DAYS = env_int("NO_SHOW_PAUSE_DAYS", 7, minimum=1)
+# A proposed match waits this long for both to confirm (and never past its start), then
+# expires and both return to the pool. A new match starts at least MATCH_NOTICE_MINUTES ahead.
+MATCH_CONFIRM_HOURS = env_int("MATCH_CONFIRM_HOURS", 12, minimum=1)
+MATCH_NOTICE_MINUTES = env_int("MATCH_NOTICE_MINUTES", 60)
+# A rematch offered after a no-show must be confirmed within this many minutes.
+REMATCH_CONFIRM_MINUTES = env_int("REMATCH_CONFIRM_MINUTES", 10, minimum=1)

@@ -39,6 +39,7 @@ urlpatterns = [
         interview_views.case_preview_interviewer,
         name="case_preview_interviewer",
     ),
+    path("partners/", include("partners.urls")),
     path("", include("accounts.urls")),
     path("", include("feedback.urls")),
     path("", include("interviews.urls")),

@@ -23,6 +23,7 @@ from casestudies.models import CaseStep, CaseStudy, GuideView
 from rubrics.models import Criterion
 
 from . import flow, protocol
+from .events import EventKind
 from .models import (
     Assessment,
     ChatMessage,
@@ -30,6 +31,7 @@ from .models import (
     Document,
     DocumentState,
     DocumentUpdate,
+    Event,
     Interview,
     Participant,
     Role,
@@ -37,7 +39,6 @@ from .models import (
 )
 
 CHAT_HISTORY = 200
-PRESENCE_STALE_SECONDS = 90
 
 
 # --- Access --------------------------------------------------------------------------------
@@ -174,23 +175,20 @@ def state_message(interview: Interview, role: str) -> protocol.JSON:
     )
 
 
-def _participants(interview_id: UUID) -> list[dict[str, Any]]:
-    now = timezone.now()
-    rows = Participant.objects.filter(interview_id=interview_id).select_related("user__profile")
-    return [
-        {
-            "role": p.role,
-            "name": display_name(p.user),
-            "online": p.connections > 0
-            and p.last_seen_at is not None
-            and (now - p.last_seen_at).total_seconds() < PRESENCE_STALE_SECONDS,
-        }
-        for p in rows
-    ]
-
-
-def presence_message(interview_id: UUID) -> protocol.JSON:
-    return protocol.envelope(protocol.Presence(participants=_participants(interview_id)))
+def was_present(*, interview_ids: list[UUID], user_id: int, since: datetime) -> bool:
+    """Whether ``user_id`` had one of these rooms open at some moment from ``since`` on. The
+    room records a person coming online (their first socket) and going offline (their last
+    one closing) on the timeline: an event of either kind since then, or an "online" as the
+    last such event before it (they are still there), is presence. Two queries at most."""
+    rows = Event.objects.filter(
+        interview_id__in=interview_ids,
+        actor_id=user_id,
+        kind__in=(EventKind.ONLINE, EventKind.OFFLINE),
+    )
+    if rows.filter(at__gte=since).exists():
+        return True
+    last = rows.filter(at__lt=since).order_by("-at", "-id").values_list("kind", flat=True)
+    return last.first() == EventKind.ONLINE
 
 
 def document_slot_visible(slot: str, role: str) -> bool:

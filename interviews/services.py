@@ -127,11 +127,14 @@ def interview_create(
     role: str,
     target_level: str,
     kind: str = Interview.Kind.PEER,
+    peer: User | None = None,
 ) -> Interview:
     """Create an interview (or a solo drill) with its creator as a participant. A peer interview
-    gets a single-use invite for the other role. ``case_study=None`` means "surprise me".
-    Refused while the user is the candidate in an unfinished session on the case, and as its
-    candidate while they interview on it (``selectors.session_refusal``)."""
+    gets a single-use invite for the other role, unless the ``peer`` is known already (a booked
+    partner): then the peer is a participant in the other role at once and there is no invite.
+    ``case_study=None`` means "surprise me". Refused while the user (or the peer) is the
+    candidate in an unfinished session on the case, and as its candidate while they interview
+    on it (``selectors.session_refusal``)."""
     if case_study is None:
         case_study = case_study_surprise(user=user)
     if case_study.status != CaseStudy.Status.PUBLISHED:
@@ -145,9 +148,14 @@ def interview_create(
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
+    if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
+        raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
     # The guide rule (selectors.guide_access): a candidate whose session on this case is not
     # finished starts no other session on it (as its interviewer they would read the guide).
     refusal = selectors.session_refusal(user=user, case_id=case_study.pk, role=role)
+    if not refusal and peer is not None:
+        refusal = selectors.session_refusal(user=peer, case_id=case_study.pk, role=_other(role))
+        refusal = refusal and f"Your partner cannot take this case: {refusal}"
     if refusal:
         raise ServiceError(ErrorCode.FORBIDDEN, refusal)
     interview = Interview.objects.create(
@@ -159,7 +167,7 @@ def interview_create(
         created_by=user,
     )
     Participant.objects.create(interview=interview, user=user, role=role)
-    if kind == Interview.Kind.PEER:
+    if peer is None and kind == Interview.Kind.PEER:
         Invite.objects.create(
             interview=interview,
             token=secrets.token_urlsafe(32),
@@ -175,6 +183,11 @@ def interview_create(
         case_version=case_study.version,
         interview_kind=kind,
     )
+    if peer is not None:
+        Participant.objects.create(interview=interview, user=peer, role=_other(role))
+        event_record(
+            interview_id=interview.pk, kind=EventKind.JOINED, actor=peer, role=_other(role)
+        )
     return interview
 
 

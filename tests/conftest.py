@@ -3,6 +3,7 @@ Makefile points them at the local PostgreSQL and Redis); a few tests start the a
 defaults in a subprocess to prove those work too."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LIVE_SERVER_MAIL = ROOT / "test-artifacts" / "live-server-mail"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -192,12 +194,15 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
     through its own connections.
     """
     port = free_port()
+    shutil.rmtree(LIVE_SERVER_MAIL, ignore_errors=True)
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "DEBUG": "true",
         "CELERY_EAGER": "true",
         "PYTHONUNBUFFERED": "1",
+        # Mail the server sends (partner matches) lands here, where a test can read it.
+        "EMAIL_FILE_DIR": str(LIVE_SERVER_MAIL),
     }
     log = open(ROOT / "test-artifacts" / "live-server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(

@@ -423,3 +423,112 @@ def finalise(session: Session, *, level=3, **overrides):
         strengths="Clear requirements up front.\n\n- Good metric choice",
         improvements="Spend less time on data; reach monitoring.",
     )
+
+
+# --- Finding a partner ---------------------------------------------------------------------------
+
+
+def partner_bank(count: int = 4) -> list:
+    """Published cases for matching (on the factory rubric's framework), in several domains
+    and difficulties."""
+    if not Rubric.objects.filter(slug="default").exists():
+        rubric()
+    domains = ("search", "ads", "vision", "risk", "social", "logistics")
+    difficulties = ("easy", "medium", "hard")
+    cases = []
+    for n in range(count):
+        slug = f"partner-case-{n}"
+        cases.append(
+            CaseStudy.objects.filter(slug=slug).first()
+            or case_study(
+                slug=slug,
+                domain=domains[n % len(domains)],
+                difficulty=difficulties[n % len(difficulties)],
+            )
+        )
+    return cases
+
+
+def moderator(**kwargs):
+    """A staff member with the partners app's moderation permission."""
+    from django.contrib.auth.models import Permission
+
+    account = user(staff=True, **kwargs)
+    account.user_permissions.add(Permission.objects.get(codename="moderate_members"))
+    return get_user_model().objects.get(pk=account.pk)  # fresh: no cached permissions
+
+
+def cohort(name: str | None = None):
+    from partners.models import Cohort
+
+    return Cohort.objects.create(name=name or f"Cohort {next(_counter)}")
+
+
+def member(account=None, *, cohort=None, zone: str = "UTC", across: bool = False, **user_kwargs):
+    """A user with partner settings (an existing ``account``, or a new user)."""
+    from partners.models import Member
+
+    account = account or user(**user_kwargs)
+    Member.objects.update_or_create(
+        user=account,
+        defaults={"cohort": cohort, "time_zone": zone, "match_across_cohorts": across},
+    )
+    return account
+
+
+def partner_request(account, *, starts, roles="swap", level="senior", minutes=60, now=None, **kw):
+    from partners import services
+
+    return services.request_submit(
+        user=account,
+        roles=roles,
+        target_level=level,
+        minutes=minutes,
+        starts=list(starts),
+        now=now,
+        **kw,
+    )
+
+
+def proposed_booking(*, start, now, roles=("swap", "swap"), levels=("senior", "senior"), **kw):
+    """Two members of one cohort with requests for ``start``, matched by the service at
+    ``now``: (first member, second member, booking). The first has waited longer."""
+    from partners import services
+
+    partner_bank()
+    group = kw.pop("cohort", None) or cohort()
+    a = kw.pop("a", None) or member(cohort=group, name="Ada Partner")
+    b = kw.pop("b", None) or member(cohort=group, name="Bo Partner")
+    partner_request(a, starts=[start], roles=roles[0], level=levels[0], now=now)
+    partner_request(b, starts=[start], roles=roles[1], level=levels[1], now=now)
+    made = services.requests_match(now=now)
+    if not made:
+        # With on-commit callbacks running (transactional tests), the matcher the second
+        # request triggered may have paired them already.
+        from partners.models import Booking
+
+        made = [Booking.objects.filter(seats__user=a).filter(seats__user=b).get()]
+    [booking] = made
+    return a, b, booking
+
+
+def confirmed_booking(*, start, now, **kw):
+    from partners import services
+
+    a, b, booking = proposed_booking(start=start, now=now, **kw)
+    services.booking_confirm(user=a, booking_id=booking.pk, now=now)
+    services.booking_confirm(user=b, booking_id=booking.pk, now=now)
+    booking.refresh_from_db()
+    return a, b, booking
+
+
+def room_presence(user, interview_id, *, kind: str = "online", at=None) -> None:
+    """What the room writes when someone's first socket opens ("online") or their last one
+    closes ("offline"): one timeline event, here at a chosen moment."""
+    from interviews.events import EventKind, event_record
+    from interviews.models import Event
+
+    event_record(interview_id=interview_id, kind=EventKind(kind), actor=user, role="")
+    if at is not None:
+        last = Event.objects.filter(interview_id=interview_id, actor=user).latest("id")
+        Event.objects.filter(pk=last.pk).update(at=at)

@@ -1,9 +1,12 @@
-"""The house's one-way dependencies: feedback → interviews → accounts, and interviews → rubrics
-→ casestudies. The question bank and the rubrics never import the live room, the live room never
-imports what happens after the interview, and the pure modules import no Django at all."""
+"""The house's one-way dependencies: interviews → rubrics → casestudies, and
+partners → feedback → interviews → accounts. The question bank and the rubrics never import the
+live room, the live room never imports what happens after the interview, nothing below partners
+imports it (sign-up reaches it through allauth's settings, not an import), and the pure modules
+import no Django at all."""
 
 import ast
 import os
+import re
 import subprocess
 import sys
 
@@ -18,7 +21,13 @@ FORBIDDEN = {
     "interviews": ("feedback", "partners"),
     "feedback": ("partners",),
 }
-PURE = ("interviews/flow.py", "interviews/protocol.py", "rubrics/scoring.py")
+PURE = (
+    "interviews/flow.py",
+    "interviews/protocol.py",
+    "rubrics/scoring.py",
+    "partners/matching.py",
+    "partners/zones.py",
+)
 
 
 def imported_modules(path) -> set[str]:
@@ -65,3 +74,15 @@ def test_the_room_process_loads_neither_the_pdf_stack_nor_charts_nor_celery():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_nothing_below_partners_names_it_in_a_template_or_a_string_import():
+    """A template tag or a dotted path would be a dependency too (``{% url 'partners:…' %}``,
+    ``import_string("partners…")``); only the project's own layout and settings may name it."""
+    offenders = []
+    for app in ("accounts", "casestudies", "rubrics", "interviews", "feedback"):
+        for path in sorted((ROOT / app).rglob("*")):
+            text = path.read_text() if path.suffix in (".py", ".html", ".txt", ".md") else ""
+            if re.search(r"[\"'/]partners[.:/]", text):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders

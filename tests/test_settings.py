@@ -100,6 +100,9 @@ def test_the_suite_itself_runs_on_postgres_and_redis():
             },
             "FORWARDED_ALLOW_IPS must list the proxies",
         ),
+        ({"INVITE_CODE_REQUIRED": "sometimes"}, "INVITE_CODE_REQUIRED must be one of"),
+        ({"NO_SHOW_MINUTES": "0"}, "NO_SHOW_MINUTES must be at least 1"),
+        ({"SITE_URL": "ftp://example.org"}, "SITE_URL must be a URL with scheme"),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(env, message):
@@ -216,3 +219,31 @@ def test_the_console_for_mail_is_allowed_in_production_when_asked_for_by_name():
         **env,
     )
     assert mail.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+PARTNER_PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "site": settings.SITE_URL,
+    "mail": settings.MAILERS["default"]["BACKEND"],
+    "codes": settings.INVITE_CODE_REQUIRED,
+    "beat": sorted(settings.CELERY_BEAT_SCHEDULE),
+}))
+"""
+
+
+def test_partner_settings_default_from_the_hosts_and_mail_can_go_to_files(tmp_path):
+    result = run_python(
+        PARTNER_PROBE,
+        **{k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"},
+        EMAIL_FILE_DIR=str(tmp_path),
+        INVITE_CODE_REQUIRED="yes",
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["site"] == "https://interviews.example.org"
+    assert seen["mail"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert seen["codes"] is True
+    assert {"partners-match", "partners-reminders", "partners-no-shows"} <= set(seen["beat"])

@@ -9,7 +9,9 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
+from interviews import selectors
 from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Score
 from tests import factories
 from tests.interviews.conftest import Typist, both, join, make_peer, open_socket, start
@@ -100,6 +102,7 @@ async def test_ping_answers_pong(room):
 
 
 async def test_presence_shows_the_peer_come_and_go(room):
+    before = timezone.now()
     interviewer, snapshot = await join(room.interviewer, room.interview.pk)
     assert {p["role"]: p["online"] for p in snapshot["presence"]} == {
         "interviewer": True,
@@ -118,6 +121,11 @@ async def test_presence_shows_the_peer_come_and_go(room):
     await asyncio.sleep(0.5)  # the write-behind records the comings and goings
     kinds = [e.kind for e in await rows(Event, interview=room.interview.pk)]
     assert kinds.count("online") == 2 and kinds.count("offline") == 2
+    # What partner bookings ask of it (no-shows): were they in the room from a moment on?
+    present = sync_to_async(selectors.was_present)
+    ids = [room.interview.pk]
+    assert await present(interview_ids=ids, user_id=room.candidate.pk, since=before)
+    assert not await present(interview_ids=ids, user_id=room.candidate.pk, since=timezone.now())
 
 
 async def test_the_interviewer_starts_and_each_role_gets_its_own_actions(room):

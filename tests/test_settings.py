@@ -29,7 +29,15 @@ print(json.dumps({
     "debug": settings.DEBUG,
 }))
 """
-CLEAN_KEYS = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CELERY_EAGER")
+CLEAN_KEYS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CELERY_EAGER",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests set it for their own process
+)
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:

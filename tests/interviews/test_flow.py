@@ -83,7 +83,7 @@ def test_completed_and_abandoned_are_final():
 
 
 @pytest.mark.parametrize(
-    "action", ["start", "move", "pause", "resume", "end", "hint", "score", "private_note"]
+    "action", ["start", "move", "pause", "resume", "end", "hint", "score", "mark", "private_note"]
 )
 def test_only_the_interviewer_drives_and_scores_a_peer_interview(action):
     assert flow.may(flow.INTERVIEWER, action)
@@ -106,7 +106,7 @@ def test_both_chat():
 def test_in_a_solo_drill_the_candidate_drives_and_reveals_but_nobody_scores_live():
     for action in ("start", "move", "pause", "resume", "end", "notes", "diagram", "reveal"):
         assert flow.may(flow.CANDIDATE, action, solo=True)
-    for action in ("hint", "score", "chat", "invite_renew"):
+    for action in ("hint", "score", "mark", "chat", "invite_renew"):
         assert not flow.may(flow.CANDIDATE, action, solo=True)
     assert not flow.may(flow.INTERVIEWER, "start", solo=True)
 
@@ -128,8 +128,11 @@ EXPECTED = {
         "end": {"live", "paused"},
         "abandon": {"scheduled", "live", "paused"},
         "chat": {"scheduled", "live", "paused", "wrapup"},
+        "board": {"live", "paused"},
+        "call": {"scheduled", "live", "paused"},
         "hint": {"live", "paused"},
         "score": {"live", "paused", "wrapup"},
+        "mark": {"live", "paused", "wrapup"},
         "private_note": {"scheduled", "live", "paused", "wrapup"},
         "scorecard": {"wrapup"},
         "invite_renew": {"scheduled", "live", "paused"},
@@ -139,6 +142,8 @@ EXPECTED = {
         "chat": {"scheduled", "live", "paused", "wrapup"},
         "notes": {"live", "paused"},
         "diagram": {"live", "paused"},
+        "board": {"live", "paused"},
+        "call": {"scheduled", "live", "paused"},
         "self_assess": {"wrapup"},
         "invite_renew": {"scheduled", "live", "paused"},
     },
@@ -151,6 +156,7 @@ EXPECTED = {
         "abandon": {"scheduled", "live", "paused"},
         "notes": {"live", "paused"},
         "diagram": {"live", "paused"},
+        "board": {"live", "paused"},
         "reveal": {"live", "paused", "wrapup"},
         "self_assess": {"wrapup"},
     },

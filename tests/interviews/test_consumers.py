@@ -413,7 +413,7 @@ async def test_scores_go_to_the_interviewer_only(room):
         assert (await interviewer.error())["code"] == "bad_message"
 
 
-# --- Marks: the concept checklist and red flags, and the hint caps ----------------------------------
+# --- Marks: the concept checklist and red flags, and the hint caps ------------------------------
 
 
 async def test_marks_reach_the_interviewers_other_sockets_and_are_durable(room):

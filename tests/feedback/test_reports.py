@@ -237,9 +237,13 @@ def test_the_report_scores_steps_calibrates_and_collects_the_session(
         )
     data = Report.objects.get().data
     assert data["primary"] == "interviewer" and data["compare"] is True
-    # 19 criteria with weights; clarify-goals (w2) and data-labels (w2) at 2, one not observed.
+    # 19 criteria with weights; clarify-goals (w2) and data-labels (w3 in this case) at 2, one
+    # not observed.
+    # One hint was sent on clarify: its criteria count at most 3 on both sides (the self-score
+    # of 4 for clarify-goals counts as 3).
     clarify = next(s for s in data["steps"] if s["key"] == "clarify")
-    assert clarify["score"] == "2.50" and clarify["self_score"] == "3.50"
+    assert clarify["score"] == "2.50" and clarify["self_score"] == "3.00"
+    assert clarify["cap"] == 3 and clarify["cap_note"] == "capped at 3: one hint on this step"
     assert data["overall"]["not_observed"] == 1
     assert data["overall"]["total"] == 19
     assert data["interview"]["candidate"] == "Carl Candidate"
@@ -247,11 +251,13 @@ def test_the_report_scores_steps_calibrates_and_collects_the_session(
     assert data["calibration"]["over"] == ["Pins down the goal", "Sources and labels data"]
     assert data["calibration"]["under"] == ["Chooses models deliberately"]
     goals = next(c for c in clarify["criteria"] if c["key"] == "clarify-goals")
-    assert goals["verdict"] == "over" and goals["delta"] == 2
+    assert goals["verdict"] == "over" and goals["delta"] == 1
+    assert goals["self"]["given"] == 4 and goals["self"]["level"] == 3 and goals["self"]["capped"]
     assert goals["primary"]["text"].startswith("Evidence for clarify-goals")
     assert goals["self"]["text"] == "My reason for clarify-goals."
     assert goals["next_level"] == 3 and goals["next_anchor"]
-    assert [w["key"] for w in data["weakest"]] == ["clarify", "data"]
+    # data: labels (weighted 3 in this case) at 2 and quality at 3: 12/5 = 2.40, below clarify.
+    assert [w["key"] for w in data["weakest"]] == ["data", "clarify"]
     suggestions = data["practise_next"]
     assert 2 <= len(suggestions) <= 3
     assert "visual-search" not in [s["slug"] for s in suggestions]
@@ -307,7 +313,8 @@ def test_without_any_interviewer_score_the_report_uses_the_self_assessment(
     with django_capture_on_commit_callbacks(execute=True):
         feedback_services.reports_sweep()
     data = Report.objects.get().data
-    assert data["primary"] == "self" and data["overall"]["score"] == "4.00"
+    # All 4s, but the hint sent on clarify counts its criterion (weight 2 of 15) at 3: 58/15.
+    assert data["primary"] == "self" and data["overall"]["score"] == "3.87"
     client.force_login(session.candidate)
     body = client.get(url("report", session)).content.decode()
     assert "Your interviewer did not score this session" in body

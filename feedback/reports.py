@@ -327,20 +327,29 @@ class _Results:
     reached: list[str]
 
 
-def _hints(inputs: _Inputs) -> dict[str, scoring.HintUse]:
+def hints_of(
+    deliveries: Sequence[Delivery], guides: Mapping[str, CaseStep], step_keys: Sequence[str]
+) -> dict[str, scoring.HintUse]:
     """Per step, the hints sent on it (``Delivery`` rows): how many, and whether the step's
     last (answer-level) hint was one of them. A delivery the guide no longer has (the case was
     edited since) still counts, but cannot be the answer-level one."""
-    counts = {key: len(guide.hints) for key, guide in inputs.guides.items()}
-    keys = {step.key for step in inputs.framework_steps}
+    counts = {key: len(guide.hints) for key, guide in guides.items()}
     sent: dict[str, set[int]] = {}
-    for delivery in inputs.deliveries:
-        if delivery.kind == Delivery.Kind.HINT and delivery.step_key in keys:
+    for delivery in deliveries:
+        if delivery.kind == Delivery.Kind.HINT and delivery.step_key in step_keys:
             sent.setdefault(delivery.step_key, set()).add(delivery.index)
     return {
         step: scoring.HintUse(len(indexes), answer_level=counts.get(step, 0) - 1 in indexes)
         for step, indexes in sent.items()
     }
+
+
+def cap_notes(
+    policy: scoring.Policy, hints: Mapping[str, scoring.HintUse], step_keys: Sequence[str]
+) -> dict[str, str]:
+    """Step key -> "capped at 3: one hint on this step", for the steps hints capped."""
+    caps = scoring.step_caps(policy, hints, step_keys)
+    return {key: f"capped at {cap}: {scoring.hint_reason(hints[key])}" for key, cap in caps.items()}
 
 
 def _knockouts(inputs: _Inputs) -> list[tuple[str, str]]:
@@ -367,7 +376,7 @@ def _score(inputs: _Inputs) -> _Results:
     step_keys = [step.key for step in inputs.framework_steps]
     interview = inputs.interview
     reached = flow.reached_steps(interview.elapsed, interview.step_index, step_keys)
-    hints = _hints(inputs)
+    hints = hints_of(inputs.deliveries, inputs.guides, step_keys)
     knockouts = _knockouts(inputs)
     peer = not interview.is_solo
     primary = "interviewer" if peer and inputs.values["interviewer"] else "self"
@@ -416,11 +425,7 @@ def _score(inputs: _Inputs) -> _Results:
 
 
 def _cap_note(results: _Results, step_key: str) -> str:
-    use = results.hints.get(step_key)
-    cap = results.head.steps[step_key].cap if step_key in results.head.steps else None
-    if use is None or cap is None:
-        return ""
-    return f"capped at {cap}: {scoring.hint_reason(use)}"
+    return cap_notes(results.policy, results.hints, list(results.head.steps)).get(step_key, "")
 
 
 def _expectation(expectations: Any, target: str) -> str:

@@ -11,10 +11,10 @@ class WrapupForm(forms.Form):
 
     note_max = 2000
     CONCEPT_CHOICES = [
-        ("", "Not marked"),
         ("unprompted", "Unprompted"),
         ("hinted", "After a hint"),
         ("missed", "Missed"),
+        ("", "Not marked"),
     ]
 
     def __init__(self, *args, criteria, concepts=(), flags=(), **kwargs) -> None:

@@ -325,6 +325,7 @@ class _Results:
     specs: dict[str, scoring.CriterionSpec]
     hints: dict[str, scoring.HintUse]
     reached: list[str]
+    caps: dict[str, dict[str, Any]]  # step key -> cap, why, note (``step_caps``)
 
 
 def hints_of(
@@ -344,12 +345,15 @@ def hints_of(
     }
 
 
-def cap_notes(
+def step_caps(
     policy: scoring.Policy, hints: Mapping[str, scoring.HintUse], step_keys: Sequence[str]
-) -> dict[str, str]:
-    """Step key -> "capped at 3: one hint on this step", for the steps hints capped."""
-    caps = scoring.step_caps(policy, hints, step_keys)
-    return {key: f"capped at {cap}: {scoring.hint_reason(hints[key])}" for key, cap in caps.items()}
+) -> dict[str, dict[str, Any]]:
+    """Per step the hints capped: the cap, why ("one hint on this step") and the note a
+    criterion carries ("capped at 3: one hint on this step")."""
+    return {
+        key: {**cap, "note": f"capped at {cap['cap']}: {cap['why']}"}
+        for key, cap in scoring.hint_caps_now(policy, hints, step_keys).items()
+    }
 
 
 def _knockouts(inputs: _Inputs) -> list[tuple[str, str]]:
@@ -421,11 +425,12 @@ def _score(inputs: _Inputs) -> _Results:
         {spec.key: spec for spec in specs},
         hints,
         reached,
+        step_caps(policy, hints, step_keys),
     )
 
 
-def _cap_note(results: _Results, step_key: str) -> str:
-    return cap_notes(results.policy, results.hints, list(results.head.steps)).get(step_key, "")
+def _cap(results: _Results, step_key: str) -> dict[str, Any]:
+    return results.caps.get(step_key, {"cap": None, "why": "", "note": ""})
 
 
 def _expectation(expectations: Any, target: str) -> str:
@@ -444,7 +449,7 @@ def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
     for c in inputs.criteria:
         anchors = {level.level: level.anchor for level in c.levels.all()}
         head, own = heads[c.key], mine[c.key]
-        cap_note = _cap_note(results, c.step_key) if c.step_key else ""
+        cap_note = _cap(results, c.step_key)["note"] if c.step_key else ""
         primary_text = inputs.texts[results.primary].get(c.key, "")
         self_text = inputs.texts["self"].get(c.key, "")
         weight = results.specs[c.key].weight
@@ -472,7 +477,9 @@ def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
             row["gap"] = abs(row["delta"]) if row["delta"] is not None else None
             row["verdict"] = results.calibration[c.key].verdict
             row["verdict_label"] = VERDICT_LABELS[row["verdict"]]
-        given = row["primary"]["given"] or head.level
+        # What the next level looks like, from the level given; not for a step never reached
+        # (what was missing there is time: the expectation below says what to show).
+        given = row["primary"]["given"]
         if given and given < scoring.LEVELS[-1]:
             row["next_level"] = given + 1
             row["next_anchor"] = anchors.get(given + 1, "")
@@ -512,7 +519,8 @@ def _steps(inputs: _Inputs, results: _Results, rows: list[dict]) -> list[dict[st
                 "curveballs": sum(1 for d in used if d.kind == Delivery.Kind.CURVEBALL),
                 "reached": group.reached,
                 "cap": group.cap,
-                "cap_note": _cap_note(results, step.key),
+                "cap_why": _cap(results, step.key)["why"],
+                "cap_note": _cap(results, step.key)["note"],
                 "expectation": _expectation(guide.expectations if guide else {}, target),
                 "notes": inputs.documents.get(f"notes:{step.key}", ""),
                 "reference_notes": guide.reference_notes if guide else "",
@@ -857,7 +865,13 @@ def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
                 side.setdefault("capped", False)
                 side.setdefault("note", "")
     for step in data["steps"]:
-        for key, value in (("reached", True), ("cap", None), ("cap_note", ""), ("expectation", "")):
+        for key, value in (
+            ("reached", True),
+            ("cap", None),
+            ("cap_why", ""),
+            ("cap_note", ""),
+            ("expectation", ""),
+        ):
             step.setdefault(key, value)
     for entry in data.get("weakest", []):
         entry.setdefault("expectation", "")

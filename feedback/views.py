@@ -42,7 +42,7 @@ class _Aids:
     interviewer's scorecard only), the checklist, and what the target level is expected to
     show."""
 
-    cap_notes: dict[str, str]
+    caps: dict[str, dict]  # step key -> cap, why, note (reports.step_caps)
     reached: set[str]
     tagged: dict[str, list[dict]]
     checklist: list[dict]
@@ -59,7 +59,7 @@ def _aids(interview: Interview, *, signals: bool) -> _Aids:
     guides = room.case_steps(interview)
     hints = reports.hints_of(list(interview.deliveries.all()), guides, keys)
     return _Aids(
-        cap_notes=reports.cap_notes(scoring_policy(interview.rubric), hints, keys),
+        caps=reports.step_caps(scoring_policy(interview.rubric), hints, keys),
         reached=set(flow.reached_steps(interview.elapsed, interview.step_index, keys)),
         tagged=room.tagged_signals(guides, steps) if signals else {},
         checklist=room.checklist_rows(interview.case_study.checklist, steps),
@@ -148,7 +148,7 @@ def _wrapup_sections(
                 "notes": documents.get(f"notes:{step.key}", ""),
                 "revealed": step.key in revealed,
                 "reached": aids is None or step.key in aids.reached,
-                "cap_note": aids.cap_notes.get(step.key, "") if aids else "",
+                "cap": aids.caps.get(step.key) if aids else None,
                 "reference_html": room.reference_html(interview, step.key)
                 if step.key in revealed
                 else "",

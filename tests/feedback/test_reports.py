@@ -512,6 +512,7 @@ def test_a_hint_caps_its_steps_criteria_and_the_report_says_so():
     )
     text = page_text(data)
     assert "Capped at 3: one hint on this step" in text
+    assert "Hints were used here (one hint on this step): its criteria count at most 3." in text
     assert "3/4 (4 given)" in text
     markdown = reports.report_markdown(data)
     assert "Capped at 3: one hint on this step" in markdown and "3/4 (4 given)" in markdown

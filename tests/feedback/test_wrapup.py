@@ -424,7 +424,7 @@ def test_the_scorecard_shows_signals_caps_the_checklist_and_the_live_marks(clien
     assert "Expected of a senior candidate" in body
     assert "What a senior candidate shows on data-main." in body
     # One hint on clarify: its criteria are capped; the steps after frame were never reached.
-    assert "its criteria are capped at 3: one hint on this step" in body
+    assert "Hints were sent here (one hint on this step): its criteria count at most 3." in body
     assert body.count("data-not-reached") == 5
     assert 'name="concept-concept-2" value="hinted" checked' in body
     assert "Concept 6 of factory-case." in body
@@ -479,7 +479,7 @@ def test_the_candidate_ticks_the_checklist_without_seeing_the_interviewers_marks
     assert "Concept 2 of factory-case." in body and 'name="concept-concept-2"' in body
     assert " checked" not in body  # the interviewer's ticks are theirs
     assert "Red flag" not in body and "Strong signal" not in body and "flag-" not in body
-    assert "capped at 3: one hint on this step" in body  # the hints were sent to them
+    assert "(one hint on this step): its criteria count at most 3" in body  # sent to them
     data = form_data(session, **{"concept-concept-1": "unprompted", "concept-concept-2": "missed"})
     assert client.post(wrapup_url(session), data).status_code == 302
     mine = Mark.objects.filter(interview=session.interview, source="self").order_by("key")

@@ -238,3 +238,22 @@ def test_budget_status_against_a_five_minute_step(seconds, status):
 
 def test_the_budget_marks_are_what_the_room_colours_its_rail_by():
     assert flow.budget_marks(5) == (240.0, 300.0)
+
+
+# --- Steps reached: what the report's arithmetic counts at level 1 when unscored ---------------
+
+KEYS = ("clarify", "frame", "data", "features", "model", "serve", "monitor")
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "index", "reached"),
+    [
+        ({}, 0, ["clarify"]),  # started and ended at once: the first step was reached
+        ({"clarify": 300, "frame": 200}, 1, ["clarify", "frame"]),
+        ({"clarify": 300, "frame": 0.0}, 2, ["clarify", "frame", "data"]),  # passed through
+        ({"clarify": 300, "monitor": 12}, 0, ["clarify", "monitor"]),  # moved back: time counts
+        ({k: 60 for k in KEYS}, 6, list(KEYS)),
+    ],
+)
+def test_the_steps_reached_are_those_with_time_and_up_to_the_current_one(elapsed, index, reached):
+    assert flow.reached_steps(elapsed, index, KEYS) == reached

@@ -10,10 +10,25 @@ class WrapupForm(forms.Form):
     Fields are optional here: the service decides what is missing and says so per criterion."""
 
     note_max = 2000
+    CONCEPT_CHOICES = [
+        ("unprompted", "Unprompted"),
+        ("hinted", "After a hint"),
+        ("missed", "Missed"),
+        ("", "Not marked"),
+    ]
 
-    def __init__(self, *args, criteria, **kwargs) -> None:
+    def __init__(self, *args, criteria, concepts=(), flags=(), **kwargs) -> None:
+        """``concepts``: the checklist's concept keys, each a ``concept-<key>`` choice;
+        ``flags``: red flag keys ("<step>:<index>"), each a ``flag-<key>`` tick."""
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
+        self.concept_keys, self.flag_keys = list(concepts), list(flags)
+        for key in self.concept_keys:
+            self.fields[f"concept-{key}"] = forms.ChoiceField(
+                choices=self.CONCEPT_CHOICES, required=False, widget=forms.RadioSelect
+            )
+        for key in self.flag_keys:
+            self.fields[f"flag-{key}"] = forms.BooleanField(required=False)
         for criterion in self.criteria:
             self.fields[f"level-{criterion.key}"] = forms.ChoiceField(
                 choices=[(str(n), str(n)) for n in (1, 2, 3, 4)]
@@ -34,6 +49,14 @@ class WrapupForm(forms.Form):
 
     def notes(self) -> dict[str, str]:
         return {c.key: self.cleaned_data.get(f"note-{c.key}", "") for c in self.criteria}
+
+    def concepts(self) -> dict[str, str]:
+        """Concept key -> unprompted, hinted, missed, or "" (not marked)."""
+        return {key: self.cleaned_data.get(f"concept-{key}") or "" for key in self.concept_keys}
+
+    def flags(self) -> dict[str, bool]:
+        """Red flag key -> observed."""
+        return {key: bool(self.cleaned_data.get(f"flag-{key}")) for key in self.flag_keys}
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():

@@ -8,6 +8,7 @@ suggestions. Everything after the read is pure (data in, data out), so a report 
 tomorrow even if the rubric or the case is edited meanwhile.
 """
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from interviews.models import (
     Document,
     Event,
     Interview,
+    Mark,
     Participant,
     Role,
     Score,
@@ -42,7 +44,10 @@ from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_pol
 
 from . import charts
 
-REPORT_VERSION = 1
+# 2: the arithmetic's inputs and its explanation (steps reached, hint caps, knock-outs, the
+# evidence rules, the checklist, level expectations). Version 1 reports still render: see
+# ``upgrade``.
+REPORT_VERSION = 2
 ReportData = dict[str, Any]
 WEAKEST_STEPS = 2
 CASES_TO_SUGGEST = 3
@@ -70,19 +75,56 @@ def _value(score: Score) -> int | str | None:
     return scoring.NOT_OBSERVED if score.not_observed else None
 
 
-def _side(level: int | None, status: str, text: str, anchors: Mapping[int, str]) -> dict:
-    return {"level": level, "status": status, "text": text, "anchor": anchors.get(level, "")}
+def _side(
+    result: scoring.CriterionResult,
+    text: str,
+    anchors: Mapping[int, str],
+    *,
+    cap_note: str = "",
+) -> dict:
+    """One side's result for a criterion: the level it counts as, the level given (when a hint
+    cap lowered it), and why it counts as it does."""
+    given = result.capped_from or result.level
+    note = ""
+    if result.status == scoring.NOT_REACHED:
+        note = "not reached: counted at level 1"
+    elif result.capped_from is not None:
+        note = cap_note
+    return {
+        "level": result.level,
+        "given": given if result.status == scoring.SCORED else None,
+        "capped": result.capped_from is not None,
+        "status": result.status,
+        "note": note,
+        "text": text,
+        "anchor": anchors.get(given, "") if result.status == scoring.SCORED else "",
+    }
 
 
-def _overall(result: scoring.Result, policy: scoring.Policy, target: str) -> dict:
-    scored = sum(1 for c in result.criteria if c.status == "scored")
+def _signed(value: Fraction) -> str:
+    text = scoring.fmt(abs(value))
+    return f"{'−' if value < 0 else '+'}{text}"
+
+
+def _overall(
+    result: scoring.Result,
+    policy: scoring.Policy,
+    target: str,
+    *,
+    step_titles: Mapping[str, str],
+    criterion_titles: Mapping[str, str],
+) -> dict:
+    scored = sum(1 for c in result.criteria if c.status == scoring.SCORED)
+    insufficient = result.hire_signal == "insufficient"
     return {
         "score": scoring.fmt(result.overall),
         "value": _float(result.overall),
         "hire_signal": result.hire_signal or "",
         "hire_label": scoring.HIRE_LABELS.get(result.hire_signal or "", "Not scored"),
         "level_signal": result.level_signal or "",
-        "level_label": scoring.LEVEL_SIGNAL_LABELS.get(result.level_signal or "", "Not scored"),
+        "level_label": "No level signal"
+        if insufficient
+        else scoring.LEVEL_SIGNAL_LABELS.get(result.level_signal or "", "Not scored"),
         "level_met": result.level_met or "",
         "level_met_label": scoring.LEVEL_LABELS.get(result.level_met or "", "none yet"),
         "bar": scoring.fmt(policy.bars[target]),
@@ -90,8 +132,25 @@ def _overall(result: scoring.Result, policy: scoring.Policy, target: str) -> dic
         "coverage_pct": round(float(result.coverage) * 100),
         "scored": scored,
         "not_observed": len(result.not_observed),
+        "not_reached": len(result.not_reached),
         "missing": len(result.missing),
+        "capped": len(result.capped),
         "total": len(result.criteria),
+        # Why the signal is what it is, with the numbers (rubrics.scoring.explain).
+        "explanation": scoring.explain(
+            result, policy, step_titles=step_titles, criterion_titles=criterion_titles
+        ),
+        "distance": _signed(result.distance) if result.distance is not None else "",
+        "band": result.band or "",
+        "band_label": scoring.HIRE_LABELS.get(result.band or "", ""),
+        "enough_evidence": result.enough_evidence,
+        "evidence_gaps": list(result.evidence_gaps),
+        "knocked_out": result.knocked_out,
+        "knockouts": [
+            {"step": step, "step_title": step_titles.get(step, step), "text": text}
+            for step, text in result.knockouts
+        ],
+        "unreached": [step_titles.get(key, key) for key in result.unreached_steps],
     }
 
 
@@ -195,6 +254,7 @@ class _Inputs:
     guides: dict[str, CaseStep]
     completion: dict[str, Any]  # the data of the "completed" status event
     guide_seen_at: datetime | None  # the candidate first read the case's guide, before the end
+    marks: dict[str, list[Mark]]  # source -> the checklist and red flags marked
 
 
 def _read(interview_id: UUID) -> _Inputs:
@@ -248,14 +308,23 @@ def _read(interview_id: UUID) -> _Inputs:
         )
         if candidate_user
         else None,
+        marks=_marks_by_source(interview),
     )
+
+
+def _marks_by_source(interview: Interview) -> dict[str, list[Mark]]:
+    marks: dict[str, list[Mark]] = {"interviewer": [], "self": []}
+    for mark in Mark.objects.filter(interview=interview).exclude(value=""):
+        marks.setdefault(mark.source, []).append(mark)
+    return marks
 
 
 @dataclass
 class _Results:
     """The arithmetic: the primary side's scores (the interviewer's in a peer interview, the
     candidate's own in a drill or when the interviewer never scored), the self-assessment's,
-    and their calibration."""
+    and their calibration, with what went into them: the case's weights, the steps reached,
+    the hints used per step and the critical red flags observed."""
 
     primary: str
     compare: bool
@@ -263,13 +332,67 @@ class _Results:
     mine: scoring.Result
     policy: scoring.Policy
     calibration: dict[str, scoring.Calibration]
+    specs: dict[str, scoring.CriterionSpec]
+    hints: dict[str, scoring.HintUse]
+    reached: list[str]
+    caps: dict[str, dict[str, Any]]  # step key -> cap, why, note (``step_caps``)
+
+
+def hints_of(
+    deliveries: Sequence[Delivery], guides: Mapping[str, CaseStep], step_keys: Sequence[str]
+) -> dict[str, scoring.HintUse]:
+    """Per step, the hints sent on it (``Delivery`` rows): how many, and whether the step's
+    last (answer-level) hint was one of them. A delivery the guide no longer has (the case was
+    edited since) still counts, but cannot be the answer-level one."""
+    counts = {key: len(guide.hints) for key, guide in guides.items()}
+    sent: dict[str, set[int]] = {}
+    for delivery in deliveries:
+        if delivery.kind == Delivery.Kind.HINT and delivery.step_key in step_keys:
+            sent.setdefault(delivery.step_key, set()).add(delivery.index)
+    return {
+        step: scoring.HintUse(len(indexes), answer_level=counts.get(step, 0) - 1 in indexes)
+        for step, indexes in sent.items()
+    }
+
+
+def step_caps(
+    policy: scoring.Policy, hints: Mapping[str, scoring.HintUse], step_keys: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Per step the hints capped: the cap, why ("one hint on this step") and the note a
+    criterion carries ("capped at 3: one hint on this step")."""
+    return {
+        key: {**cap, "note": f"capped at {cap['cap']}: {cap['why']}"}
+        for key, cap in scoring.hint_caps_now(policy, hints, step_keys).items()
+    }
+
+
+def _knockouts(inputs: _Inputs) -> list[tuple[str, str]]:
+    """The critical red flags the interviewer observed: (step key, text)."""
+    keys = {step.key for step in inputs.framework_steps}
+    return [
+        (mark.step_key, mark.text)
+        for mark in inputs.marks.get(Score.Source.INTERVIEWER, [])
+        if mark.kind == Mark.Kind.FLAG
+        and mark.value == "observed"
+        and mark.critical
+        and mark.step_key in keys
+    ]
 
 
 def _score(inputs: _Inputs) -> _Results:
-    specs = criterion_specs(inputs.rubric)
+    rubric_specs = criterion_specs(inputs.rubric)
+    known = {spec.key for spec in rubric_specs}
+    # The loader checks a case's overrides against the rubric; a rubric edited since may have
+    # lost a criterion, and the report still compiles.
+    weights = {k: v for k, v in (inputs.case.weights or {}).items() if k in known}
+    specs = scoring.apply_weights(rubric_specs, weights)
     policy = scoring_policy(inputs.rubric)
     step_keys = [step.key for step in inputs.framework_steps]
-    peer = not inputs.interview.is_solo
+    interview = inputs.interview
+    reached = flow.reached_steps(interview.elapsed, interview.step_index, step_keys)
+    hints = hints_of(inputs.deliveries, inputs.guides, step_keys)
+    knockouts = _knockouts(inputs)
+    peer = not interview.is_solo
     primary = "interviewer" if peer and inputs.values["interviewer"] else "self"
     compare = peer and primary == "interviewer" and bool(inputs.values["self"])
     results = {
@@ -277,8 +400,12 @@ def _score(inputs: _Inputs) -> _Results:
             specs,
             inputs.values[source],
             policy,
-            target_level=inputs.interview.target_level,
+            target_level=interview.target_level,
             step_order=step_keys,
+            reached=reached,
+            hints=hints,
+            knockouts=knockouts,
+            step_titles={step.key: step.title for step in inputs.framework_steps},
         )
         for source in ("interviewer", "self")
     }
@@ -286,49 +413,86 @@ def _score(inputs: _Inputs) -> _Results:
         {
             row.key: row
             for row in scoring.calibration(
-                specs, inputs.values["self"], inputs.values["interviewer"]
+                specs,
+                inputs.values["self"],
+                inputs.values["interviewer"],
+                policy=policy,
+                hints=hints,
+                reached=reached,
+                step_order=step_keys,
             )
         }
         if compare
         else {}
     )
-    return _Results(primary, compare, results[primary], results["self"], policy, calibration)
+    return _Results(
+        primary,
+        compare,
+        results[primary],
+        results["self"],
+        policy,
+        calibration,
+        {spec.key: spec for spec in specs},
+        hints,
+        reached,
+        step_caps(policy, hints, step_keys),
+    )
+
+
+def _cap(results: _Results, step_key: str) -> dict[str, Any]:
+    return results.caps.get(step_key, {"cap": None, "why": "", "note": ""})
+
+
+def _expectation(expectations: Any, target: str) -> str:
+    return str(expectations.get(target, "")) if isinstance(expectations, dict) else ""
 
 
 def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
-    """One row per criterion: the primary side's level and evidence, the self-assessment's
-    beside it, the calibration verdict, and what the next level up looks like."""
+    """One row per criterion: the primary side's level and evidence and why it counts as it
+    does (a hint cap, a step not reached), the self-assessment's beside it, the calibration
+    verdict, what the next level up looks like, and what the target level is expected to
+    show."""
     heads = {r.key: r for r in results.head.criteria}
     mine = {r.key: r for r in results.mine.criteria}
+    target = inputs.interview.target_level
     rows = []
     for c in inputs.criteria:
         anchors = {level.level: level.anchor for level in c.levels.all()}
         head, own = heads[c.key], mine[c.key]
+        cap_note = _cap(results, c.step_key)["note"] if c.step_key else ""
         primary_text = inputs.texts[results.primary].get(c.key, "")
         self_text = inputs.texts["self"].get(c.key, "")
+        weight = results.specs[c.key].weight
         row: dict[str, Any] = {
             "key": c.key,
             "title": c.title,
             "description": c.description,
-            "weight": c.weight,
+            "weight": weight,
+            "weight_note": f"{c.weight} in the rubric, {weight} for this case"
+            if weight != c.weight
+            else "",
             "step": c.step_key,
-            "primary": _side(head.level, head.status, primary_text, anchors),
-            "self": _side(own.level, own.status, self_text, anchors) if results.compare else None,
+            "primary": _side(head, primary_text, anchors, cap_note=cap_note),
+            "self": _side(own, self_text, anchors, cap_note=cap_note) if results.compare else None,
             "delta": None,
             "gap": None,
             "verdict": "n/a",
             "verdict_label": VERDICT_LABELS["n/a"],
             "next_level": None,
             "next_anchor": "",
+            "expectation": _expectation(c.expectations, target),
         }
         if c.key in results.calibration:
             row["delta"] = results.calibration[c.key].delta
             row["gap"] = abs(row["delta"]) if row["delta"] is not None else None
             row["verdict"] = results.calibration[c.key].verdict
             row["verdict_label"] = VERDICT_LABELS[row["verdict"]]
-        if head.level and head.level < scoring.LEVELS[-1]:
-            row["next_level"] = head.level + 1
-            row["next_anchor"] = anchors.get(head.level + 1, "")
+        # What the next level looks like, from the level given; not for a step never reached
+        # (what was missing there is time: the expectation below says what to show).
+        given = row["primary"]["given"]
+        if given and given < scoring.LEVELS[-1]:
+            row["next_level"] = given + 1
+            row["next_anchor"] = anchors.get(given + 1, "")
         rows.append(row)
     return rows
 
@@ -337,6 +501,7 @@ def _steps(inputs: _Inputs, results: _Results, rows: list[dict]) -> list[dict[st
     """Per step: its score (and the self-assessment's), time against budget, the criteria, the
     hints and curveballs used, the candidate's notes and the reference notes."""
     steps = []
+    target = inputs.interview.target_level
     for step in inputs.framework_steps:
         seconds = float(inputs.interview.elapsed.get(step.key, 0.0))
         guide = inputs.guides.get(step.key)
@@ -362,6 +527,11 @@ def _steps(inputs: _Inputs, results: _Results, rows: list[dict]) -> list[dict[st
                 ],
                 "hints": sum(1 for d in used if d.kind == Delivery.Kind.HINT),
                 "curveballs": sum(1 for d in used if d.kind == Delivery.Kind.CURVEBALL),
+                "reached": group.reached,
+                "cap": group.cap,
+                "cap_why": _cap(results, step.key)["why"],
+                "cap_note": _cap(results, step.key)["note"],
+                "expectation": _expectation(guide.expectations if guide else {}, target),
                 "notes": inputs.documents.get(f"notes:{step.key}", ""),
                 "reference_notes": guide.reference_notes if guide else "",
                 "further_reading": [reading_markdown(r) for r in guide.further_reading]
@@ -468,9 +638,101 @@ def _header(inputs: _Inputs) -> dict[str, Any]:
     }
 
 
+CHECKLIST_LABELS = {
+    "unprompted": "Raised unprompted",
+    "hinted": "Raised after a hint",
+    "missed": "Missed",
+    "unmarked": "Not marked",
+}
+
+
+def _checklist(inputs: _Inputs, results: _Results) -> dict[str, Any]:
+    """The case's concept checklist against the target level's expectations, as the primary
+    side marked it (the interviewer's ticks in a peer interview, the candidate's own in a
+    drill). Beside the arithmetic, never in it."""
+    target = inputs.interview.target_level
+    titles = {step.key: step.title for step in inputs.framework_steps}
+    items = [
+        item
+        for item in (inputs.case.checklist or [])
+        if isinstance(item, dict) and item.get("key") and item.get("level") in scoring.TARGET_LEVELS
+    ]
+    keys = {item["key"] for item in items}
+    marks = {
+        mark.key: mark.value
+        for mark in inputs.marks.get(results.primary, [])
+        if mark.kind == Mark.Kind.CONCEPT
+        and mark.key in keys
+        and mark.value in scoring.CHECKLIST_MARKS
+    }
+    coverage = scoring.checklist_coverage(
+        [scoring.ChecklistItem(i["key"], i.get("step", ""), i["level"]) for i in items],
+        marks,
+        target,
+    )
+    rank = scoring.TARGET_LEVELS.index(target)
+    rows = [
+        {
+            "key": item["key"],
+            "concept": item.get("concept", ""),
+            "step": item.get("step", ""),
+            "step_title": titles.get(item.get("step", ""), item.get("step", "")),
+            "level": item["level"],
+            "level_label": scoring.LEVEL_LABELS[item["level"]],
+            "expected": scoring.TARGET_LEVELS.index(item["level"]) <= rank,
+            "mark": marks.get(item["key"], "unmarked"),
+            "mark_label": CHECKLIST_LABELS[marks.get(item["key"], "unmarked")],
+        }
+        for item in items
+    ]
+    counts = coverage.counts
+    share = coverage.unprompted_share
+    concepts = {row["key"]: row["concept"] for row in rows}
+    target_label = scoring.LEVEL_LABELS[target]
+    if not items:
+        summary = ""
+    elif not marks:
+        summary = (
+            "Nobody marked the checklist in this session."
+            if results.primary == "interviewer"
+            else "You did not tick the checklist in your self-assessment."
+        )
+    else:
+        summary = (
+            f"{counts['unprompted']} of the {coverage.expected} concepts expected of a "
+            f"{target_label} candidate raised unprompted, {counts['hinted']} after a hint, "
+            f"{counts['missed']} missed"
+            + (f", {counts['unmarked']} not marked" if counts["unmarked"] else "")
+            + "."
+        )
+    return {
+        "present": bool(items),
+        "source": results.primary,
+        "source_label": SOURCE_LABELS[results.primary],
+        "marked": bool(marks),
+        "target_label": target_label,
+        "expected": coverage.expected,
+        "counts": counts,
+        "unprompted_pct": round(float(share) * 100) if share is not None else None,
+        "beyond": [concepts[key] for key in coverage.beyond],
+        "summary": summary,
+        "items": rows,
+    }
+
+
 def _suggestions(inputs: _Inputs, steps: list[dict], overall: dict) -> dict[str, Any]:
-    """The weakest steps, and published cases to practise them next."""
+    """The weakest steps with what the target level is expected to show in them, and
+    published cases to practise them next."""
     weakest = _weakest(steps)
+    by_key = {step["key"]: step for step in steps}
+    for entry in weakest:
+        step = by_key[entry["key"]]
+        entry["expectation"] = step["expectation"]
+        entry["criteria"] = [
+            {"title": c["title"], "expectation": c["expectation"]}
+            for c in step["criteria"]
+            if c["expectation"]
+        ]
     user = inputs.candidate_user
     practised = practised_case_ids(user=user) if user else set()
     return {
@@ -491,7 +753,11 @@ def report_data(interview_id: UUID) -> ReportData:
     target = inputs.interview.target_level
     rows = _criteria_rows(inputs, results)
     steps = _steps(inputs, results, rows)
-    overall = _overall(results.head, results.policy, target)
+    titles = {
+        "step_titles": {step.key: step.title for step in inputs.framework_steps},
+        "criterion_titles": {c.key: c.title for c in inputs.criteria},
+    }
+    overall = _overall(results.head, results.policy, target, **titles)
     calibration = _calibration(results, rows)
     policy = results.policy
     return {
@@ -501,7 +767,9 @@ def report_data(interview_id: UUID) -> ReportData:
         "primary_label": SOURCE_LABELS[results.primary],
         "compare": results.compare,
         "overall": overall,
-        "self_overall": _overall(results.mine, policy, target) if results.compare else None,
+        "self_overall": _overall(results.mine, policy, target, **titles)
+        if results.compare
+        else None,
         "steps": steps,
         "cross_cutting": _cross_cutting(results, rows),
         "calibration": calibration,
@@ -520,10 +788,15 @@ def report_data(interview_id: UUID) -> ReportData:
             "title": inputs.rubric.title,
             "thresholds": {  # where each signal starts for this target level (bar + band)
                 name: scoring.fmt(policy.bars[target] + policy.bands[name])
-                for name in ("no_hire", "lean_hire", "hire", "strong_hire")
+                for name in ("no_hire", "lean_no_hire", "lean_hire", "hire", "strong_hire")
             },
             "bars": {name: scoring.fmt(policy.bars[name]) for name in scoring.TARGET_LEVELS},
+            "bands": {name: _signed(policy.bands[name]) for name in scoring.BANDS},
+            "min_coverage_pct": round(float(policy.min_coverage) * 100),
+            "required_steps": [titles["step_titles"].get(k, k) for k in policy.required_steps],
+            "hint_caps": dict(policy.hint_caps),
         },
+        "checklist": _checklist(inputs, results),
         # What the progress page reads (a small part of the JSON, fetched on its own).
         "summary": {
             "overall": overall["value"],
@@ -569,9 +842,61 @@ HIRE_TONES = {
 LEVEL_TONES = {"below": "bad", "meets": "good", "exceeds": "good"}
 
 
+def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A report compiled by an older version, with what the current templates read filled in
+    as neutral defaults (nothing capped, every step reached, no checklist), so it renders as it
+    did. A current report is returned as it is."""
+    if data.get("version", 1) >= REPORT_VERSION:
+        return dict(data)
+    data = copy.deepcopy(dict(data))
+    overall = data["overall"]
+    defaults = {
+        "explanation": "",
+        "enough_evidence": overall.get("hire_signal") != "insufficient",
+        "evidence_gaps": [],
+        "knocked_out": False,
+        "knockouts": [],
+        "unreached": [],
+        "not_reached": 0,
+        "capped": 0,
+        "distance": "",
+        "band": "",
+        "band_label": "",
+    }
+    for side in (overall, data.get("self_overall") or {}):
+        for key, value in defaults.items():
+            side.setdefault(key, copy.copy(value))
+    criteria = [c for step in data["steps"] for c in step["criteria"]]
+    criteria += data["cross_cutting"]["criteria"]
+    for criterion in criteria:
+        criterion.setdefault("weight_note", "")
+        criterion.setdefault("expectation", "")
+        for name in ("primary", "self"):
+            side = criterion.get(name)
+            if side:
+                side.setdefault("given", side["level"] if side["status"] == "scored" else None)
+                side.setdefault("capped", False)
+                side.setdefault("note", "")
+    for step in data["steps"]:
+        for key, value in (
+            ("reached", True),
+            ("cap", None),
+            ("cap_why", ""),
+            ("cap_note", ""),
+            ("expectation", ""),
+        ):
+            step.setdefault(key, value)
+    for entry in data.get("weakest", []):
+        entry.setdefault("expectation", "")
+        entry.setdefault("criteria", [])
+    data.setdefault("checklist", {"present": False, "items": []})
+    return data
+
+
 def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
     """What ``feedback/_report.html`` and ``feedback/report.md`` need besides the data: the
     chart, the date, the tones and the sections in page order."""
+    data = upgrade(data)
     meta = data["interview"]
     when = parse_datetime(meta["ended_at"] or meta["completed_at"] or "") if meta else None
     overall = data["overall"]

@@ -21,11 +21,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.types import User
-from interviews import flow
+from interviews import flow, writebehind
+from interviews import selectors as room_selectors
 from interviews.errors import ServiceError
 from interviews.events import EventKind, event_record
 from interviews.flow import Action
-from interviews.models import Assessment, Interview, Report, Score
+from interviews.models import Assessment, Interview, Mark, Report, Score
 from interviews.protocol import MAX_EVIDENCE_CHARS, ErrorCode
 from interviews.services import Actor
 from rubrics.models import Criterion
@@ -107,6 +108,84 @@ def _scores_write(
     )
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """What a wrap-up's marks may name: the case's checklist and its red flags."""
+
+    checklist: dict[str, str]  # concept key -> concept
+    flags: dict[str, tuple[str, str, bool]]  # red flag key -> (step key, text, critical)
+
+
+def _marks_check(
+    interview: Interview, concepts: Mapping[str, str], flags: Mapping[str, bool]
+) -> tuple[_Marks, dict[str, str]]:
+    """The case's checklist and red flags, and a problem per mark that names neither or has a
+    value a mark cannot have (keyed by the form field)."""
+    known = _Marks(
+        checklist={
+            item["key"]: str(item.get("concept", ""))
+            for item in interview.case_study.checklist
+            if isinstance(item, dict) and item.get("key")
+        },
+        flags=room_selectors.red_flags(room_selectors.case_steps(interview)) if flags else {},
+    )
+    errors: dict[str, str] = {}
+    for key, value in concepts.items():
+        if key not in known.checklist:
+            errors[f"concept-{key}"] = f"The case's checklist has no concept {key!r}."
+        elif value not in ("", *Mark.CONCEPT_VALUES):
+            errors[f"concept-{key}"] = "A concept is raised unprompted, after a hint, or missed."
+    for key in flags:
+        if key not in known.flags:
+            errors[f"flag-{key}"] = f"The case has no red flag {key!r}."
+    return known, errors
+
+
+def _marks_write(
+    interview: Interview,
+    known: _Marks,
+    *,
+    source: str,
+    actor: User,
+    concepts: Mapping[str, str],
+    flags: Mapping[str, bool],
+) -> None:
+    """Upsert one side's marks, through the write-behind's ``persist`` as the room does (the
+    rows and their timeline events); a mark that did not change is not written again."""
+    current = {
+        (kind, key): value
+        for kind, key, value in Mark.objects.filter(interview=interview, source=source).values_list(
+            "kind", "key", "value"
+        )
+    }
+    batch, now = writebehind.Batch(), timezone.now()
+    for key, value in concepts.items():
+        if current.get((Mark.Kind.CONCEPT, key), "") != value:
+            batch.mark(
+                interview.pk,
+                (Mark.Kind.CONCEPT, key, value),
+                actor.pk,
+                now,
+                source=source,
+                label=known.checklist[key],
+            )
+    for key, observed in flags.items():
+        value = "observed" if observed else ""
+        if current.get((Mark.Kind.FLAG, key), "") != value:
+            step_key, text, critical = known.flags[key]
+            batch.mark(
+                interview.pk,
+                (Mark.Kind.FLAG, key, value),
+                actor.pk,
+                now,
+                source=source,
+                step_key=step_key,
+                label=text,
+                critical=critical,
+            )
+    writebehind.persist(batch)
+
+
 def _wrapup_open(interview: Interview, actor: Actor, action: Action) -> None:
     """Refuse unless the actor's role may submit ``action`` now (the rule table)."""
     try:
@@ -130,10 +209,13 @@ def assessment_submit(
     notes: Mapping[str, str] | None = None,
     reflection: str = "",
     skipped: bool = False,
+    concepts: Mapping[str, str] | None = None,
 ) -> Assessment:
     """The candidate's self-assessment: a level or "not observed" for every criterion, an
-    optional note each and a reflection, or ``skipped`` (peer interviews only). Submitted once.
-    In a solo drill this completes the drill and requests the report."""
+    optional note each and a reflection, and their own ticks of the case's concept checklist
+    (``concepts``: key -> unprompted, hinted, missed or ""), or ``skipped`` (peer interviews
+    only). Submitted once. In a solo drill this completes the drill and requests the report,
+    whose checklist is these ticks."""
     interview = _wrapup_lock(actor)
     _wrapup_open(interview, actor, Action.SELF_ASSESS)
     if Assessment.objects.filter(
@@ -154,13 +236,24 @@ def assessment_submit(
     if not skipped:
         criteria = _rubric_criteria(interview)
         errors = _levels_check(criteria, levels, notes, need_text="")
+        known, mark_errors = _marks_check(interview, dict(concepts or {}), {})
+        errors.update(mark_errors)
         if errors:
             raise ServiceError(
                 ErrorCode.BAD_MESSAGE,
-                f"{len(errors)} criteri{'on needs' if len(errors) == 1 else 'a need'} attention.",
+                f"{len(errors)} item{'' if len(errors) == 1 else 's'} "
+                f"need{'s' if len(errors) == 1 else ''} attention.",
                 errors=errors,
             )
         _scores_write(interview, criteria, levels, notes, Score.Source.SELF)
+        _marks_write(
+            interview,
+            known,
+            source=Score.Source.SELF,
+            actor=actor.user,
+            concepts=dict(concepts or {}),
+            flags={},
+        )
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.SELF,
@@ -191,10 +284,14 @@ def scorecard_finalise(
     evidence: Mapping[str, str],
     strengths: str,
     improvements: str,
+    concepts: Mapping[str, str] | None = None,
+    flags: Mapping[str, bool] | None = None,
 ) -> Assessment:
     """The interviewer's final scorecard: every criterion scored or marked "not observed",
-    each with its evidence, and written feedback. Refused with a message per criterion
-    otherwise. Finalised once."""
+    each with its evidence, and written feedback; and, as given, the concept checklist
+    (``concepts``: key -> unprompted, hinted, missed or "") and the red flags observed
+    (``flags``: key -> observed), which replace the live marks they name. Refused with a
+    message per item otherwise. Finalised once."""
     interview = _wrapup_lock(actor)
     _wrapup_open(interview, actor, Action.SCORECARD)
     if Assessment.objects.filter(
@@ -203,6 +300,9 @@ def scorecard_finalise(
         raise ServiceError(ErrorCode.INVALID_STATE, "The scorecard is already finalised.")
     criteria = _rubric_criteria(interview)
     errors = _levels_check(criteria, levels, evidence, need_text="evidence")
+    concepts, flags = dict(concepts or {}), dict(flags or {})
+    known, mark_errors = _marks_check(interview, concepts, flags)
+    errors.update(mark_errors)
     for name, text, what in (
         ("strengths", strengths, "what went well"),
         ("improvements", improvements, "what to improve"),
@@ -219,6 +319,14 @@ def scorecard_finalise(
             errors=errors,
         )
     _scores_write(interview, criteria, levels, evidence, Score.Source.INTERVIEWER)
+    _marks_write(
+        interview,
+        known,
+        source=Score.Source.INTERVIEWER,
+        actor=actor.user,
+        concepts=concepts,
+        flags=flags,
+    )
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.INTERVIEWER,

@@ -40,6 +40,24 @@ def _score(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tupl
     return f"Scored {data.get('criterion')}: {level}", data.get("evidence", "")
 
 
+MARK_WORDS = {
+    "unprompted": "raised unprompted",
+    "hinted": "raised after a hint",
+    "missed": "missed",
+    "observed": "observed",
+    "": "cleared",
+}
+
+
+def _mark(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
+    value = MARK_WORDS.get(data.get("value", ""), data.get("value", ""))
+    label = data.get("label") or data.get("key", "")
+    if data.get("mark") == "flag":
+        critical = " (critical)" if data.get("critical") else ""
+        return f"Red flag{critical} {value}", label
+    return f"Checklist concept {value}", label
+
+
 def _assessment(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
     who = "Self-assessment" if data.get("source") == "self" else "Scorecard"
     return f"{who} submitted" + (" (skipped)" if data.get("skipped") else ""), ""
@@ -68,6 +86,7 @@ DESCRIBERS: dict[EventKind, Describer] = {
     EventKind.CURVEBALL_SENT: lambda d, s, steps: (f"Curveball sent ({s})", d.get("text", "")),
     EventKind.SCORE_INTERVIEWER: _score,
     EventKind.SCORE_SELF: _score,
+    EventKind.MARK: _mark,
     EventKind.REFERENCE_REVEALED: lambda d, s, steps: (f"Reference notes revealed ({s})", ""),
     EventKind.ASSESSMENT_SUBMITTED: _assessment,
     EventKind.REPORT_READY: lambda d, s, steps: ("Report ready", ""),

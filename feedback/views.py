@@ -1,6 +1,7 @@
 """Pages after the interview: the wrap-up (self-assessment and scorecard), the report and its
 downloads, progress, case usage for curators, and the session's timeline."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from interviews.errors import ServiceError
 from interviews.models import Interview, Report, Role, Score
 from interviews.services import Actor
 from interviews.views import access_or_404, guide_refused
+from rubrics.selectors import scoring_policy
 
 from . import progress as progress_module
 from . import reports, selectors, services, timeline, usage
@@ -56,6 +58,54 @@ def _actor(request: HttpRequest, access: room.Access) -> Actor:
     return Actor(request.user, interview.pk, access.role, interview.is_solo)
 
 
+@dataclass
+class _Aids:
+    """What the wrap-up shows beside the scores: per step the hint cap and whether the
+    interview reached it, the case's tagged signals and red flags per criterion (the
+    interviewer's scorecard only), the checklist, and what the target level is expected to
+    show."""
+
+    caps: dict[str, dict]  # step key -> cap, why, note (reports.step_caps)
+    reached: set[str]
+    tagged: dict[str, list[dict]]
+    checklist: list[dict]
+    target: str
+
+    def flag_keys(self, criteria: list) -> list[str]:
+        """The red flags shown beside a criterion: the ones the form marks."""
+        return [item["key"] for c in criteria for item in self.tagged.get(c.key, []) if item["key"]]
+
+
+def _aids(interview: Interview, *, signals: bool) -> _Aids:
+    steps = room.steps_of(interview)
+    keys = [step.key for step in steps]
+    guides = room.case_steps(interview)
+    hints = reports.hints_of(list(interview.deliveries.all()), guides, keys)
+    return _Aids(
+        caps=reports.step_caps(scoring_policy(interview.rubric), hints, keys),
+        reached=set(flow.reached_steps(interview.elapsed, interview.step_index, keys)),
+        tagged=room.tagged_signals(guides, steps) if signals else {},
+        checklist=room.checklist_rows(interview.case_study.checklist, steps),
+        target=interview.target_level,
+    )
+
+
+def _checklist_rows(aids: _Aids, form: WrapupForm | None) -> list[dict]:
+    rows = []
+    for item in aids.checklist:
+        field = f"concept-{item['key']}"
+        bound = form[field] if form is not None else None
+        rows.append(
+            {
+                **item,
+                "field": field,
+                "value": str(bound.value() or "") if bound is not None else "",
+                "errors": list(bound.errors) if bound is not None else [],
+            }
+        )
+    return rows
+
+
 def _wrapup_sections(
     interview: Interview,
     criteria: list,
@@ -63,9 +113,21 @@ def _wrapup_sections(
     *,
     documents: dict[str, str],
     revealed: set[str] = frozenset(),
+    aids: _Aids | None = None,
 ) -> list[dict]:
-    """The wrap-up page, step by step: the candidate's notes, and each criterion with its
-    anchors, the value chosen so far, the note and the errors. Plain data for the template."""
+    """The wrap-up page, step by step: the candidate's notes, whether the interview reached
+    the step and the cap its hints impose, and each criterion with its anchors, the value
+    chosen so far, the note and the errors, what the target level is expected to show, and
+    (on the scorecard) the case's signals and red flags for it. Plain data for the template."""
+
+    def signals(criterion) -> list[dict]:
+        items = aids.tagged.get(criterion.key, []) if aids else []
+        out = []
+        for item in items:
+            field = f"flag-{item['key']}" if item["key"] else ""
+            observed = bool(form[field].value()) if field and form is not None else False
+            out.append({**item, "field": field, "observed": observed})
+        return out
 
     def row(criterion) -> dict:
         level_name, note_name = f"level-{criterion.key}", f"note-{criterion.key}"
@@ -91,6 +153,10 @@ def _wrapup_sections(
             "value": value,
             "note": note,
             "errors": errors,
+            "signals": signals(criterion),
+            "expectation": str(criterion.expectations.get(aids.target, ""))
+            if aids and isinstance(criterion.expectations, dict)
+            else "",
         }
 
     sections = []
@@ -104,6 +170,8 @@ def _wrapup_sections(
                 "seconds": float(interview.elapsed.get(step.key, 0)),
                 "notes": documents.get(f"notes:{step.key}", ""),
                 "revealed": step.key in revealed,
+                "reached": aids is None or step.key in aids.reached,
+                "cap": aids.caps.get(step.key) if aids else None,
                 "reference_html": room.reference_html(interview, step.key)
                 if step.key in revealed
                 else "",
@@ -181,7 +249,10 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
         template = "feedback/wrapup.html#waiting" if request.htmx else "feedback/wrapup.html"
         return render(request, template, context)
     criteria = selectors.rubric_criteria(interview)
-    form = SelfAssessmentForm(request.POST or None, criteria=criteria)
+    aids = _aids(interview, signals=False)
+    form = SelfAssessmentForm(
+        request.POST or None, criteria=criteria, concepts=[i["key"] for i in aids.checklist]
+    )
     status = 200
     if request.method == "POST":
         skipped = "skip" in request.POST and not interview.is_solo
@@ -193,6 +264,7 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
                     notes=None if skipped else form.notes(),
                     reflection="" if skipped else form.cleaned_data["reflection"],
                     skipped=skipped,
+                    concepts=None if skipped else form.concepts(),
                 )
             except ServiceError as exc:
                 form.add_service_errors(exc.extra.get("errors", {}))
@@ -217,9 +289,16 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
         form,
         documents=documents,
         revealed=set(interview.revealed_steps) if interview.is_solo else set(),
+        aids=aids,
     )
     context = _wrapup_context(
-        request, access, state="self", form=form, sections=sections, documents=documents
+        request,
+        access,
+        state="self",
+        form=form,
+        sections=sections,
+        documents=documents,
+        checklist=_checklist_rows(aids, form),
     )
     return render(request, "feedback/wrapup.html", context, status=status)
 
@@ -241,13 +320,23 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
         template = "feedback/wrapup.html#waiting" if request.htmx else "feedback/wrapup.html"
         return render(request, template, context)
     criteria = selectors.rubric_criteria(interview)
+    aids = _aids(interview, signals=True)
     live = selectors.scores_of(interview, source=Score.Source.INTERVIEWER)
-    initial = {}
+    initial: dict[str, Any] = {}
     for key, score in live.items():
         level = "not_observed" if score.not_observed else str(score.level or "")
         initial[f"level-{key}"] = level
         initial[f"note-{key}"] = score.evidence
-    form = ScorecardForm(request.POST or None, criteria=criteria, initial=initial)
+    for mark in room.marks_of(interview.pk, source=Score.Source.INTERVIEWER):
+        concept = mark["kind"] == "concept"
+        initial[f"{mark['kind']}-{mark['key']}"] = mark["value"] if concept else True
+    form = ScorecardForm(
+        request.POST or None,
+        criteria=criteria,
+        initial=initial,
+        concepts=[i["key"] for i in aids.checklist],
+        flags=aids.flag_keys(criteria),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -258,6 +347,8 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
                     evidence=form.notes(),
                     strengths=form.cleaned_data["strengths"],
                     improvements=form.cleaned_data["improvements"],
+                    concepts=form.concepts(),
+                    flags=form.flags(),
                 )
             except ServiceError as exc:
                 form.add_service_errors(exc.extra.get("errors", {}))
@@ -275,7 +366,7 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
                 return redirect("wrapup", interview_id=interview.pk)
         status = 400
     documents = selectors.candidate_documents(interview)
-    sections = _wrapup_sections(interview, criteria, form, documents=documents)
+    sections = _wrapup_sections(interview, criteria, form, documents=documents, aids=aids)
     context = _wrapup_context(
         request,
         access,
@@ -285,6 +376,7 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
         documents=documents,
         candidate_in=candidate_in,
         deliveries=list(interview.deliveries.all()),
+        checklist=_checklist_rows(aids, form),
     )
     return render(request, "feedback/wrapup.html", context, status=status)
 

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     CURVEBALL_SENT = "curveball.sent"
     SCORE_INTERVIEWER = "score.interviewer"  # data: criterion, level, not_observed, evidence
     SCORE_SELF = "score.self"
+    MARK = "mark"  # data: mark (concept | flag), key, value, source, label, critical
     REFERENCE_REVEALED = "reference.revealed"
     ASSESSMENT_SUBMITTED = "assessment.submitted"  # data: source, skipped, levels
     REPORT_READY = "report.ready"

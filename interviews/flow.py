@@ -60,6 +60,7 @@ class Action(StrEnum):
     CHAT = "chat"
     HINT = "hint"  # send a hint or curveball from the guide
     SCORE = "score"  # the interviewer's live scoring
+    MARK = "mark"  # the interviewer ticks the concept checklist and red flags observed
     REVEAL = "reveal"  # a solo drill's reference notes
     SELF_ASSESS = "self_assess"  # the candidate's wrap-up
     SCORECARD = "scorecard"  # the interviewer's wrap-up
@@ -87,6 +88,7 @@ RULES: dict[str, dict[str, dict[Action, frozenset[str]]]] = {
             Action.CALL: _OPEN,
             Action.HINT: _RUNNING,
             Action.SCORE: frozenset({LIVE, PAUSED, WRAPUP}),
+            Action.MARK: frozenset({LIVE, PAUSED, WRAPUP}),
             Action.PRIVATE_NOTE: _TALKING,
             Action.SCORECARD: frozenset({WRAPUP}),
             Action.INVITE_RENEW: _OPEN,
@@ -136,6 +138,7 @@ NOT_NOW: dict[Action, str] = {
     Action.CHAT: "The chat of this interview is closed.",
     Action.HINT: "Hints can be sent while the interview runs.",
     Action.SCORE: "Scores can be changed during the interview and its wrap-up.",
+    Action.MARK: "The checklist and red flags can be marked during the interview and its wrap-up.",
     Action.REVEAL: "Start the drill first.",
     Action.SELF_ASSESS: "The self-assessment opens once the interview ends.",
     Action.SCORECARD: "The scorecard opens once the interview ends.",
@@ -259,6 +262,21 @@ def bank_time(
     banked = {k: float(v) for k, v in elapsed.items()}
     banked[current_key] = round(banked.get(current_key, 0.0) + running_seconds(started_at, now), 3)
     return banked
+
+
+def reached_steps(
+    elapsed: Mapping[str, float], step_index: int, step_keys: list[str] | tuple[str, ...]
+) -> list[str]:
+    """The steps the interview reached, in order: every step with time on the clock, the
+    current one, and those before it (steps move one at a time, so the interview passed
+    through them). A later step with no time was never reached: the scoring counts its
+    unscored criteria at level 1 (rubrics/scoring.py)."""
+    current = min(max(step_index, 0), len(step_keys) - 1) if step_keys else -1
+    return [
+        key
+        for position, key in enumerate(step_keys)
+        if position <= current or float(elapsed.get(key, 0) or 0) > 0
+    ]
 
 
 BUDGET_NEAR = 0.8  # a step is "near" its budget from this share of it

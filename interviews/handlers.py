@@ -33,6 +33,7 @@ HANDLERS: dict[str, Handler] = {
     "chat.send": Room.chat_send,
     "hint.send": Room.hint_send,
     "score.record": Room.score_record,
+    "mark.record": Room.mark_record,
     "reference.reveal": Room.reference_reveal,
     "call.signal": Room.call_signal,
 }

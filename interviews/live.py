@@ -38,12 +38,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rubrics import scoring
+
 from . import bus as bus_module
 from . import calls, crdt, flow, protocol, selectors, services, writebehind
 from .errors import ServiceError
 from .events import EventKind
 from .flow import Action
-from .models import Role
+from .models import Mark, Role
 from .protocol import JSON, ErrorCode, Message
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,7 @@ class Room:
     chat: deque = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
     deliveries: dict[tuple[str, str, int], JSON] = field(default_factory=dict)
     scores: dict[str, JSON] = field(default_factory=dict)
+    marks: dict[tuple[str, str], JSON] = field(default_factory=dict)  # (kind, key) -> mark
     references: dict[str, str] = field(default_factory=dict)
     flushed_texts: dict[str, str] = field(default_factory=dict)
     dirty_docs: set[str] = field(default_factory=set)
@@ -171,6 +174,8 @@ class Room:
             self.deliveries[(item["step"], item["kind"], item["index"])] = item
         for item in data.scores:
             self.scores[item["criterion"]] = item
+        for item in data.marks:
+            self.marks[(item["kind"], item["key"])] = item
         self.references.update(data.references)
 
     @property
@@ -268,6 +273,7 @@ class Room:
             scores=scores,
             panel=panel,
             references=references,
+            **self.scoring_snapshot(role),
         )
 
     # --- Sending -------------------------------------------------------------------------------
@@ -502,6 +508,8 @@ class Room:
         )
         self.deliveries[key] = delivered.payload()
         self.deliver(protocol.envelope(delivered))
+        if p["kind"] == "hint":
+            self.push_caps()
 
         self.registry.committer.queue(
             lambda b: b.delivery(
@@ -538,6 +546,82 @@ class Room:
             self.ack_to(socket, message.id),
         )
         return []
+
+    # --- Scoring aids: the checklist and red flags marked, the hint caps -------------------------
+
+    def mark_record(self, socket: Socket, message: Message) -> list[JSON]:
+        """The interviewer ticks a checklist concept (unprompted, after a hint, missed) or marks
+        a red flag observed; "" clears it. Checked against the case, relayed to the
+        interviewer's other sockets, made durable (upserted) with a private timeline event."""
+        self.check(socket, Action.MARK)
+        assert self.data is not None
+        p = message.payload
+        kind, key, value = p["kind"], p["key"], p["value"]
+        step_key, label, critical = "", "", False
+        if kind == Mark.Kind.CONCEPT:
+            if key not in self.data.checklist:
+                raise ServiceError(ErrorCode.NOT_FOUND, f"The checklist has no concept {key!r}.")
+            allowed, label = Mark.CONCEPT_VALUES, self.data.checklist[key]
+        else:
+            if key not in self.data.flags:
+                raise ServiceError(ErrorCode.NOT_FOUND, f"The case has no red flag {key!r}.")
+            allowed = Mark.FLAG_VALUES
+            step_key, label, critical = self.data.flags[key]
+        if value and value not in allowed:
+            raise ServiceError(
+                ErrorCode.BAD_MESSAGE,
+                f"A {'concept' if kind == Mark.Kind.CONCEPT else 'red flag'} is marked "
+                f"{' or '.join(allowed)}, or cleared with an empty value.",
+            )
+        ack = self.ack_to(socket, message.id)
+        current = self.marks.get((kind, key), {}).get("value", "")
+        if current == value:  # a resend, or nothing new: durable already or on its way
+            self.registry.committer.queue(lambda b: None, ack)
+            return []
+        recorded = protocol.MarkRecorded(kind=kind, key=key, value=value)
+        self.marks[(kind, key)] = recorded.payload()
+        self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER, skip=socket)
+        now = timezone.now()
+        self.registry.committer.queue(
+            lambda b: b.mark(
+                self.interview_id,
+                (kind, key, value),
+                socket.user_id,
+                now,
+                step_key=step_key,
+                label=label,
+                critical=critical,
+            ),
+            ack,
+        )
+        return []
+
+    def caps(self) -> JSON:
+        """Per step with hints sent, the cap on its criteria and why (rubrics.scoring)."""
+        assert self.data is not None
+        if self.data.policy is None:
+            return {}
+        counts = {step.key: len(step.hints) for step in self.data.steps}
+        sent = [
+            (step, index)
+            for (step, kind, index) in self.deliveries
+            if kind == "hint" and 0 <= index < counts.get(step, 0)
+        ]
+        hints = scoring.hints_used(sent, counts)
+        return scoring.hint_caps_now(self.data.policy, hints, list(counts))
+
+    def push_caps(self) -> None:
+        if self.solo:
+            return
+        message = protocol.envelope(protocol.Caps(caps=self.caps()))
+        self.to_local(message, role=Role.INTERVIEWER)
+
+    def scoring_snapshot(self, role: str) -> JSON:
+        """The snapshot's part for the scoring aids: the interviewer's marks and caps."""
+        if role != Role.INTERVIEWER or self.solo:
+            return {}
+        marks = [mark for mark in self.marks.values() if mark["value"]]
+        return {"marks": marks, "caps": self.caps()}
 
     def call_signal(self, socket: Socket, message: Message) -> list[JSON]:
         """Relay a WebRTC signal to the other person's sockets (here and on other hosts). Not
@@ -661,6 +745,7 @@ class Room:
             "chat": list(self.chat),
             "deliveries": list(self.deliveries.values()),
             "scores": list(self.scores.values()),
+            "marks": list(self.marks.values()),
             "state": state_fields(self.interview),
             "users": self.local_presence(),
         }
@@ -685,6 +770,11 @@ class Room:
         for item in message.get("scores", []):
             self.scores[item["criterion"]] = item
             self.to_local(protocol.envelope(protocol.ScoreRecorded(**item)), role=Role.INTERVIEWER)
+        for item in message.get("marks", []):
+            self.marks[(item["kind"], item["key"])] = item
+            self.to_local(protocol.envelope(protocol.MarkRecorded(**item)), role=Role.INTERVIEWER)
+        if message.get("deliveries"):
+            self.push_caps()
         self._bus_presence({"origin": message["origin"], "users": message.get("users", {})})
         if message.get("state"):
             self._bus_state({"kind": "state", **message["state"]})
@@ -718,7 +808,11 @@ class Room:
             self.deliveries[key] = payload
         elif kind == protocol.ScoreRecorded.TYPE:
             self.scores[payload["criterion"]] = payload
+        elif kind == protocol.MarkRecorded.TYPE:
+            self.marks[(payload["kind"], payload["key"])] = payload
         self.to_local(envelope, role=message.get("role"))
+        if kind == protocol.Delivered.TYPE and payload["kind"] == "hint":
+            self.push_caps()
 
     def _bus_state(self, message: JSON) -> None:
         interview = self.interview

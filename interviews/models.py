@@ -286,6 +286,46 @@ class Score(models.Model):
         return f"{self.criterion_id} by {self.source}: {level}"
 
 
+class Mark(models.Model):
+    """One mark on the case's concept checklist or on one of its red flags, by one side: the
+    interviewer live and at wrap-up, or the candidate ticking the checklist for themselves in
+    the self-assessment. Upserted on (interview, source, kind, key); an empty ``value`` clears
+    it. A red flag's text and whether it is critical are kept as they were when it was marked
+    (the case may be edited later), like a delivery's text."""
+
+    class Kind(models.TextChoices):
+        CONCEPT = "concept", "Checklist concept"
+        FLAG = "flag", "Red flag"
+
+    CONCEPT_VALUES = ("unprompted", "hinted", "missed")  # rubrics.scoring.CHECKLIST_MARKS
+    FLAG_VALUES = ("observed",)
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="marks")
+    source = models.CharField(max_length=12, choices=Score.Source.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A concept's key in the case's checklist; a red flag's "<step key>:<index>" in its step.
+    key = models.CharField(max_length=80)
+    value = models.CharField(max_length=12, blank=True)
+    step_key = models.CharField(max_length=40, blank=True)
+    text = models.TextField(blank=True)  # a red flag's text
+    critical = models.BooleanField(default=False)  # a critical red flag: a knock-out
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "source", "kind", "key"], name="one_mark_per_side"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} by {self.source}: {self.value or 'cleared'}"
+
+
 class Assessment(models.Model):
     """A side's wrap-up: the candidate's self-assessment or the interviewer's scorecard."""
 

@@ -69,7 +69,10 @@ DOC_NAMES = ("notes", "diagram", "board", "private")  # interviews/crdt.py, DOC_
 # Messages whose effect is made durable later: the sender names each one (a unique ``id``), is
 # told by an ``ack`` once it is durable, and may send it again with the same id after a
 # reconnect without repeating its effect.
-NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record"})
+NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record", "mark.record"})
+# What a mark may say (interviews.models.Mark): a checklist concept raised unprompted, after a
+# hint or missed; a red flag observed; "" clears a mark.
+MARK_VALUES = ("unprompted", "hinted", "missed", "observed", "")
 
 CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     "ping": {},
@@ -98,6 +101,13 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
         "level": F(int, minimum=1, maximum=4, nullable=True),
         "not_observed": F(bool, required=False),
         "evidence": F(str, required=False, max_length=MAX_EVIDENCE_CHARS),
+    },
+    # The interviewer ticks the case's concept checklist (key: the concept's) and marks red flags
+    # observed (key: "<step key>:<index>" of the flag in its step's guide).
+    "mark.record": {
+        "kind": F(str, choices=("concept", "flag")),
+        "key": F(str, max_length=80, min_length=1),
+        "value": F(str, choices=MARK_VALUES),
     },
     "reference.reveal": {"step": STEP_KEY},
     # Voice and video: WebRTC's offer, answer and ICE candidates, relayed to the other person
@@ -175,7 +185,7 @@ _message = dataclass(frozen=True, kw_only=True, slots=True)
 class Snapshot(ServerMessage):
     TYPE = "snapshot"
     TO = "the connecting socket"
-    OPTIONAL = frozenset({"scores", "panel", "references"})
+    OPTIONAL = frozenset({"scores", "panel", "references", "marks", "caps"})
     interview: JSON  # id, kind, status, step_index, paused, case, target_level, revealed_steps
     me: JSON  # role, user_id, name
     steps: list  # key, title, minutes, near_at, over_at (seconds: the budget marks)
@@ -193,6 +203,8 @@ class Snapshot(ServerMessage):
     scores: list | None = None  # the interviewer's only
     panel: JSON | None = None  # the interviewer's only: step, html
     references: list | None = None  # a solo drill's revealed reference notes
+    marks: list | None = None  # the interviewer's only: kind, key, value
+    caps: JSON | None = None  # the interviewer's only: step -> {cap, why} (see Caps)
 
 
 @_message
@@ -288,6 +300,24 @@ class ScoreRecorded(ServerMessage):
     level: int | None
     not_observed: bool
     evidence: str
+
+
+@_message
+class MarkRecorded(ServerMessage):
+    TYPE = "mark.recorded"
+    TO = "the interviewer's other sockets"
+    kind: str  # concept | flag
+    key: str
+    value: str  # unprompted | hinted | missed | observed, or "" (cleared)
+
+
+@_message
+class Caps(ServerMessage):
+    TYPE = "caps"
+    TO = "interviewer, whenever a hint changes them"
+    # step key -> {"cap": the highest level its criteria count at, "why": in words}; computed by
+    # rubrics.scoring from the hints sent (the browser shows it and computes nothing)
+    caps: JSON
 
 
 @_message

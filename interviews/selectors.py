@@ -7,7 +7,7 @@ contains the guide, the scores or the interviewer's private notes.
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -20,7 +20,9 @@ from accounts.selectors import display_name
 from accounts.types import User
 from casestudies import selectors as bank
 from casestudies.models import CaseStep, CaseStudy, GuideView
-from rubrics.models import Criterion
+from rubrics import scoring
+from rubrics.models import Criterion, TargetLevel
+from rubrics.selectors import scoring_policy
 
 from . import flow, protocol
 from .events import EventKind
@@ -33,6 +35,7 @@ from .models import (
     DocumentUpdate,
     Event,
     Interview,
+    Mark,
     Participant,
     Role,
     Score,
@@ -305,16 +308,120 @@ def panel_html(interview: Interview, step_key: str, *, scores: dict | None = Non
 
 
 def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
-    criteria = step_criteria(interview, step_key)
+    criteria = list(
+        Criterion.objects.filter(rubric_id=interview.rubric_id)
+        .select_related("framework_step")
+        .prefetch_related("levels")
+    )
+    steps = steps_of(interview)
+    keys = [step.key for step in steps]
+    last = bool(keys) and step_key == keys[-1]
+    shown = [c for c in criteria if c.step_key == step_key or (last and not c.step_key)]
+    guides = case_steps(interview)
+    tagged = tagged_signals(guides, steps)
+    shown_keys = {c.key for c in shown}
+    # This step's signals and flags that evidence a criterion scored elsewhere (a cross-cutting
+    # one before the last step): listed after the criteria, so every flag can be marked here.
+    elsewhere = [
+        item
+        for key, items in tagged.items()
+        if key not in shown_keys
+        for item in items
+        if item["step"] == step_key
+    ]
     return render_to_string(
         "interviews/_panel.html",
         {
             "interview": interview,
-            "step": case_step(interview, step_key),
+            "step": guides.get(step_key),
             "step_key": step_key,
-            "criteria": [(c, scores.get(c.key)) for c in criteria],
+            "criteria": [(c, scores.get(c.key), tagged.get(c.key, [])) for c in shown],
+            "elsewhere": elsewhere,
+            "criterion_titles": {c.key: c.title for c in criteria},
+            "checklist": checklist_rows(interview.case_study.checklist, steps, first=step_key),
+            "target_levels": TargetLevel.choices,
         },
     )
+
+
+def case_steps(interview: Interview) -> dict[str, CaseStep]:
+    """The case's step guides by step key, in one query."""
+    return {
+        step.framework_step.key: step
+        for step in CaseStep.objects.filter(case_study_id=interview.case_study_id).select_related(
+            "framework_step"
+        )
+    }
+
+
+def flag_key(step_key: str, index: int) -> str:
+    """A red flag's key for a mark: its step and its position in the step's guide."""
+    return f"{step_key}:{index}"
+
+
+def tagged_signals(
+    guides: dict[str, CaseStep], steps: list[flow.Step]
+) -> dict[str, list[dict[str, Any]]]:
+    """Criterion key -> the case's strong signals and red flags tagged with it, in step order:
+    the examples a peer scores that criterion with. Each item: kind ("strong" or "red"), text,
+    level, critical, step, step_title and, for a red flag, the key it is marked by."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for step in steps:
+        guide = guides.get(step.key)
+        if guide is None:
+            continue
+        for kind, items in (("strong", guide.strong_signals), ("red", guide.red_flags)):
+            for index, item in enumerate(items):
+                if not isinstance(item, dict) or not item.get("criterion"):
+                    continue
+                out.setdefault(item["criterion"], []).append(
+                    {
+                        "kind": kind,
+                        "text": item.get("text", ""),
+                        "level": item.get("level"),
+                        "critical": bool(item.get("critical")) and kind == "red",
+                        "step": step.key,
+                        "step_title": step.title,
+                        "criterion": item["criterion"],
+                        "key": flag_key(step.key, index) if kind == "red" else "",
+                    }
+                )
+    return out
+
+
+def red_flags(guides: dict[str, CaseStep]) -> dict[str, tuple[str, str, bool]]:
+    """Every red flag of the case by its mark key: (step key, text, critical)."""
+    return {
+        flag_key(key, index): (
+            key,
+            _item_text(item),
+            bool(isinstance(item, dict) and item.get("critical")),
+        )
+        for key, guide in guides.items()
+        for index, item in enumerate(guide.red_flags)
+    }
+
+
+def checklist_rows(
+    checklist: list[dict[str, Any]], steps: list[flow.Step], *, first: str = ""
+) -> list[dict[str, Any]]:
+    """The case's concept checklist with step titles and level labels, the items of ``first``
+    (the current step) first."""
+    titles = {step.key: step.title for step in steps}
+    order = {step.key: position for position, step in enumerate(steps)}
+    labels = dict(TargetLevel.choices)
+    rows = [
+        {
+            **item,
+            "step_title": titles.get(item.get("step", ""), item.get("step", "")),
+            "level_label": labels.get(item.get("level", ""), item.get("level", "")),
+            "here": bool(first) and item.get("step") == first,
+        }
+        for item in checklist
+        if isinstance(item, dict) and item.get("key")
+    ]
+    rows.sort(key=lambda row: (not row["here"], order.get(row.get("step", ""), 99)))
+    return rows
 
 
 @dataclass
@@ -343,6 +450,11 @@ class RoomData:
     scores: list[dict[str, Any]]
     references: dict[str, str]
     panels: dict[str, str]  # step key -> the interviewer's panel (peer interviews)
+    # What the scoring aids check against (interviews/live.py, "Scoring aids"):
+    policy: scoring.Policy | None = None  # the rubric's numbers: the hint caps
+    checklist: dict[str, str] = field(default_factory=dict)  # concept key -> concept
+    flags: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # see red_flags
+    marks: list[dict[str, Any]] = field(default_factory=list)  # the interviewer's: kind, key, value
 
 
 # A state folded by one process may lack another process's update committed just before it:
@@ -374,12 +486,7 @@ def room_data(interview_id: UUID) -> RoomData:
     interview = Interview.objects.select_related("case_study__framework", "rubric").get(
         pk=interview_id
     )
-    guides = {
-        step.framework_step.key: step
-        for step in CaseStep.objects.filter(case_study_id=interview.case_study_id).select_related(
-            "framework_step"
-        )
-    }
+    guides = case_steps(interview)
     steps = []
     for step in steps_of(interview):
         guide = guides.get(step.key)
@@ -423,7 +530,26 @@ def room_data(interview_id: UUID) -> RoomData:
             for key in (interview.revealed_steps if interview.is_solo else [])
         },
         panels={} if interview.is_solo else {s.key: panel_html(interview, s.key) for s in steps},
+        policy=scoring_policy(interview.rubric),
+        checklist={
+            item["key"]: str(item.get("concept", ""))
+            for item in interview.case_study.checklist
+            if isinstance(item, dict) and item.get("key")
+        },
+        flags=red_flags(guides),
+        marks=[] if interview.is_solo else marks_of(interview.pk, source=Score.Source.INTERVIEWER),
     )
+
+
+def marks_of(interview_id: UUID, *, source: str) -> list[dict[str, Any]]:
+    """One side's marks (checklist concepts and red flags) as the room sends them: kind, key,
+    value; cleared marks left out. The interviewer's are for the interviewer only."""
+    return [
+        {"kind": kind, "key": key, "value": value}
+        for kind, key, value in Mark.objects.filter(interview_id=interview_id, source=source)
+        .exclude(value="")
+        .values_list("kind", "key", "value")
+    ]
 
 
 def _step_payload(step: flow.Step) -> dict[str, Any]:

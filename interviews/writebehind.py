@@ -44,6 +44,7 @@ from .models import (
     DocumentUpdate,
     Event,
     Interview,
+    Mark,
     Score,
 )
 
@@ -76,6 +77,10 @@ class Batch:
     scores: dict[tuple[UUID, int], tuple[int | None, bool, str, datetime]] = field(
         default_factory=dict
     )
+    # (interview, source, kind, key) -> (value, step key, text, critical, actor, at)
+    marks: dict[tuple[UUID, str, str, str], tuple[str, str, str, bool, int | None, datetime]] = (
+        field(default_factory=dict)
+    )
     reveals: dict[UUID, list[str]] = field(default_factory=dict)
     events: list[tuple[UUID, datetime, int | None, str, str, str, dict]] = field(
         default_factory=list
@@ -89,13 +94,14 @@ class Batch:
             or self.chats
             or self.deliveries
             or self.scores
+            or self.marks
             or self.reveals
             or self.events
         )
 
     def interviews(self) -> set[UUID]:
         ids = {row[0] for row in (*self.updates, *self.chats, *self.deliveries, *self.events)}
-        ids |= {key[0] for key in (*self.states, *self.texts, *self.scores)}
+        ids |= {key[0] for key in (*self.states, *self.texts, *self.scores, *self.marks)}
         return ids | set(self.reveals)
 
     def only(self, interview_id: UUID) -> "Batch":
@@ -107,6 +113,7 @@ class Batch:
             chats=[r for r in self.chats if r[0] == interview_id],
             deliveries=[r for r in self.deliveries if r[0] == interview_id],
             scores={k: v for k, v in self.scores.items() if k[0] == interview_id},
+            marks={k: v for k, v in self.marks.items() if k[0] == interview_id},
             reveals={k: v for k, v in self.reveals.items() if k == interview_id},
             events=[r for r in self.events if r[0] == interview_id],
         )
@@ -171,6 +178,45 @@ class Batch:
             level=level,
             not_observed=not_observed,
             evidence=evidence,
+        )
+
+    def mark(
+        self,
+        interview_id: UUID,
+        mark: tuple[str, str, str],  # kind (concept | flag), key, value ("" clears it)
+        actor_id: int | None,
+        at: datetime,
+        *,
+        source: str = Score.Source.INTERVIEWER,
+        step_key: str = "",
+        label: str = "",  # the concept, or the red flag's text
+        critical: bool = False,
+    ) -> None:
+        """A checklist concept or a red flag marked: the row (upserted) and its event, private
+        to the interviewer when it is theirs."""
+        kind, key, value = mark
+        text = label if kind == Mark.Kind.FLAG else ""
+        self.marks[(interview_id, source, kind, key)] = (
+            value,
+            step_key,
+            text,
+            critical,
+            actor_id,
+            at,
+        )
+        self.event(
+            interview_id,
+            EventKind.MARK,
+            actor_id,
+            at=at,
+            step_key=step_key,
+            private=source == Score.Source.INTERVIEWER,
+            mark=kind,
+            key=key,
+            value=value,
+            source=source,
+            label=label,
+            critical=critical,
         )
 
     def reveal(
@@ -292,6 +338,30 @@ def persist(batch: Batch) -> None:
             f" SET {q('level')} = EXCLUDED.{q('level')},"
             f" {q('not_observed')} = EXCLUDED.{q('not_observed')},"
             f" {q('evidence')} = EXCLUDED.{q('evidence')},"
+            f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
+        )
+        _rows(
+            cursor,
+            Mark,
+            (
+                "interview",
+                "source",
+                "kind",
+                "key",
+                "value",
+                "step_key",
+                "text",
+                "critical",
+                "updated_by",
+                "updated_at",
+            ),
+            [(*k, *v) for k, v in batch.marks.items()],
+            f"ON CONFLICT ({q('interview_id')}, {q('source')}, {q('kind')}, {q('key')}) DO UPDATE"
+            f" SET {q('value')} = EXCLUDED.{q('value')},"
+            f" {q('step_key')} = EXCLUDED.{q('step_key')},"
+            f" {q('text')} = EXCLUDED.{q('text')},"
+            f" {q('critical')} = EXCLUDED.{q('critical')},"
+            f" {q('updated_by_id')} = EXCLUDED.{q('updated_by_id')},"
             f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
         )
         for interview_id, revealed in batch.reveals.items():
@@ -482,5 +552,6 @@ def _merge_batch(into: Batch, other: Batch) -> None:
     into.chats.extend(other.chats)
     into.deliveries.extend(other.deliveries)
     into.scores.update(other.scores)
+    into.marks.update(other.marks)
     into.reveals.update(other.reveals)
     into.events.extend(other.events)

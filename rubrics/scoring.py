@@ -264,6 +264,49 @@ def hint_cap(use: HintUse | None, caps: Mapping[str, int]) -> int | None:
     return caps["second"] if use.count >= 2 else caps["first"]
 
 
+def hints_used(
+    sent: Iterable[tuple[str, int]], hint_counts: Mapping[str, int]
+) -> dict[str, HintUse]:
+    """Per step, the hints sent on it: ``sent`` are (step key, index) of each hint delivered,
+    ``hint_counts`` the number of hints each step's guide has. The answer-level hint is a step's
+    last one. Steps without a hint sent are left out; a step or index the guide does not have
+    is refused."""
+    indexes: dict[str, set[int]] = {}
+    for step, index in sent:
+        total = hint_counts.get(step)
+        if total is None:
+            raise ValueError(f"a hint sent on an unknown step {step!r}")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < total:
+            raise ValueError(f"step {step!r} has no hint {index!r}")
+        indexes.setdefault(step, set()).add(index)
+    return {
+        step: HintUse(len(seen), answer_level=hint_counts[step] - 1 in seen)
+        for step, seen in indexes.items()
+    }
+
+
+_COUNTS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def hint_reason(use: HintUse) -> str:
+    """Why a step is capped, in words: "one hint on this step", "the answer-level hint on
+    this step"."""
+    if use.answer_level:
+        return "the answer-level hint on this step"
+    count = _COUNTS.get(use.count, str(use.count))
+    return f"{count} hint{'s' if use.count != 1 else ''} on this step"
+
+
+def hint_caps_now(
+    policy: Policy, hints: Mapping[str, HintUse], step_order: Sequence[str]
+) -> dict[str, dict[str, int | str]]:
+    """What the live room tells the interviewer: per capped step, the cap and why
+    (``{"data": {"cap": 3, "why": "one hint on this step"}}``). The rule is ``hint_cap``'s; the
+    browser shows these and computes nothing."""
+    caps = step_caps(policy, hints, step_order)
+    return {step: {"cap": cap, "why": hint_reason(hints[step])} for step, cap in caps.items()}
+
+
 def step_caps(
     policy: Policy, hints: Mapping[str, HintUse] | None, step_order: Sequence[str]
 ) -> dict[str, int]:

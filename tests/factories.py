@@ -404,17 +404,21 @@ def levels_for(interview_obj, *, level=3, **overrides) -> dict:
     return {key: overrides.get(key, level) for key in criterion_keys(interview_obj)}
 
 
-def self_assess(session: Session, *, level=3, **overrides):
+def self_assess(session: Session, *, level=3, concepts=None, **overrides):
+    """The candidate's self-assessment (``concepts``: their checklist ticks, key -> mark)."""
     keys = criterion_keys(session.interview)
     return feedback_services.assessment_submit(
         actor=session.actor("candidate"),
         levels=levels_for(session.interview, level=level, **overrides),
         notes={key: f"My reason for {key}." for key in keys},
         reflection="I rushed the data step and never got to monitoring.",
+        concepts=concepts,
     )
 
 
-def finalise(session: Session, *, level=3, **overrides):
+def finalise(session: Session, *, level=3, concepts=None, flags=None, **overrides):
+    """The interviewer's scorecard (``concepts``: checklist marks, key -> mark; ``flags``: red
+    flag key -> observed)."""
     keys = criterion_keys(session.interview)
     return feedback_services.scorecard_finalise(
         actor=session.actor("interviewer"),
@@ -422,6 +426,8 @@ def finalise(session: Session, *, level=3, **overrides):
         evidence={key: f"Evidence for {key}: said something specific." for key in keys},
         strengths="Clear requirements up front.\n\n- Good metric choice",
         improvements="Spend less time on data; reach monitoring.",
+        concepts=concepts,
+        flags=flags,
     )
 
 

@@ -13,7 +13,11 @@ def level_text(side: Mapping[str, Any] | None) -> str:
     if not side:
         return "—"
     if side["status"] == "scored":
+        if side.get("capped"):
+            return f"{side['level']}/4 ({side['given']} given)"
         return f"{side['level']}/4"
+    if side["status"] == "not_reached":
+        return "1/4 (not reached)"
     return "not observed" if side["status"] == "not_observed" else "not scored"
 
 

@@ -129,6 +129,8 @@
       }
       const handler = handlers[message.type];
       if (handler) handler(message.payload || {}, message);
+      // Extensions (static/js/room-scoring.js) hear every message after this script.
+      root.dispatchEvent(new CustomEvent("room:message", { detail: message }));
     });
     socket.addEventListener("close", (event) => {
       if (CLOSED_FOR_GOOD[event.code]) {
@@ -181,6 +183,14 @@
   function resendOutbox() {
     for (const [id, item] of outbox) send(item.type, item.payload, id);
   }
+
+  // What extensions may use: the outbox (durable, resent after a reconnect), what waits in it
+  // and the actions the server allows now.
+  window.SevenstepsRoom = {
+    sendDurable: sendDurable,
+    pending: (type) => Array.from(outbox.values()).filter((item) => item.type === type).map((item) => item.payload),
+    can: can,
+  };
 
   // --- Shared documents --------------------------------------------------------------------------
 
@@ -667,6 +677,7 @@
     showSideTab(sideTab);
     countScores();
     markSent();
+    root.dispatchEvent(new CustomEvent("room:panel"));
   }
   if ($("[data-panel]")) { showSideTab("guide"); countScores(); }
 

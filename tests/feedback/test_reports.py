@@ -3,19 +3,21 @@ sweep, what the report says, its page, its downloads and who may open them."""
 
 import html
 import io
+import json
 import re
 import threading
 from datetime import timedelta
 
 import pytest
 from celery.exceptions import Retry
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from feedback import reports, tasks
 from feedback import services as feedback_services
-from interviews import services
+from interviews import services, writebehind
 from interviews.models import Event, Interview, Report
 from tests import factories
 from tests.conftest import table_locked, wait_until
@@ -237,9 +239,13 @@ def test_the_report_scores_steps_calibrates_and_collects_the_session(
         )
     data = Report.objects.get().data
     assert data["primary"] == "interviewer" and data["compare"] is True
-    # 19 criteria with weights; clarify-goals (w2) and data-labels (w2) at 2, one not observed.
+    # 19 criteria with weights; clarify-goals (w2) and data-labels (w3 in this case) at 2, one
+    # not observed.
+    # One hint was sent on clarify: its criteria count at most 3 on both sides (the self-score
+    # of 4 for clarify-goals counts as 3).
     clarify = next(s for s in data["steps"] if s["key"] == "clarify")
-    assert clarify["score"] == "2.50" and clarify["self_score"] == "3.50"
+    assert clarify["score"] == "2.50" and clarify["self_score"] == "3.00"
+    assert clarify["cap"] == 3 and clarify["cap_note"] == "capped at 3: one hint on this step"
     assert data["overall"]["not_observed"] == 1
     assert data["overall"]["total"] == 19
     assert data["interview"]["candidate"] == "Carl Candidate"
@@ -247,11 +253,13 @@ def test_the_report_scores_steps_calibrates_and_collects_the_session(
     assert data["calibration"]["over"] == ["Pins down the goal", "Sources and labels data"]
     assert data["calibration"]["under"] == ["Chooses models deliberately"]
     goals = next(c for c in clarify["criteria"] if c["key"] == "clarify-goals")
-    assert goals["verdict"] == "over" and goals["delta"] == 2
+    assert goals["verdict"] == "over" and goals["delta"] == 1
+    assert goals["self"]["given"] == 4 and goals["self"]["level"] == 3 and goals["self"]["capped"]
     assert goals["primary"]["text"].startswith("Evidence for clarify-goals")
     assert goals["self"]["text"] == "My reason for clarify-goals."
     assert goals["next_level"] == 3 and goals["next_anchor"]
-    assert [w["key"] for w in data["weakest"]] == ["clarify", "data"]
+    # data: labels (weighted 3 in this case) at 2 and quality at 3: 12/5 = 2.40, below clarify.
+    assert [w["key"] for w in data["weakest"]] == ["data", "clarify"]
     suggestions = data["practise_next"]
     assert 2 <= len(suggestions) <= 3
     assert "visual-search" not in [s["slug"] for s in suggestions]
@@ -307,7 +315,8 @@ def test_without_any_interviewer_score_the_report_uses_the_self_assessment(
     with django_capture_on_commit_callbacks(execute=True):
         feedback_services.reports_sweep()
     data = Report.objects.get().data
-    assert data["primary"] == "self" and data["overall"]["score"] == "4.00"
+    # All 4s, but the hint sent on clarify counts its criterion (weight 2 of 15) at 3: 58/15.
+    assert data["primary"] == "self" and data["overall"]["score"] == "3.87"
     client.force_login(session.candidate)
     body = client.get(url("report", session)).content.decode()
     assert "Your interviewer did not score this session" in body
@@ -468,3 +477,250 @@ def test_only_participants_and_reviewers_retry_a_report(client):
         assert client.post(target).status_code == 302
         report.refresh_from_db()
         assert report.status in ("pending", "ready")
+
+
+# --- The arithmetic explained (report version 2) ------------------------------------------------
+# The factory rubric: one criterion per step (weight 2) and communication (weight 1), 15 in all;
+# senior bar 3.00. finished_interview sends one of clarify's two hints and a curveball on data.
+
+WITHOUT_MONITOR = {key: 300 for key in factories.STEP_KEYS[:-1]}  # the clock never reached it
+
+
+def scored(session, *, level=4, **kwargs) -> dict:
+    """The interviewer's scorecard in; the report's data as the worker would build it."""
+    factories.finalise(session, level=level, **kwargs)
+    return reports.report_data(session.interview.pk)
+
+
+def page_text(data) -> str:
+    html_page = render_to_string("feedback/_report.html", reports.report_context(data))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", html_page)))
+
+
+def criterion(data, key) -> dict:
+    return next(c for s in data["steps"] for c in s["criteria"] if c["key"] == key)
+
+
+def test_a_hint_caps_its_steps_criteria_and_the_report_says_so():
+    session = factories.finished_interview()
+    data = scored(session, level=4)
+    clarify = criterion(data, "clarify-main")
+    assert clarify["primary"]["level"] == 3 and clarify["primary"]["given"] == 4
+    assert clarify["primary"]["note"] == "capped at 3: one hint on this step"
+    assert criterion(data, "data-main")["primary"]["note"] == ""  # a curveball caps nothing
+    assert data["overall"]["score"] == "3.87" and data["overall"]["capped"] == 1  # 58/15
+    assert (
+        "Hint caps lowered 1 level (Criterion clarify-main 4 → 3)."
+        in (data["overall"]["explanation"])
+    )
+    text = page_text(data)
+    assert "Capped at 3: one hint on this step" in text
+    assert "Hints were used here (one hint on this step): its criteria count at most 3." in text
+    assert "3/4 (4 given)" in text
+    markdown = reports.report_markdown(data)
+    assert "Capped at 3: one hint on this step" in markdown and "3/4 (4 given)" in markdown
+
+
+def test_the_answer_level_hint_caps_at_two():
+    session = factories.finished_interview(hints=False)
+    batch, now = writebehind.Batch(), timezone.now()
+    batch.delivery(
+        session.interview.pk, "data", "hint", 1, "The answer.", session.interviewer.pk, now
+    )
+    writebehind.persist(batch)
+    data = scored(session, level=4)
+    assert criterion(data, "data-main")["primary"]["note"] == (
+        "capped at 2: the answer-level hint on this step"
+    )
+    assert next(s for s in data["steps"] if s["key"] == "data")["cap"] == 2
+
+
+def test_a_step_never_reached_counts_at_level_one_with_the_reason():
+    session = factories.finished_interview(hints=False, seconds=WITHOUT_MONITOR)
+    data = scored(session, level=4, **{"monitor-main": "not_observed"})
+    monitor = next(s for s in data["steps"] if s["key"] == "monitor")
+    assert monitor["reached"] is False and monitor["score"] == "1.00"
+    row = criterion(data, "monitor-main")
+    assert row["primary"]["status"] == "not_reached" and row["primary"]["level"] == 1
+    assert row["primary"]["note"] == "not reached: counted at level 1"
+    # (6 × 2 × 4 + 2 × 1 + 1 × 4) / 15 = 54/15: enough evidence, monitor counted at 1.
+    assert data["overall"]["score"] == "3.60" and data["overall"]["enough_evidence"]
+    assert data["overall"]["unreached"] == ["Step monitor"]
+    assert (
+        "The interview did not reach Step monitor: its criteria count at level 1"
+        in (data["overall"]["explanation"])
+    )
+    assert data["weakest"][0]["key"] == "monitor"
+    text = page_text(data)
+    assert "Not reached: counted at level 1" in text
+    assert "Not reached: the interview ended before this step." in text
+    assert "1/4 (not reached)" in reports.report_markdown(data)
+
+
+def test_a_critical_red_flag_caps_the_signal_at_lean_hire_and_names_the_flag():
+    session = factories.finished_interview(hints=False)
+    data = scored(session, level=4, flags={"data:0": True, "data:1": True})
+    overall = data["overall"]
+    assert overall["score"] == "4.00" and overall["band"] == "strong_hire"
+    assert overall["hire_signal"] == "lean_hire" and overall["knocked_out"]
+    # Only the critical one is a knock-out; the other is a red flag like any other.
+    assert overall["knockouts"] == [
+        {"step": "data", "step_title": "Step data", "text": "Red flag 1 for factory-case data."}
+    ]
+    assert (
+        "A critical red flag was observed (Step data: “Red flag 1 for factory-case data.”), so "
+        "the signal is capped at lean hire instead of strong hire." in overall["explanation"]
+    )
+    assert overall["level_signal"] == "exceeds"  # the score itself does not change
+    text = page_text(data)
+    assert "Critical red flag observed (Step data): “Red flag 1 for factory-case data.”" in text
+    assert "Capped by a critical red flag; the score alone gives strong hire" in text
+
+
+def test_not_enough_evidence_gives_no_signal_and_says_what_is_missing():
+    session = factories.finished_interview(hints=False)
+    data = scored(
+        session,
+        level=3,
+        **{key: "not_observed" for key in ("data-main", "serve-main", "features-main")},
+    )
+    overall = data["overall"]
+    assert overall["hire_signal"] == "insufficient" and overall["level_signal"] == ""
+    assert overall["hire_label"] == "Not enough evidence"
+    assert overall["level_label"] == "No level signal"
+    assert overall["evidence_gaps"] == [
+        "coverage is 60%, below 80%",
+        "nothing was scored in Step data",
+        "nothing was scored in Step serve",
+    ]
+    text = page_text(data)
+    assert "Not enough evidence for a hire or level signal." in text
+    assert "Coverage is 60%, below 80%" in text and "Nothing was scored in Step serve" in text
+    assert "What is missing:" in reports.report_markdown(data)
+
+
+@pytest.mark.parametrize(
+    ("target", "sentence", "hire", "level"),
+    [
+        (
+            "mid",
+            "Overall 3.00 is 0.50 above the Mid-level bar of 2.50, in the strong-hire band "
+            "(0.5 and above); it also reaches the Senior bar of 3.00.",
+            "Strong hire",
+            "Exceeds",
+        ),
+        (
+            "senior",
+            "Overall 3.00 is exactly on the Senior bar of 3.00, in the lean-hire band (0 to 0.2).",
+            "Lean hire",
+            "Meets the bar",
+        ),
+        (
+            "staff",
+            "Overall 3.00 is 0.50 below the Staff bar of 3.50, in the no-hire band "
+            "(−0.75 to −0.25); it meets the Senior bar of 3.00.",
+            "No hire",
+            "Below the bar",
+        ),
+    ],
+)
+def test_the_same_scores_read_against_each_target_level(target, sentence, hire, level):
+    session = factories.finished_interview(hints=False, level=target)
+    data = scored(session, level=3)
+    overall = data["overall"]
+    assert overall["explanation"] == sentence
+    assert (overall["hire_label"], overall["level_label"]) == (hire, level)
+    text = page_text(data)
+    assert f"Why this signal. {sentence}" in text
+    assert f"**Why this signal.** {sentence}" in reports.report_markdown(data)
+
+
+def test_the_checklist_is_counted_against_the_target_level():
+    # The factory's checklist: concepts 1-2 mid, 3-5 senior, 6 staff.
+    session = factories.finished_interview(hints=False, level="senior")
+    data = scored(
+        session,
+        level=3,
+        concepts={
+            "concept-1": "unprompted",
+            "concept-2": "hinted",
+            "concept-3": "missed",
+            "concept-4": "unprompted",
+            "concept-6": "unprompted",
+        },
+    )
+    checklist = data["checklist"]
+    assert checklist["source"] == "interviewer" and checklist["expected"] == 5
+    assert checklist["counts"] == {"unprompted": 2, "hinted": 1, "missed": 1, "unmarked": 1}
+    assert checklist["unprompted_pct"] == 40
+    assert checklist["beyond"] == ["Concept 6 of factory-case."]
+    assert checklist["summary"] == (
+        "2 of the 5 concepts expected of a Senior candidate raised unprompted, 1 after a hint, "
+        "1 missed, 1 not marked."
+    )
+    rows = {row["key"]: row for row in checklist["items"]}
+    assert rows["concept-6"]["expected"] is False and rows["concept-5"]["mark"] == "unmarked"
+    text = page_text(data)
+    assert checklist["summary"] in text and "Beyond your level, raised unprompted" in text
+    assert "| Concept 2 of factory-case. | Step data | Mid-level | Raised after a hint |" in (
+        reports.report_markdown(data)
+    )
+
+
+def test_a_drills_checklist_is_the_candidates_own_ticks(django_capture_on_commit_callbacks):
+    session = factories.solo_drill()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.self_assess(session, level=3, concepts={"concept-1": "unprompted"})
+    checklist = Report.objects.get().data["checklist"]
+    assert checklist["source"] == "self" and checklist["counts"]["unprompted"] == 1
+    assert checklist["summary"].startswith("1 of the 5 concepts")
+
+
+def test_a_cases_weights_count_and_the_target_levels_expectations_are_shown():
+    factories.rubric()
+    factories.case_study(slug="weighted", weights={"data-main": 4})
+    session = factories.finished_interview(case_slug="weighted", hints=False)
+    data = scored(session, level=3, **{"data-main": 1})
+    row = criterion(data, "data-main")
+    assert row["weight"] == 4 and row["weight_note"] == "2 in the rubric, 4 for this case"
+    assert data["overall"]["score"] == "2.53"  # (13 × 3 + 4 × 1) / 17
+    assert row["expectation"] == "What a senior candidate shows on data-main."
+    weakest = data["weakest"][0]
+    assert weakest["key"] == "data"
+    assert weakest["expectation"] == "What a senior candidate shows in weighted data."
+    assert weakest["criteria"] == [
+        {
+            "title": "Criterion data-main",
+            "expectation": "What a senior candidate shows on data-main.",
+        }
+    ]
+    text = page_text(data)
+    assert "What a senior candidate shows in step data" in text
+    assert "weight 4 (raised for this case)" in text
+
+
+def test_a_version_one_report_still_renders(client, django_capture_on_commit_callbacks):
+    session = factories.finished_interview()
+    report = completed(session, on_commit=django_capture_on_commit_callbacks)
+    old = json.loads(json.dumps(report.data))
+    old["version"] = 1
+    for key in ("checklist",):
+        old.pop(key)
+    for side in (old["overall"], old["self_overall"]):
+        for key in ("explanation", "knockouts", "knocked_out", "enough_evidence", "unreached"):
+            side.pop(key)
+    for step in old["steps"]:
+        for key in ("reached", "cap", "cap_note", "expectation"):
+            step.pop(key)
+    for row in [c for s in old["steps"] for c in s["criteria"]] + old["cross_cutting"]["criteria"]:
+        for side in (row["primary"], row["self"]):
+            for key in ("given", "capped", "note"):
+                side.pop(key)
+    for key in ("min_coverage_pct", "required_steps", "hint_caps", "bands"):
+        old["rubric"].pop(key)
+    Report.objects.filter(pk=report.pk).update(data=old)
+    client.force_login(session.candidate)
+    body = client.get(url("report", session)).content.decode()
+    assert "Overall score" in body and "Not reached" not in body and "Why this signal" not in body
+    assert "under half" not in body  # the stale rule is gone from every version
+    assert client.get(url("report_pdf", session)).status_code == 200

@@ -3,10 +3,11 @@ completion, and the wrap-up page for each role."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback import services as feedback_services
-from interviews import services
-from interviews.models import Assessment, Event, Interview, Report, Score
+from interviews import services, writebehind
+from interviews.models import Assessment, Event, Interview, Mark, Report, Score
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +392,104 @@ def test_wrapup_of_a_live_interview_goes_back_to_the_room(client):
     client.force_login(session.candidate)
     response = client.get(wrapup_url(session))
     assert response["Location"] == reverse("room", kwargs={"interview_id": session.interview.pk})
+
+
+# --- The scoring aids at the wrap-up: signals, caps, the checklist and the red flags ------------
+
+
+def live_marks(session, *marks) -> None:
+    """Marks the interviewer made in the room, as the room stores them."""
+    batch, now = writebehind.Batch(), timezone.now()
+    for kind, key, value in marks:
+        flag = kind == "flag"
+        batch.mark(
+            session.interview.pk,
+            (kind, key, value),
+            session.interviewer.pk,
+            now,
+            step_key=key.split(":")[0] if flag else "",
+            label=f"Red flag 1 for factory-case {key.split(':')[0]}." if flag else "C",
+            critical=flag,
+        )
+    writebehind.persist(batch)
+
+
+def test_the_scorecard_shows_signals_caps_the_checklist_and_the_live_marks(client):
+    session = factories.finished_interview(seconds={"clarify": 300, "frame": 200})
+    live_marks(session, ("concept", "concept-2", "hinted"), ("flag", "data:0", "observed"))
+    client.force_login(session.interviewer)
+    body = client.get(wrapup_url(session)).content.decode()
+    # Beside data-main: the case's tagged signals and red flags, the critical one ticked.
+    assert "Strong signal 1 for factory-case data." in body
+    assert 'name="flag-data:0" value="on" checked' in body
+    assert 'name="flag-data:1" value="on" data-flag' in body
+    assert "Expected of a senior candidate" in body
+    assert "What a senior candidate shows on data-main." in body
+    # One hint on clarify: its criteria are capped; the steps after frame were never reached.
+    assert "Hints were sent here (one hint on this step): its criteria count at most 3." in body
+    assert body.count("data-not-reached") == 5
+    assert 'name="concept-concept-2" value="hinted" checked' in body
+    assert "Concept 6 of factory-case." in body
+
+
+def test_finalising_replaces_the_live_marks_with_the_scorecards(client):
+    session = factories.finished_interview()
+    live_marks(session, ("concept", "concept-2", "hinted"), ("flag", "data:0", "observed"))
+    client.force_login(session.interviewer)
+    data = form_data(
+        session,
+        strengths="Clear goals.",
+        improvements="Reach monitoring.",
+        **{"concept-concept-2": "unprompted", "concept-concept-3": "missed", "flag-model:1": "on"},
+    )
+    response = client.post(wrapup_url(session), data)
+    assert response.status_code == 302
+    marks = {
+        (m.kind, m.key): m
+        for m in Mark.objects.filter(interview=session.interview, source="interviewer")
+    }
+    assert marks["concept", "concept-2"].value == "unprompted"
+    assert marks["concept", "concept-3"].value == "missed"
+    assert marks["flag", "data:0"].value == ""  # unticked on the scorecard
+    assert marks["flag", "model:1"].value == "observed" and not marks["flag", "model:1"].critical
+    assert marks["flag", "model:1"].text == "Red flag 2 for factory-case model."
+    events = Event.objects.filter(interview=session.interview, kind="mark").order_by("id")
+    assert [e.data["key"] for e in events][2:] == ["concept-2", "concept-3", "data:0", "model:1"]
+    assert {e.visibility for e in events} == {"interviewer"}
+
+
+def test_marks_naming_nothing_in_the_case_are_refused_with_the_scorecard():
+    session = factories.finished_interview()
+    with pytest.raises(services.ServiceError) as caught:
+        factories.finalise(
+            session, concepts={"concept-99": "missed", "concept-1": "observed"}, flags={"x:0": True}
+        )
+    assert set(caught.value.extra["errors"]) == {
+        "concept-concept-99",
+        "concept-concept-1",
+        "flag-x:0",
+    }
+    assert not Mark.objects.exists()
+    assert not Assessment.objects.filter(source="interviewer").exists()
+
+
+def test_the_candidate_ticks_the_checklist_without_seeing_the_interviewers_marks(client):
+    session = factories.finished_interview()
+    live_marks(session, ("concept", "concept-2", "hinted"), ("flag", "data:0", "observed"))
+    client.force_login(session.candidate)
+    body = client.get(wrapup_url(session)).content.decode()
+    assert "Concept 2 of factory-case." in body and 'name="concept-concept-2"' in body
+    assert " checked" not in body  # the interviewer's ticks are theirs
+    assert "Red flag" not in body and "Strong signal" not in body and "flag-" not in body
+    assert "(one hint on this step): its criteria count at most 3" in body  # sent to them
+    data = form_data(session, **{"concept-concept-1": "unprompted", "concept-concept-2": "missed"})
+    assert client.post(wrapup_url(session), data).status_code == 302
+    mine = Mark.objects.filter(interview=session.interview, source="self").order_by("key")
+    assert [(m.key, m.value) for m in mine] == [
+        ("concept-1", "unprompted"),
+        ("concept-2", "missed"),
+    ]
+    event = Event.objects.filter(interview=session.interview, kind="mark", data__source="self")
+    assert {e.visibility for e in event} == {"all"}
+    theirs = Mark.objects.get(interview=session.interview, source="interviewer", key="concept-2")
+    assert theirs.value == "hinted"

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from interviews import selectors
-from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Score
+from interviews.models import ChatMessage, Delivery, Document, Event, Interview, Mark, Score
 from tests import factories
 from tests.interviews.conftest import Typist, both, join, make_peer, open_socket, start
 
@@ -30,6 +30,10 @@ SECRETS = (
     "score.recorded",
     '"panel"',
     '"scores"',
+    "mark.recorded",
+    '"marks"',
+    '"caps"',
+    "Concept 1 of",
 )
 
 
@@ -417,6 +421,131 @@ async def test_scores_go_to_the_interviewer_only(room):
         assert (await interviewer.error())["code"] == "bad_message"
 
 
+# --- Marks: the concept checklist and red flags, and the hint caps ------------------------------
+
+
+async def test_marks_reach_the_interviewers_other_sockets_and_are_durable(room):
+    async with both(room) as (interviewer, candidate):
+        await start(interviewer, candidate)
+        second_tab, snapshot = await join(room.interviewer, room.interview.pk)
+        assert snapshot["marks"] == [] and snapshot["caps"] == {}
+        concept = {"kind": "concept", "key": "concept-2", "value": "hinted"}
+        flag = {"kind": "flag", "key": "data:0", "value": "observed"}
+        await interviewer.send("mark.record", concept, id="m1")
+        assert (await second_tab.expect("mark.recorded"))["payload"] == concept
+        await interviewer.send("mark.record", flag, id="m2")
+        assert (await second_tab.expect("mark.recorded"))["payload"] == flag
+        await interviewer.acked("m1")
+        await interviewer.acked("m2")
+        stored = {m.key: m for m in await rows(Mark, interview=room.interview.pk)}
+        assert stored["concept-2"].value == "hinted" and stored["concept-2"].source == "interviewer"
+        assert stored["data:0"].critical and stored["data:0"].step_key == "data"
+        assert stored["data:0"].text == "Red flag 1 for visual-search data."
+        events = await rows(Event, interview=room.interview.pk, kind="mark")
+        assert [e.visibility for e in events] == ["interviewer", "interviewer"]
+        assert events[0].data["label"] == "Concept 2 of visual-search."
+        # The sender's own socket is not echoed; a mark cleared is cleared everywhere.
+        assert not [m for m in await interviewer.drain(0.2) if m["type"] == "mark.recorded"]
+        await interviewer.send("mark.record", {**concept, "value": ""}, id="m3")
+        assert (await second_tab.expect("mark.recorded"))["payload"]["value"] == ""
+        await interviewer.acked("m3")
+        cleared = await rows(Mark, interview=room.interview.pk, key="concept-2")
+        assert [m.value for m in cleared] == [""]
+        # A resend changes nothing and is acknowledged again.
+        await interviewer.send("mark.record", flag, id="m2")
+        await interviewer.acked("m2")
+        assert len(await rows(Event, interview=room.interview.pk, kind="mark")) == 3
+        await second_tab.close()
+    again, snapshot = await join(room.interviewer, room.interview.pk)
+    assert snapshot["marks"] == [flag]
+    await again.close()
+
+
+async def test_only_the_interviewer_marks_and_only_while_the_interview_runs_or_wraps_up(room):
+    async with both(room) as (interviewer, candidate):
+        mark = {"kind": "flag", "key": "data:0", "value": "observed"}
+        await interviewer.send("mark.record", mark, id="early")
+        assert (await interviewer.error())["code"] == "invalid_state"
+        await start(interviewer, candidate)
+        await candidate.send("mark.record", mark, id="c")
+        assert (await candidate.error())["code"] == "forbidden"
+        await interviewer.send("interview.end")
+        await interviewer.expect("ended")
+        await interviewer.send("mark.record", mark, id="wrapup")
+        await interviewer.acked("wrapup")
+        stored = await rows(Mark, interview=room.interview.pk)
+        assert [(m.key, m.value) for m in stored] == [("data:0", "observed")]
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"kind": "concept", "key": "no-such-concept", "value": "missed"}, "not_found"),
+        ({"kind": "flag", "key": "data:9", "value": "observed"}, "not_found"),
+        ({"kind": "flag", "key": "concept-1", "value": "observed"}, "not_found"),
+        ({"kind": "concept", "key": "concept-1", "value": "observed"}, "bad_message"),
+        ({"kind": "flag", "key": "data:0", "value": "missed"}, "bad_message"),
+        ({"kind": "flag", "key": "data:0", "value": "maybe"}, "bad_message"),
+        ({"kind": "score", "key": "data:0", "value": "observed"}, "bad_message"),
+        ({"kind": "flag", "key": "", "value": "observed"}, "bad_message"),
+        ({"kind": "flag", "key": "data:0"}, "bad_message"),
+        ({"kind": "flag", "key": "data:0", "value": "observed", "html": "<b>"}, "bad_message"),
+    ],
+)
+async def test_a_bad_mark_gets_a_coded_error_and_stores_nothing(room, payload, code):
+    async with both(room) as (interviewer, candidate):
+        await start(interviewer, candidate)
+        await interviewer.send("mark.record", payload, id="bad")
+        assert (await interviewer.error())["code"] == code
+        await interviewer.still_usable()
+        assert not await rows(Mark)
+
+
+async def test_a_mark_needs_an_id(room):
+    async with both(room) as (interviewer, candidate):
+        await start(interviewer, candidate)
+        await interviewer.send_raw(
+            json.dumps(
+                {
+                    "type": "mark.record",
+                    "payload": {"kind": "flag", "key": "data:0", "value": "observed"},
+                }
+            )
+        )
+        assert (await interviewer.error())["code"] == "bad_message"
+
+
+async def test_hints_send_the_interviewer_the_caps_they_impose(room):
+    async with both(room) as (interviewer, candidate):
+        await start(interviewer, candidate)
+        await interviewer.send("hint.send", {"step": "data", "kind": "curveball", "index": 0})
+        await candidate.expect("delivery")
+        assert not [m for m in await interviewer.drain(0.2) if m["type"] == "caps"]
+        await interviewer.send("hint.send", {"step": "data", "kind": "hint", "index": 0})
+        caps = (await interviewer.expect("caps"))["payload"]["caps"]
+        assert caps == {"data": {"cap": 3, "why": "one hint on this step"}}
+        # The factory's steps have two hints: the second is the answer-level one.
+        await interviewer.send("hint.send", {"step": "data", "kind": "hint", "index": 1})
+        caps = (await interviewer.expect("caps"))["payload"]["caps"]
+        assert caps == {"data": {"cap": 2, "why": "the answer-level hint on this step"}}
+        await candidate.drain(0.3)
+        assert not [m for m in candidate.seen if m["type"] == "caps"]
+    again, snapshot = await join(room.interviewer, room.interview.pk)
+    assert snapshot["caps"]["data"]["cap"] == 2
+    await again.close()
+
+
+async def test_a_solo_drill_has_no_marks_and_no_caps(transactional_db, registry):
+    drill = await sync_to_async(factories.solo_drill)(finished=False)
+    socket, snapshot = await join(drill.candidate, drill.interview.pk)
+    assert "marks" not in snapshot and "caps" not in snapshot
+    await socket.send("interview.start")
+    await socket.expect("state")
+    await socket.send("mark.record", {"kind": "concept", "key": "concept-1", "value": "missed"})
+    assert (await socket.error())["code"] == "forbidden"
+    await socket.close()
+
+
 async def test_revealing_references_is_for_solo_drills_only(room):
     async with both(room) as (_, candidate):
         await candidate.send("reference.reveal", {"step": "clarify"}, id="r")
@@ -535,6 +664,12 @@ async def test_the_candidate_never_receives_the_guide_a_score_or_a_private_note(
             id="p",
         )
         await interviewer.send("hint.send", {"step": "clarify", "kind": "hint", "index": 0})
+        await interviewer.send(
+            "mark.record", {"kind": "concept", "key": "concept-1", "value": "unprompted"}
+        )
+        await interviewer.send(
+            "mark.record", {"kind": "flag", "key": "data:0", "value": "observed"}
+        )
         await interviewer.send("step.move", {"from": "clarify", "to": "frame"})
         await interviewer.send("chat.send", {"text": "How is it going?"}, id="c")
         await candidate.drain(0.5)

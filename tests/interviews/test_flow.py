@@ -83,7 +83,7 @@ def test_completed_and_abandoned_are_final():
 
 
 @pytest.mark.parametrize(
-    "action", ["start", "move", "pause", "resume", "end", "hint", "score", "private_note"]
+    "action", ["start", "move", "pause", "resume", "end", "hint", "score", "mark", "private_note"]
 )
 def test_only_the_interviewer_drives_and_scores_a_peer_interview(action):
     assert flow.may(flow.INTERVIEWER, action)
@@ -106,7 +106,7 @@ def test_both_chat():
 def test_in_a_solo_drill_the_candidate_drives_and_reveals_but_nobody_scores_live():
     for action in ("start", "move", "pause", "resume", "end", "notes", "diagram", "reveal"):
         assert flow.may(flow.CANDIDATE, action, solo=True)
-    for action in ("hint", "score", "chat", "invite_renew"):
+    for action in ("hint", "score", "mark", "chat", "invite_renew"):
         assert not flow.may(flow.CANDIDATE, action, solo=True)
     assert not flow.may(flow.INTERVIEWER, "start", solo=True)
 
@@ -132,6 +132,7 @@ EXPECTED = {
         "call": {"scheduled", "live", "paused"},
         "hint": {"live", "paused"},
         "score": {"live", "paused", "wrapup"},
+        "mark": {"live", "paused", "wrapup"},
         "private_note": {"scheduled", "live", "paused", "wrapup"},
         "scorecard": {"wrapup"},
         "invite_renew": {"scheduled", "live", "paused"},
@@ -237,3 +238,22 @@ def test_budget_status_against_a_five_minute_step(seconds, status):
 
 def test_the_budget_marks_are_what_the_room_colours_its_rail_by():
     assert flow.budget_marks(5) == (240.0, 300.0)
+
+
+# --- Steps reached: what the report's arithmetic counts at level 1 when unscored ---------------
+
+KEYS = ("clarify", "frame", "data", "features", "model", "serve", "monitor")
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "index", "reached"),
+    [
+        ({}, 0, ["clarify"]),  # started and ended at once: the first step was reached
+        ({"clarify": 300, "frame": 200}, 1, ["clarify", "frame"]),
+        ({"clarify": 300, "frame": 0.0}, 2, ["clarify", "frame", "data"]),  # passed through
+        ({"clarify": 300, "monitor": 12}, 0, ["clarify", "monitor"]),  # moved back: time counts
+        ({k: 60 for k in KEYS}, 6, list(KEYS)),
+    ],
+)
+def test_the_steps_reached_are_those_with_time_and_up_to_the_current_one(elapsed, index, reached):
+    assert flow.reached_steps(elapsed, index, KEYS) == reached

@@ -10,7 +10,15 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from interviews import crdt, writebehind
-from interviews.models import ChatMessage, Delivery, Document, DocumentUpdate, Event, Score
+from interviews.models import (
+    ChatMessage,
+    Delivery,
+    Document,
+    DocumentUpdate,
+    Event,
+    Mark,
+    Score,
+)
 from rubrics.models import Criterion
 from tests import factories
 from tests.conftest import table_locked, wait_until
@@ -27,6 +35,16 @@ def _busy_batch(peers) -> writebehind.Batch:
         batch.chat(interview.pk, f"c-{interview.pk}", them, "hello", now)
         batch.delivery(interview.pk, "clarify", "hint", 0, "Hint 1", by, now)
         batch.score(interview.pk, (criterion.pk, "clarify-main", "clarify"), 3, False, "e", by, now)
+        batch.mark(interview.pk, ("concept", "concept-1", "unprompted"), by, now, label="C 1")
+        batch.mark(
+            interview.pk,
+            ("flag", "data:0", "observed"),
+            by,
+            now,
+            step_key="data",
+            label="Red flag 1",
+            critical=True,
+        )
         batch.states[(interview.pk, "notes")] = (crdt.text_update("notes:clarify", "goals"), now)
     return batch
 
@@ -38,14 +56,14 @@ def test_a_flush_costs_one_statement_per_table_however_many_rooms(
 ):
     peers = [make_peer(case) for _ in range(rooms)]
     batch = _busy_batch(peers)
-    # updates, states, texts, chats, deliveries, scores, events (+ the savepoint pair of the
-    # test's own transaction): the same count for 1 room or 12.
-    with django_assert_num_queries(9):
+    # updates, states, texts, chats, deliveries, scores, marks, events (+ the savepoint pair of
+    # the test's own transaction): the same count for 1 room or 12.
+    with django_assert_num_queries(10):
         writebehind.persist(batch)
     assert Document.objects.count() == rooms and ChatMessage.objects.count() == rooms
-    assert Event.objects.filter(kind__in=["chat", "hint.sent", "score.interviewer"]).count() == (
-        3 * rooms
-    )
+    assert Mark.objects.count() == 2 * rooms
+    kinds = ["chat", "hint.sent", "score.interviewer", "mark"]
+    assert Event.objects.filter(kind__in=kinds).count() == 5 * rooms
 
 
 @pytest.mark.django_db
@@ -58,6 +76,11 @@ def test_persisting_a_batch_twice_stores_each_write_once(case):
     assert ChatMessage.objects.filter(interview=interview).count() == 1
     assert Delivery.objects.filter(interview=interview).count() == 1
     assert [s.level for s in Score.objects.filter(interview=interview)] == [3]
+    marks = Mark.objects.filter(interview=interview).order_by("key")
+    assert [(m.key, m.value, m.critical) for m in marks] == [
+        ("concept-1", "unprompted", False),
+        ("data:0", "observed", True),
+    ]
     document = Document.objects.get(interview=interview, slot="notes:clarify")
     assert (document.text, document.revision) == ("goals", 2)  # two flushes wrote it
     # The update log is append-only: a duplicate there is harmless, merging is idempotent.
@@ -66,6 +89,26 @@ def test_persisting_a_batch_twice_stores_each_write_once(case):
         crdt.SharedDoc.load("notes", frozenset({"notes:clarify"}), parts).text("notes:clarify")
         == "goals"
     )
+
+
+@pytest.mark.django_db
+def test_a_mark_changed_in_a_later_batch_is_updated_in_place(case):
+    peer = make_peer(case)
+    now, by = timezone.now(), peer.interviewer.pk
+    for value in ("hinted", "missed", ""):
+        batch = writebehind.Batch()
+        batch.mark(peer.interview.pk, ("concept", "concept-3", value), by, now, label="C 3")
+        writebehind.persist(batch)
+    mark = Mark.objects.get(interview=peer.interview)
+    assert (mark.kind, mark.key, mark.value, mark.source) == (
+        "concept",
+        "concept-3",
+        "",
+        "interviewer",
+    )
+    events = Event.objects.filter(interview=peer.interview, kind="mark")
+    assert [e.data["value"] for e in events] == ["hinted", "missed", ""]
+    assert {e.visibility for e in events} == {"interviewer"}
 
 
 @pytest.mark.django_db

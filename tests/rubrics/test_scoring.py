@@ -685,3 +685,33 @@ def test_a_counted_level_never_exceeds_the_level_given_or_the_cap(scores, reache
             assert row.level == 1 and row.step not in reached
         else:
             assert row.level is None
+
+
+# --- What the room and the report derive from the hints sent -----------------------------------
+
+
+def test_hints_used_counts_each_step_and_knows_the_answer_level_one():
+    counts = {"clarify": 2, "data": 3, "serve": 1}
+    sent = [("data", 0), ("data", 0), ("clarify", 1), ("serve", 0), ("data", 1)]
+    assert scoring.hints_used(sent, counts) == {
+        "data": HintUse(2),  # the same hint twice is one hint
+        "clarify": HintUse(1, answer_level=True),  # the last of two: the answer-level one
+        "serve": HintUse(1, answer_level=True),
+    }
+    assert scoring.hints_used([], counts) == {}
+
+
+@pytest.mark.parametrize("sent", [[("deploy", 0)], [("data", 3)], [("data", -1)], [("data", True)]])
+def test_hints_used_refuses_a_hint_the_guide_does_not_have(sent):
+    with pytest.raises(ValueError):
+        scoring.hints_used(sent, {"data": 3})
+
+
+def test_the_caps_the_room_shows_come_with_their_reason():
+    hints = {"data": HintUse(1), "serve": HintUse(2), "monitor": HintUse(1, answer_level=True)}
+    assert scoring.hint_caps_now(CAPS, hints, STEPS) == {
+        "data": {"cap": 3, "why": "one hint on this step"},
+        "serve": {"cap": 2, "why": "two hints on this step"},
+        "monitor": {"cap": 1, "why": "the answer-level hint on this step"},
+    }
+    assert scoring.hint_caps_now(CAPS, {"data": HintUse(0)}, STEPS) == {}

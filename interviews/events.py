@@ -58,9 +58,10 @@ def event_record(
 ) -> None:
     """Append one row to the interview's timeline. Call inside the transaction of the change.
 
-    Every keystroke's save writes one, so this is a plain INSERT: building a model instance and
-    compiling the statement cost about a millisecond of CPU per call, most of an autosave's
-    (docs/performance.md). The fields' own adapters prepare the values for either database.
+    The room's frequent writes (edits, chat, scores, presence) do not come here: the
+    write-behind (``writebehind.Batch.event``) inserts their events many rows to a statement.
+    This is for the page-side changes (create, join, wrap-up, report), one plain INSERT each; the
+    fields' own adapters prepare the values for either database.
     """
     if not isinstance(kind, EventKind):
         raise TypeError(f"event kinds are EventKind members, not {kind!r}")

@@ -42,22 +42,30 @@ def case_study_with_steps(queryset: QuerySet | None = None) -> QuerySet:
 
 
 def framework_doc(framework: Framework) -> dict:
-    return {
+    doc: dict = {
         "format": content.FORMAT,
         "slug": framework.slug,
         "title": framework.title,
         "description": framework.description,
-        "steps": [
-            {
-                "key": step.key,
-                "title": step.title,
-                "purpose": step.purpose,
-                "covers": list(step.covers),
-                "minutes": step.minutes,
-            }
-            for step in framework.steps.all()
-        ],
     }
+    if framework.based_on_id:
+        doc["based_on"] = framework.based_on.slug
+    doc["steps"] = []
+    for step in framework.steps.all():
+        item = {
+            "key": step.key,
+            "title": step.title,
+            "purpose": step.purpose,
+            "covers": list(step.covers),
+            "minutes": step.minutes,
+        }
+        if framework.based_on_id:
+            draws = step.draws_from or {}
+            item["draws_from"] = {
+                name: list(draws[name]) for name in content.DRAWS_FROM_FIELDS if draws.get(name)
+            }
+        doc["steps"].append(item)
+    return doc
 
 
 def case_study_doc(case: CaseStudy, *, criteria_order: Sequence[str] = ()) -> dict:

@@ -15,7 +15,7 @@ from accounts.selectors import profile_for
 from casestudies import selectors as bank
 from casestudies import services as bank_services
 from casestudies import views as bank_views
-from casestudies.models import CaseStudy, GuideView
+from casestudies.models import CaseStudy, Framework, GuideView
 from rubrics import views as rubric_views
 
 from . import flow, selectors, services
@@ -171,7 +171,10 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
     chosen = request.GET.get("case")
     if chosen and any(str(case.pk) == chosen or case.slug == chosen for case in cases):
         initial["case_study"] = next(str(c.pk) for c in cases if chosen in (str(c.pk), c.slug))
-    form = InterviewForm(request.POST or None, cases=cases, solo=solo, initial=initial)
+    frameworks = Framework.objects.prefetch_related("steps").order_by("based_on", "title")
+    form = InterviewForm(
+        request.POST or None, cases=cases, frameworks=frameworks, solo=solo, initial=initial
+    )
     guide_seen = None
     if request.method == "POST" and form.is_valid():
         case = form.cleaned_data["case_study"]
@@ -188,6 +191,7 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
                     role=role,
                     target_level=form.cleaned_data["target_level"],
                     kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
+                    framework=form.cleaned_data.get("framework"),
                 )
             except services.ServiceError as exc:
                 form.add_error(None, exc.message)

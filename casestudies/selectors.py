@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from . import content
@@ -19,13 +19,25 @@ def is_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 
 
-def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:
+def case_studies_for_library(
+    *, domain: str = "", difficulty: str = "", text: str = "", framework: str = ""
+) -> QuerySet:
+    """Published cases by domain, difficulty, a word, and the framework a session on them can
+    follow: a case runs under its own framework and under any framework based on it."""
     cases = CaseStudy.objects.published().select_related("framework").search(text)
     if domain:
         cases = cases.filter(domain=domain)
     if difficulty:
         cases = cases.filter(difficulty=difficulty)
-    return cases.order_by("title")
+    if framework:
+        cases = cases.filter(Q(framework__slug=framework) | Q(framework__derived__slug=framework))
+    return cases.distinct().order_by("title")
+
+
+def frameworks_for_library() -> list[tuple[str, str]]:
+    """(slug, title) of every framework, those based on none first."""
+    rows = Framework.objects.order_by(F("based_on").asc(nulls_first=True), "title")
+    return list(rows.values_list("slug", "title"))
 
 
 def case_study_with_steps(queryset: QuerySet | None = None) -> QuerySet:

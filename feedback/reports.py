@@ -635,6 +635,9 @@ def _header(inputs: _Inputs) -> dict[str, Any]:
             # The candidate had been shown this case's interviewer guide before the end of the
             # session (interviews.selectors.guide_seen_at): the report says so.
             "guide_seen_at": _iso(inputs.guide_seen_at),
+            # The steps the session walked through (casestudies/plans.py).
+            "framework": inputs.plan.framework,
+            "framework_title": inputs.plan.title,
         },
         "case": {
             "slug": case.slug,

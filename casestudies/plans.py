@@ -156,7 +156,8 @@ def compose_guides(
                 key=step.key, title=step.title, position=step.position, minutes=step.minutes
             ),
             probe=_joined(present, "probe", titled) or _no_section_probe(plan, step),
-            reference_notes=_joined(present, "reference_notes", titled),
+            reference_notes=_joined(present, "reference_notes", titled)
+            or _no_section_notes(plan, step),
             expectations=_expectations(present, titled),
             strong_signals=tagged[step.key]["strong"],
             red_flags=tagged[step.key]["red"],
@@ -204,6 +205,22 @@ def _no_section_probe(plan: Plan, step: PlanStep) -> str:
         f"{step.purpose.strip()}\n\nThis step has no guide section of its own in this case: "
         "its strong signals and red flags below are the ones the case's guide tags with the "
         f"criteria scored here.{chr(10) + chr(10) + 'Cover:' + covers if covers else ''}"
+    )
+
+
+def _no_section_notes(plan: Plan, step: PlanStep) -> str:
+    """The reference notes of a step that draws no guide section: where the case's notes on
+    its criteria are, in the steps of this plan."""
+    if step.sections:
+        return ""
+    homes = plan.map_steps(plan.criterion_base.get(c, "") for c in plan.criteria_of(step.key))
+    titles = [plan.step(key).title for key in homes if plan.step(key) is not None]
+    if not titles:
+        return ""
+    where = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    return (
+        f"This case's reference notes on what this step covers are written with the steps "
+        f"{where}: read them there."
     )
 
 

@@ -90,6 +90,13 @@ def test_a_short_interview_under_the_book_layout_reports_its_evaluation_step(
 
     # Evaluation: its own step, scoring offline evaluation and the experiment.
     evaluation = interviewer.locator(f"{PANEL} [data-panel-step=evaluation]")
+    interviewer.click("[data-side-tab=guide]")
+    expect(evaluation.locator("[data-panel-tab=guide]")).to_contain_text(
+        "This step has no guide section of its own in this case"
+    )
+    evaluation.scroll_into_view_if_needed()
+    interviewer.screenshot(path=str(ARTIFACTS / "book-room-evaluation-guide.png"))
+    interviewer.click("[data-side-tab=score]")
     expect(evaluation.locator("[data-criterion]")).to_have_count(2)
     expect(evaluation.locator("[data-criterion='model-evaluation']")).to_contain_text(
         "Evaluates models offline"

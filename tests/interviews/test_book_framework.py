@@ -140,6 +140,11 @@ def test_the_book_steps_compose_the_guide_from_the_mapped_sections(book):
     # model and serve sections; model and serving keep the rest.
     evaluation = guides["evaluation"]
     assert evaluation.hints == []
+    assert evaluation.probe.startswith("How the team will know the model is better")
+    assert evaluation.reference_notes == (
+        "This case's reference notes on what this step covers are written with the steps "
+        "Modelling and Serving: read them there."
+    )
     tagged = {item["criterion"] for item in evaluation.strong_signals + evaluation.red_flags}
     assert tagged == {"model-evaluation", "serve-experimentation"}
     model_tags = {item["criterion"] for item in guides["model"].strong_signals}

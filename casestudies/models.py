@@ -98,7 +98,13 @@ class CaseStudy(models.Model):
 
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(max_length=200)
-    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="cases")
+    # Written per a framework based on no other; sessions may follow one based on it.
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"based_on__isnull": True},
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     domain = models.CharField(max_length=30, choices=Domain.choices)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)

@@ -21,4 +21,9 @@ class Migration(migrations.Migration):
             name='draws_from',
             field=models.JSONField(blank=True, default=dict),
         ),
+        migrations.AlterField(
+            model_name='casestudy',
+            name='framework',
+            field=models.ForeignKey(limit_choices_to={'based_on__isnull': True}, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='casestudies.framework'),
+        ),
     ]

@@ -817,7 +817,7 @@ def report_data(interview_id: UUID) -> ReportData:
         "summary": {
             "overall": overall["value"],
             "source": results.primary,
-            "steps": {s["key"]: s["value"] for s in steps},
+            "steps": _summary_steps(inputs, results, steps),
             "calibration": calibration["mean_delta"],
             "hire_signal": overall["hire_signal"],
             "level_signal": overall["level_signal"],
@@ -825,6 +825,26 @@ def report_data(interview_id: UUID) -> ReportData:
             "bar": overall["bar_value"],
         },
     }
+
+
+def _summary_steps(inputs: _Inputs, results: _Results, steps: list[dict]) -> dict[str, Any]:
+    """Step key -> score for the progress page, which follows a user across sessions in the
+    steps cases are written per: a session under a framework based on another (the book
+    layout) gives the base's steps too, each the weighted mean of its criteria as counted."""
+    out = {s["key"]: s["value"] for s in steps}
+    plan = inputs.plan
+    if not plan.based_on:
+        return out
+    sums: dict[str, list[Fraction]] = {}
+    for result in results.head.criteria:
+        base = plan.criterion_base.get(result.key, "")
+        if base and result.counted and result.level is not None:
+            total = sums.setdefault(base, [Fraction(0), Fraction(0)])
+            total[0] += result.level * result.weight
+            total[1] += result.weight
+    for base, (points, weight) in sums.items():
+        out.setdefault(base, round(float(points / weight), 2) if weight else None)
+    return out
 
 
 # --- Rendering ---------------------------------------------------------------------------------

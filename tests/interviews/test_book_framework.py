@@ -257,3 +257,9 @@ def test_a_book_session_reports_per_book_step_with_evaluation_scored_on_its_own(
         "Monitoring and iteration",
     ]
     assert {item["step"] for item in data["checklist"]["items"]} <= set(BOOK_KEYS)
+    # The progress page follows the default's steps across sessions: the summary has both.
+    summary = data["summary"]["steps"]
+    assert summary["evaluation"] == 4.0
+    assert summary["features"] == 2.0  # capped with the data step it belongs to here
+    assert summary["serve"] == 3.4  # experimentation 4 (weight 2), architecture 3 (weight 3)
+    assert summary["monitor"] == 1.0

@@ -41,15 +41,18 @@ class FrameworkStepInline(admin.StackedInline):
     form = FrameworkStepAdminForm
     extra = 0
     ordering = ("position",)
-    fields = (("position", "key", "minutes"), "title", "purpose", "covers")
+    fields = (("position", "key", "minutes"), "title", "purpose", "covers", "draws_from")
+    # What a step of a framework based on another draws is checked as a whole by the loader
+    # (every step and criterion of the base placed once): it is edited in the file.
+    readonly_fields = ("draws_from",)
 
 
 @admin.register(Framework)
 class FrameworkAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "step_total", "minutes_total", "version")
+    list_display = ("title", "slug", "based_on", "step_total", "minutes_total", "version")
     search_fields = ("title", "slug")
-    fields = ("title", "slug", "description", "version")
-    readonly_fields = ("version",)
+    fields = ("title", "slug", "based_on", "description", "version")
+    readonly_fields = ("version", "based_on")
     inlines = (FrameworkStepInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -7,9 +7,16 @@ from django.urls import reverse
 
 
 class Framework(models.Model):
+    """An ordered list of steps an interview walks through. A framework ``based_on`` another
+    runs the other's case studies and rubric under its own steps (see ``FrameworkStep.draws_from``
+    and ``casestudies.plans``); case studies are written per a framework based on none."""
+
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="derived"
+    )
     version = models.PositiveIntegerField(default=1)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -28,6 +35,9 @@ class FrameworkStep(models.Model):
     purpose = models.TextField(blank=True)
     covers = models.JSONField(default=list, blank=True)
     minutes = models.PositiveSmallIntegerField()
+    # For a step of a framework based on another: {"steps": [base step keys], "criteria":
+    # [criterion keys moved here]}, each list only when not empty. Empty for a base framework.
+    draws_from = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["framework", "position"]
@@ -88,7 +98,13 @@ class CaseStudy(models.Model):
 
     slug = models.SlugField(unique=True, max_length=80)
     title = models.CharField(max_length=200)
-    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="cases")
+    # Written per a framework based on no other; sessions may follow one based on it.
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        limit_choices_to={"based_on__isnull": True},
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     domain = models.CharField(max_length=30, choices=Domain.choices)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from . import content
@@ -19,13 +19,25 @@ def is_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 
 
-def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:
+def case_studies_for_library(
+    *, domain: str = "", difficulty: str = "", text: str = "", framework: str = ""
+) -> QuerySet:
+    """Published cases by domain, difficulty, a word, and the framework a session on them can
+    follow: a case runs under its own framework and under any framework based on it."""
     cases = CaseStudy.objects.published().select_related("framework").search(text)
     if domain:
         cases = cases.filter(domain=domain)
     if difficulty:
         cases = cases.filter(difficulty=difficulty)
-    return cases.order_by("title")
+    if framework:
+        cases = cases.filter(Q(framework__slug=framework) | Q(framework__derived__slug=framework))
+    return cases.distinct().order_by("title")
+
+
+def frameworks_for_library() -> list[tuple[str, str]]:
+    """(slug, title) of every framework, those based on none first."""
+    rows = Framework.objects.order_by(F("based_on").asc(nulls_first=True), "title")
+    return list(rows.values_list("slug", "title"))
 
 
 def case_study_with_steps(queryset: QuerySet | None = None) -> QuerySet:
@@ -42,22 +54,30 @@ def case_study_with_steps(queryset: QuerySet | None = None) -> QuerySet:
 
 
 def framework_doc(framework: Framework) -> dict:
-    return {
+    doc: dict = {
         "format": content.FORMAT,
         "slug": framework.slug,
         "title": framework.title,
         "description": framework.description,
-        "steps": [
-            {
-                "key": step.key,
-                "title": step.title,
-                "purpose": step.purpose,
-                "covers": list(step.covers),
-                "minutes": step.minutes,
-            }
-            for step in framework.steps.all()
-        ],
     }
+    if framework.based_on_id:
+        doc["based_on"] = framework.based_on.slug
+    doc["steps"] = []
+    for step in framework.steps.all():
+        item = {
+            "key": step.key,
+            "title": step.title,
+            "purpose": step.purpose,
+            "covers": list(step.covers),
+            "minutes": step.minutes,
+        }
+        if framework.based_on_id:
+            draws = step.draws_from or {}
+            item["draws_from"] = {
+                name: list(draws[name]) for name in content.DRAWS_FROM_FIELDS if draws.get(name)
+            }
+        doc["steps"].append(item)
+    return doc
 
 
 def case_study_doc(case: CaseStudy, *, criteria_order: Sequence[str] = ()) -> dict:

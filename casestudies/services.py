@@ -61,12 +61,14 @@ def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
     still use it (PROTECT), so no guide is silently orphaned.
     """
     file_hash = content.content_hash(doc)
+    based_on = Framework.objects.get(slug=doc["based_on"]) if doc.get("based_on") else None
     framework = Framework.objects.filter(slug=doc["slug"]).first()
     if framework is None:
         framework = Framework.objects.create(
             slug=doc["slug"],
             title=doc["title"],
             description=doc["description"],
+            based_on=based_on,
             content_hash=file_hash,
         )
         action = "created"
@@ -85,6 +87,7 @@ def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
                 Framework.objects.filter(pk=framework.pk).update(content_hash=file_hash)
             return UpsertResult(framework.slug, "unchanged", framework.version)
         framework.title, framework.description = doc["title"], doc["description"]
+        framework.based_on = based_on
         framework.version += 1
         framework.content_hash = file_hash
         framework.save()
@@ -103,6 +106,7 @@ def framework_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
                 "purpose": step["purpose"],
                 "covers": step["covers"],
                 "minutes": step["minutes"],
+                "draws_from": step.get("draws_from", {}),
             },
         )
     return UpsertResult(framework.slug, action, framework.version)

@@ -9,6 +9,7 @@ tomorrow even if the rubric or the case is edited meanwhile.
 """
 
 import copy
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +23,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import display_name
+from casestudies import plans
 from casestudies.content import reading_markdown
-from casestudies.models import CaseStep, CaseStudy, FrameworkStep
+from casestudies.models import CaseStep, CaseStudy
 from interviews import flow
 from interviews.events import EventKind
 from interviews.models import (
@@ -37,7 +39,7 @@ from interviews.models import (
     Role,
     Score,
 )
-from interviews.selectors import guide_seen_at, practised_case_ids
+from interviews.selectors import case_steps, guide_seen_at, plan_of, practised_case_ids
 from rubrics import scoring
 from rubrics.models import Criterion, Rubric
 from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_policy
@@ -243,7 +245,7 @@ class _Inputs:
     case: CaseStudy
     rubric: Rubric
     criteria: list[Criterion]
-    framework_steps: list[FrameworkStep]
+    framework_steps: list[plans.PlanStep]  # the steps of the session
     values: dict[str, dict[str, int | str]]  # source -> criterion key -> level or not_observed
     texts: dict[str, dict[str, str]]  # source -> criterion key -> evidence or note
     assessments: dict[str, Assessment]
@@ -251,15 +253,19 @@ class _Inputs:
     candidate_user: int | None
     deliveries: list[Delivery]
     documents: dict[str, str]  # slot -> text (the candidate's)
-    guides: dict[str, CaseStep]
+    guides: dict[str, Any]  # the guide per step of the session (interviews.selectors.case_steps)
+    plan: plans.Plan  # the session's steps and where the criteria go (selectors.plan_of)
     completion: dict[str, Any]  # the data of the "completed" status event
     guide_seen_at: datetime | None  # the candidate first read the case's guide, before the end
     marks: dict[str, list[Mark]]  # source -> the checklist and red flags marked
 
 
 def _read(interview_id: UUID) -> _Inputs:
-    interview = Interview.objects.select_related("case_study__framework").get(pk=interview_id)
+    interview = Interview.objects.select_related("case_study__framework", "framework").get(
+        pk=interview_id
+    )
     case = interview.case_study
+    plan = plan_of(interview)
     rubric = rubric_with_criteria(Rubric.objects.filter(pk=interview.rubric_id)).get()
     criteria = list(rubric.criteria.all())
     values: dict[str, dict[str, int | str]] = {"interviewer": {}, "self": {}}
@@ -286,7 +292,7 @@ def _read(interview_id: UUID) -> _Inputs:
         case=case,
         rubric=rubric,
         criteria=criteria,
-        framework_steps=list(case.framework.steps.all()),
+        framework_steps=list(plan.steps),
         values=values,
         texts=texts,
         assessments={a.source: a for a in Assessment.objects.filter(interview=interview)},
@@ -296,10 +302,8 @@ def _read(interview_id: UUID) -> _Inputs:
         documents=dict(
             Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
         ),
-        guides={
-            step.framework_step.key: step
-            for step in CaseStep.objects.filter(case_study=case).select_related("framework_step")
-        },
+        guides=case_steps(interview),
+        plan=plan,
         completion=completion or {},
         guide_seen_at=guide_seen_at(
             user_id=candidate_user,
@@ -344,13 +348,13 @@ def hints_of(
     """Per step, the hints sent on it (``Delivery`` rows): how many, and whether the step's
     last (answer-level) hint was one of them. A delivery the guide no longer has (the case was
     edited since) still counts, but cannot be the answer-level one."""
-    counts = {key: len(guide.hints) for key, guide in guides.items()}
+    answers = {key: plans.answer_level_hints(guide) for key, guide in guides.items()}
     sent: dict[str, set[int]] = {}
     for delivery in deliveries:
         if delivery.kind == Delivery.Kind.HINT and delivery.step_key in step_keys:
             sent.setdefault(delivery.step_key, set()).add(delivery.index)
     return {
-        step: scoring.HintUse(len(indexes), answer_level=counts.get(step, 0) - 1 in indexes)
+        step: scoring.HintUse(len(indexes), answer_level=bool(indexes & answers.get(step, set())))
         for step, indexes in sent.items()
     }
 
@@ -385,8 +389,15 @@ def _score(inputs: _Inputs) -> _Results:
     # The loader checks a case's overrides against the rubric; a rubric edited since may have
     # lost a criterion, and the report still compiles.
     weights = {k: v for k, v in (inputs.case.weights or {}).items() if k in known}
-    specs = scoring.apply_weights(rubric_specs, weights)
+    plan = inputs.plan
+    # The arithmetic is the rubric's, on the session's steps: each criterion on the step it is
+    # scored in, the required steps as the steps that draw them (casestudies/plans.py).
+    specs = [
+        dataclasses.replace(spec, step=plan.criterion_step.get(spec.key, spec.step))
+        for spec in scoring.apply_weights(rubric_specs, weights)
+    ]
     policy = scoring_policy(inputs.rubric)
+    policy = dataclasses.replace(policy, required_steps=plan.map_steps(policy.required_steps))
     step_keys = [step.key for step in inputs.framework_steps]
     interview = inputs.interview
     reached = flow.reached_steps(interview.elapsed, interview.step_index, step_keys)
@@ -459,7 +470,8 @@ def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
     for c in inputs.criteria:
         anchors = {level.level: level.anchor for level in c.levels.all()}
         head, own = heads[c.key], mine[c.key]
-        cap_note = _cap(results, c.step_key)["note"] if c.step_key else ""
+        step_key = inputs.plan.criterion_step.get(c.key, c.step_key)
+        cap_note = _cap(results, step_key)["note"] if step_key else ""
         primary_text = inputs.texts[results.primary].get(c.key, "")
         self_text = inputs.texts["self"].get(c.key, "")
         weight = results.specs[c.key].weight
@@ -471,7 +483,7 @@ def _criteria_rows(inputs: _Inputs, results: _Results) -> list[dict[str, Any]]:
             "weight_note": f"{c.weight} in the rubric, {weight} for this case"
             if weight != c.weight
             else "",
-            "step": c.step_key,
+            "step": step_key,
             "primary": _side(head, primary_text, anchors, cap_note=cap_note),
             "self": _side(own, self_text, anchors, cap_note=cap_note) if results.compare else None,
             "delta": None,
@@ -623,6 +635,9 @@ def _header(inputs: _Inputs) -> dict[str, Any]:
             # The candidate had been shown this case's interviewer guide before the end of the
             # session (interviews.selectors.guide_seen_at): the report says so.
             "guide_seen_at": _iso(inputs.guide_seen_at),
+            # The steps the session walked through (casestudies/plans.py).
+            "framework": inputs.plan.framework,
+            "framework_title": inputs.plan.title,
         },
         "case": {
             "slug": case.slug,
@@ -652,8 +667,9 @@ def _checklist(inputs: _Inputs, results: _Results) -> dict[str, Any]:
     drill). Beside the arithmetic, never in it."""
     target = inputs.interview.target_level
     titles = {step.key: step.title for step in inputs.framework_steps}
+    sections = inputs.plan.section_step
     items = [
-        item
+        {**item, "step": sections.get(item.get("step", ""), item.get("step", ""))}
         for item in (inputs.case.checklist or [])
         if isinstance(item, dict) and item.get("key") and item.get("level") in scoring.TARGET_LEVELS
     ]
@@ -738,7 +754,7 @@ def _suggestions(inputs: _Inputs, steps: list[dict], overall: dict) -> dict[str,
     return {
         "weakest": weakest,
         "practise_next": cases_to_practise(
-            step_keys=[w["key"] for w in weakest],
+            step_keys=inputs.plan.base_steps([w["key"] for w in weakest]),
             exclude_case_id=inputs.case.pk,
             practised=practised,
             overall=overall["value"],
@@ -801,7 +817,7 @@ def report_data(interview_id: UUID) -> ReportData:
         "summary": {
             "overall": overall["value"],
             "source": results.primary,
-            "steps": {s["key"]: s["value"] for s in steps},
+            "steps": _summary_steps(inputs, results, steps),
             "calibration": calibration["mean_delta"],
             "hire_signal": overall["hire_signal"],
             "level_signal": overall["level_signal"],
@@ -809,6 +825,26 @@ def report_data(interview_id: UUID) -> ReportData:
             "bar": overall["bar_value"],
         },
     }
+
+
+def _summary_steps(inputs: _Inputs, results: _Results, steps: list[dict]) -> dict[str, Any]:
+    """Step key -> score for the progress page, which follows a user across sessions in the
+    steps cases are written per: a session under a framework based on another (the book
+    layout) gives the base's steps too, each the weighted mean of its criteria as counted."""
+    out = {s["key"]: s["value"] for s in steps}
+    plan = inputs.plan
+    if not plan.based_on:
+        return out
+    sums: dict[str, list[Fraction]] = {}
+    for result in results.head.criteria:
+        base = plan.criterion_base.get(result.key, "")
+        if base and result.counted and result.level is not None:
+            total = sums.setdefault(base, [Fraction(0), Fraction(0)])
+            total[0] += result.level * result.weight
+            total[1] += result.weight
+    for base, (points, weight) in sums.items():
+        out.setdefault(base, round(float(points / weight), 2) if weight else None)
+    return out
 
 
 # --- Rendering ---------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def _aids(interview: Interview, *, signals: bool) -> _Aids:
         caps=reports.step_caps(scoring_policy(interview.rubric), hints, keys),
         reached=set(flow.reached_steps(interview.elapsed, interview.step_index, keys)),
         tagged=room.tagged_signals(guides, steps) if signals else {},
-        checklist=room.checklist_rows(interview.case_study.checklist, steps),
+        checklist=room.checklist_rows(room.checklist_of(interview), steps),
         target=interview.target_level,
     )
 
@@ -175,10 +175,10 @@ def _wrapup_sections(
                 "reference_html": room.reference_html(interview, step.key)
                 if step.key in revealed
                 else "",
-                "rows": [row(c) for c in criteria if c.step_key == step.key],
+                "rows": [row(c) for c in criteria if room.criterion_step(interview, c) == step.key],
             }
         )
-    cross = [row(c) for c in criteria if not c.step_key]
+    cross = [row(c) for c in criteria if not room.criterion_step(interview, c)]
     if cross:
         sections.append({"key": "", "title": "Across the interview", "position": 0, "rows": cross})
     return sections

@@ -27,6 +27,13 @@ class InterviewForm(forms.Form):
         help_text="Scores are compared with this level's bar in the report.",
     )
 
+    framework = forms.ChoiceField(
+        label="Framework",
+        required=False,
+        help_text="The steps and time budgets the session walks through. Every case runs under "
+        "its own framework or one based on it; the rubric follows the steps you pick.",
+    )
+
     # Asked only of someone about to be the candidate on a case whose guide they have seen.
     guide_seen_ok = forms.BooleanField(
         required=False,
@@ -34,9 +41,16 @@ class InterviewForm(forms.Form):
         "candidate anyway; my report will say so.",
     )
 
-    def __init__(self, *args, cases, solo: bool = False, **kwargs) -> None:
+    def __init__(self, *args, cases, frameworks=(), solo: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.cases = {str(case.pk): case for case in cases}
+        self.frameworks = {framework.slug: framework for framework in frameworks}
+        if len(self.frameworks) < 2:
+            del self.fields["framework"]  # nothing to pick: the case's own
+        else:
+            self.fields["framework"].choices = [("", "The case's own framework")] + [
+                (f.slug, f"{f.title} ({sum(1 for _ in f.steps.all())} steps)") for f in frameworks
+            ]
         self.fields["case_study"].choices = [(SURPRISE, "Surprise me")] + [
             (str(case.pk), f"{case.title} · {case.get_difficulty_display()}") for case in cases
         ]
@@ -47,3 +61,7 @@ class InterviewForm(forms.Form):
     def clean_case_study(self):
         value = self.cleaned_data["case_study"]
         return None if value == SURPRISE else self.cases[value]
+
+    def clean_framework(self):
+        """A Framework, or None for the case's own (the service checks that it fits)."""
+        return self.frameworks.get(self.cleaned_data.get("framework") or "")

@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from casestudies import plans
 from rubrics import scoring
 
 from . import bus as bus_module
@@ -602,12 +603,12 @@ class Room:
         if self.data.policy is None:
             return {}
         counts = {step.key: len(step.hints) for step in self.data.steps}
-        sent = [
-            (step, index)
-            for (step, kind, index) in self.deliveries
-            if kind == "hint" and 0 <= index < counts.get(step, 0)
-        ]
-        hints = scoring.hints_used(sent, counts)
+        sent = [(step, index) for (step, kind, index) in self.deliveries if kind == "hint"]
+        answers = {step.key: step.answer_hints for step in self.data.steps}
+        hints = {
+            step: scoring.HintUse(count, answer_level=answer)
+            for step, (count, answer) in plans.hints_sent(sent, answers, counts).items()
+        }
         return scoring.hint_caps_now(self.data.policy, hints, list(counts))
 
     def push_caps(self) -> None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from casestudies.models import CaseStudy
+from casestudies.models import CaseStudy, Framework
 from rubrics.models import Criterion, Rubric, TargetLevel
 
 
@@ -34,6 +34,12 @@ class Interview(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.PROTECT, related_name="interviews")
     case_version = models.PositiveIntegerField()
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="interviews")
+    # The steps the session walks through: the case's framework, or one based on it (the book
+    # layout), picked at creation. Null on sessions from before the choice: the case's.
+    # Read through ``selectors.plan_of``, never directly.
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     target_level = models.CharField(max_length=10, choices=TargetLevel.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
     # Index into the framework's ordered steps. Changed only by compare-and-set in services.

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from accounts.selectors import display_name
 from accounts.types import User
+from casestudies import plans
 from casestudies import selectors as bank
-from casestudies.models import CaseStep, CaseStudy, GuideView
+from casestudies.models import CaseStep, CaseStudy, Framework, GuideView
 from rubrics import scoring
 from rubrics.models import Criterion, TargetLevel
 from rubrics.selectors import scoring_policy
@@ -80,7 +81,7 @@ def interview_get_for_user(
         raise Interview.DoesNotExist from None
     my_role = Participant.objects.filter(interview=OuterRef("pk"), user=user).values("role")[:1]
     interview = (
-        Interview.objects.select_related("case_study__framework", "rubric")
+        Interview.objects.select_related("case_study__framework", "framework", "rubric")
         .annotate(my_role=Subquery(my_role))
         .get(pk=interview_id)
     )
@@ -94,17 +95,56 @@ def interview_get_for_user(
 # --- The room: what each role sees -----------------------------------------------------------
 
 
+def framework_of(interview: Interview) -> Framework:
+    """The framework the session walks through: the one picked at creation, else the case's."""
+    if interview.framework_id and interview.framework_id != interview.case_study.framework_id:
+        return interview.framework
+    return interview.case_study.framework
+
+
+def plan_of(interview: Interview) -> plans.Plan:
+    """The steps of this interview, and where the case's guide and the rubric's criteria go in
+    them (casestudies/plans.py): the one place the room, the wrap-up and the report ask.
+    Built once per interview instance: two queries (the steps, the criteria' steps)."""
+    cached = getattr(interview, "_plan", None)
+    if cached is None:
+        criteria = dict(
+            Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
+                "key", "framework_step__key"
+            )
+        )
+        cached = plans.plan_for(
+            framework_of(interview), {key: step or "" for key, step in criteria.items()}
+        )
+        interview._plan = cached
+    return cached
+
+
 def steps_of(interview: Interview) -> list[flow.Step]:
-    """The framework's steps, fetched once per interview instance (a handler asks several
-    times: to validate, to bank time, to render the panel)."""
+    """The steps of this interview (``plan_of``) as the flow and the clock take them, fetched
+    once per interview instance (a handler asks several times: to validate, to bank time, to
+    render the panel)."""
     cached = getattr(interview, "_steps", None)
     if cached is None:
-        cached = [
-            flow.Step(step.key, step.title, step.minutes)
-            for step in interview.case_study.framework.steps.all()
-        ]
+        cached = [flow.Step(s.key, s.title, s.minutes) for s in plan_of(interview).steps]
         interview._steps = cached
     return cached
+
+
+def criterion_step(interview: Interview, criterion: Criterion) -> str:
+    """The step of this interview a criterion is scored in ("" for a cross-cutting one)."""
+    return plan_of(interview).criterion_step.get(criterion.key, criterion.step_key)
+
+
+def checklist_of(interview: Interview) -> list[dict[str, Any]]:
+    """The case's concept checklist with each concept's step as a step of this interview."""
+    plan = plan_of(interview)
+    return [
+        {**item, "step": plan.section_step.get(item.get("step", ""), item.get("step", ""))}
+        if isinstance(item, dict)
+        else item
+        for item in interview.case_study.checklist or []
+    ]
 
 
 def clock_of(interview: Interview) -> dict[str, Any]:
@@ -245,12 +285,9 @@ def _score_recorded(score: Score) -> protocol.ScoreRecorded:
     )
 
 
-def case_step(interview: Interview, step_key: str) -> CaseStep | None:
-    return (
-        CaseStep.objects.filter(case_study_id=interview.case_study_id, framework_step__key=step_key)
-        .select_related("framework_step")
-        .first()
-    )
+def case_step(interview: Interview, step_key: str):
+    """The case's guide for one step of this interview (``case_steps``), or None."""
+    return case_steps(interview).get(step_key)
 
 
 def step_criteria(interview: Interview, step_key: str) -> list[Criterion]:
@@ -263,8 +300,8 @@ def step_criteria(interview: Interview, step_key: str) -> list[Criterion]:
     )
     keys = [step.key for step in steps_of(interview)]
     if keys and step_key == keys[-1]:
-        return [c for c in criteria if c.step_key in (step_key, "")]
-    return [c for c in criteria if c.step_key == step_key]
+        return [c for c in criteria if criterion_step(interview, c) in (step_key, "")]
+    return [c for c in criteria if criterion_step(interview, c) == step_key]
 
 
 PANEL_CACHE_SIZE = 512  # panels (about 10 kB each): every step of every case, several times
@@ -285,11 +322,12 @@ def panel_html(interview: Interview, step_key: str, *, scores: dict | None = Non
     if scores is not None:
         return _render_panel(interview, step_key, scores)
     case = interview.case_study
+    framework = framework_of(interview)
     key = (
         case.pk,
         case.version,
-        case.framework_id,
-        case.framework.version,
+        framework.pk,
+        framework.version,
         interview.rubric_id,
         interview.rubric.version,
         step_key,
@@ -316,7 +354,9 @@ def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
     steps = steps_of(interview)
     keys = [step.key for step in steps]
     last = bool(keys) and step_key == keys[-1]
-    shown = [c for c in criteria if c.step_key == step_key or (last and not c.step_key)]
+    for criterion in criteria:
+        criterion.plan_step = criterion_step(interview, criterion)  # data-criterion-step
+    shown = [c for c in criteria if c.plan_step == step_key or (last and not c.plan_step)]
     guides = case_steps(interview)
     tagged = tagged_signals(guides, steps)
     shown_keys = {c.key for c in shown}
@@ -338,20 +378,27 @@ def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
             "criteria": [(c, scores.get(c.key), tagged.get(c.key, [])) for c in shown],
             "elsewhere": elsewhere,
             "criterion_titles": {c.key: c.title for c in criteria},
-            "checklist": checklist_rows(interview.case_study.checklist, steps, first=step_key),
+            "checklist": checklist_rows(checklist_of(interview), steps, first=step_key),
             "target_levels": TargetLevel.choices,
         },
     )
 
 
-def case_steps(interview: Interview) -> dict[str, CaseStep]:
-    """The case's step guides by step key, in one query."""
-    return {
-        step.framework_step.key: step
-        for step in CaseStep.objects.filter(case_study_id=interview.case_study_id).select_related(
-            "framework_step"
-        )
-    }
+def case_steps(interview: Interview) -> dict[str, Any]:
+    """The case's guide per step of this interview, by step key (``plans.compose_guides``:
+    for the case's own framework, its step guides as they are; under a framework based on it,
+    each step's guide composed of the sections it draws). One query, kept on the instance."""
+    cached = getattr(interview, "_guides", None)
+    if cached is None:
+        guides = {
+            step.framework_step.key: step
+            for step in CaseStep.objects.filter(
+                case_study_id=interview.case_study_id
+            ).select_related("framework_step")
+        }
+        cached = plans.compose_guides(plan_of(interview), guides, case_id=interview.case_study_id)
+        interview._guides = cached
+    return cached
 
 
 def flag_key(step_key: str, index: int) -> str:
@@ -360,7 +407,7 @@ def flag_key(step_key: str, index: int) -> str:
 
 
 def tagged_signals(
-    guides: dict[str, CaseStep], steps: list[flow.Step]
+    guides: dict[str, Any], steps: list[flow.Step]
 ) -> dict[str, list[dict[str, Any]]]:
     """Criterion key -> the case's strong signals and red flags tagged with it, in step order:
     the examples a peer scores that criterion with. Each item: kind ("strong" or "red"), text,
@@ -389,7 +436,7 @@ def tagged_signals(
     return out
 
 
-def red_flags(guides: dict[str, CaseStep]) -> dict[str, tuple[str, str, bool]]:
+def red_flags(guides: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
     """Every red flag of the case by its mark key: (step key, text, critical)."""
     return {
         flag_key(key, index): (
@@ -433,6 +480,8 @@ class StepGuide:
     minutes: int
     hints: list[str]
     curveballs: list[str]
+    # Indexes of the answer-level hints (the last of each guide section the step shows).
+    answer_hints: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -483,9 +532,9 @@ def document_parts(interview_id: UUID) -> dict[str, list[bytes]]:
 
 def room_data(interview_id: UUID) -> RoomData:
     """Everything a room keeps in memory, read once: a fixed number of queries."""
-    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
-        pk=interview_id
-    )
+    interview = Interview.objects.select_related(
+        "case_study__framework", "framework", "rubric"
+    ).get(pk=interview_id)
     guides = case_steps(interview)
     steps = []
     for step in steps_of(interview):
@@ -497,14 +546,10 @@ def room_data(interview_id: UUID) -> RoomData:
                 step.minutes,
                 [_item_text(h) for h in (guide.hints if guide else [])],
                 [_item_text(c) for c in (guide.curveballs if guide else [])],
+                plans.answer_level_hints(guide) if guide else frozenset(),
             )
         )
-    criteria = {
-        key: (pk, step or "")
-        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
-            "pk", "key", "framework_step__key"
-        )
-    }
+    criteria = criteria_of(interview)
     participants = {
         p.user_id: (p.role, display_name(p.user))
         for p in Participant.objects.filter(interview=interview).select_related("user__profile")
@@ -539,6 +584,17 @@ def room_data(interview_id: UUID) -> RoomData:
         flags=red_flags(guides),
         marks=[] if interview.is_solo else marks_of(interview.pk, source=Score.Source.INTERVIEWER),
     )
+
+
+def criteria_of(interview: Interview) -> dict[str, tuple[int, str]]:
+    """The rubric's criteria: key -> (id, the step of this interview it is scored in)."""
+    plan = plan_of(interview)
+    return {
+        key: (pk, plan.criterion_step.get(key, step or ""))
+        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
+            "pk", "key", "framework_step__key"
+        )
+    }
 
 
 def marks_of(interview_id: UUID, *, source: str) -> list[dict[str, Any]]:

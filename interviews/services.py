@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.types import User
-from casestudies.models import CaseStudy
-from rubrics.models import Criterion, TargetLevel
+from casestudies.models import CaseStudy, Framework
+from rubrics.models import TargetLevel
 from rubrics.selectors import rubric_for_framework
 
 from . import flow, realtime, selectors
@@ -71,21 +71,16 @@ class Actor:
 
 def actor_for(*, user: User, interview: Interview, role: str) -> Actor:
     """The actor of a socket, with its interview's steps and criteria."""
-    criteria = {
-        key: (pk, step or "")
-        for pk, key, step in Criterion.objects.filter(rubric_id=interview.rubric_id).values_list(
-            "pk", "key", "framework_step__key"
-        )
-    }
+    criteria = selectors.criteria_of(interview)
     return Actor(
         user, interview.pk, role, interview.is_solo, tuple(selectors.steps_of(interview)), criteria
     )
 
 
 def _load(actor: Actor) -> Interview:
-    interview = Interview.objects.select_related("case_study__framework", "rubric").get(
-        pk=actor.interview_id
-    )
+    interview = Interview.objects.select_related(
+        "case_study__framework", "framework", "rubric"
+    ).get(pk=actor.interview_id)
     if actor.steps:
         interview._steps = list(actor.steps)  # known already: no query for them
     return interview
@@ -128,8 +123,10 @@ def interview_create(
     target_level: str,
     kind: str = Interview.Kind.PEER,
     peer: User | None = None,
+    framework: Framework | None = None,
 ) -> Interview:
-    """Create an interview (or a solo drill) with its creator as a participant. A peer interview
+    """Create an interview (or a solo drill) with its creator as a participant. ``framework``
+    is the steps it walks through: the case's own (the default) or one based on it. A peer interview
     gets a single-use invite for the other role, unless the ``peer`` is known already (a booked
     partner): then the peer is a participant in the other role at once and there is no invite.
     ``case_study=None`` means "surprise me". Refused while the user (or the peer) is the
@@ -146,6 +143,13 @@ def interview_create(
     rubric = rubric_for_framework(case_study.framework)
     if rubric is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
+    framework = framework or case_study.framework
+    if framework.pk != case_study.framework_id and framework.based_on_id != case_study.framework_id:
+        raise ServiceError(
+            ErrorCode.BAD_MESSAGE,
+            f"The framework “{framework.title}” does not fit this case: a case runs under its "
+            "own framework or one based on it.",
+        )
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
     if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
@@ -163,6 +167,7 @@ def interview_create(
         case_study=case_study,
         case_version=case_study.version,
         rubric=rubric,
+        framework=framework,
         target_level=target_level,
         created_by=user,
     )
@@ -182,6 +187,7 @@ def interview_create(
         case=case_study.slug,
         case_version=case_study.version,
         interview_kind=kind,
+        framework=framework.slug,
     )
     if peer is not None:
         Participant.objects.create(interview=interview, user=peer, role=_other(role))

@@ -15,7 +15,7 @@ from accounts.selectors import profile_for
 from casestudies import selectors as bank
 from casestudies import services as bank_services
 from casestudies import views as bank_views
-from casestudies.models import CaseStudy, GuideView
+from casestudies.models import CaseStudy, Framework, GuideView
 from rubrics import views as rubric_views
 
 from . import flow, selectors, services
@@ -83,9 +83,13 @@ def library(request: HttpRequest) -> HttpResponse:
         domain = ""
     if difficulty not in CaseStudy.Difficulty.values:
         difficulty = ""
+    frameworks = bank.frameworks_for_library()
+    framework = request.GET.get("framework", "")
+    if framework not in {slug for slug, _title in frameworks}:
+        framework = ""
     cases = list(
         bank.case_studies_for_library(
-            domain=domain, difficulty=difficulty, text=text
+            domain=domain, difficulty=difficulty, text=text, framework=framework
         ).with_step_count()
     )
     practised = selectors.practised_case_ids(user=request.user)
@@ -93,7 +97,9 @@ def library(request: HttpRequest) -> HttpResponse:
         "cases": [(case, case.pk in practised) for case in cases],
         "domains": CaseStudy.Domain.choices,
         "difficulties": CaseStudy.Difficulty.choices,
-        "filters": {"domain": domain, "difficulty": difficulty, "q": text},
+        # Only worth a filter when there is a choice.
+        "frameworks": frameworks if len(frameworks) > 1 else [],
+        "filters": {"domain": domain, "difficulty": difficulty, "q": text, "framework": framework},
         "practised_count": len(practised),
     }
     template = "casestudies/library.html"
@@ -168,10 +174,15 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
     cases = list(CaseStudy.objects.published().order_by("title"))
     profile = profile_for(user=request.user)
     initial = {"target_level": profile.target_level, "role": Role.CANDIDATE}
+    if request.GET.get("framework"):
+        initial["framework"] = request.GET["framework"]  # from the library's filter
     chosen = request.GET.get("case")
     if chosen and any(str(case.pk) == chosen or case.slug == chosen for case in cases):
         initial["case_study"] = next(str(c.pk) for c in cases if chosen in (str(c.pk), c.slug))
-    form = InterviewForm(request.POST or None, cases=cases, solo=solo, initial=initial)
+    frameworks = Framework.objects.prefetch_related("steps").order_by("based_on", "title")
+    form = InterviewForm(
+        request.POST or None, cases=cases, frameworks=frameworks, solo=solo, initial=initial
+    )
     guide_seen = None
     if request.method == "POST" and form.is_valid():
         case = form.cleaned_data["case_study"]
@@ -188,6 +199,7 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
                     role=role,
                     target_level=form.cleaned_data["target_level"],
                     kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
+                    framework=form.cleaned_data.get("framework"),
                 )
             except services.ServiceError as exc:
                 form.add_error(None, exc.message)

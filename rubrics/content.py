@@ -163,7 +163,13 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
     studies against them, then the glossary. Returns (files read, problems)."""
     from pathlib import Path
 
-    from casestudies.content import load_yaml, parse_case_study, parse_framework, parse_glossary
+    from casestudies.content import (
+        framework_base,
+        load_yaml,
+        parse_case_study,
+        parse_framework,
+        parse_glossary,
+    )
 
     casestudies_dir, rubrics_dir = Path(casestudies_dir), Path(rubrics_dir)
     problems: list[str] = []
@@ -176,9 +182,14 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
         count += 1
         return load_yaml(path.read_text(encoding="utf-8"), source=str(path))
 
+    derived = []
     for path in sorted((casestudies_dir / "frameworks").glob("*.yaml")):
         try:
-            doc = parse_framework(read(path), source=str(path))
+            data = read(path)
+            if framework_base(data):
+                derived.append((path, data))  # after the rubrics its steps draw from
+                continue
+            doc = parse_framework(data, source=str(path))
             frameworks[doc["slug"]] = [step["key"] for step in doc["steps"]]
         except ContentError as exc:
             problems.append(str(exc))
@@ -186,6 +197,11 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
         try:
             doc = parse_rubric(read(path), source=str(path), frameworks=frameworks)
             criteria[doc["framework"]] = criteria_by_step(doc)
+        except ContentError as exc:
+            problems.append(str(exc))
+    for path, data in derived:
+        try:
+            parse_framework(data, source=str(path), bases=frameworks, criteria=criteria)
         except ContentError as exc:
             problems.append(str(exc))
     for path in sorted(casestudies_dir.glob("*.yaml")):

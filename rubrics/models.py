@@ -22,7 +22,13 @@ class TargetLevel(models.TextChoices):
 class Rubric(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
-    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="rubrics")
+    # Scores a framework based on no other (and, mapped, the frameworks based on it).
+    framework = models.ForeignKey(
+        Framework,
+        on_delete=models.PROTECT,
+        related_name="rubrics",
+        limit_choices_to={"based_on__isnull": True},
+    )
     description = models.TextField(blank=True)
     # Overall score (1.00-4.00) expected of a candidate at each target level; rising.
     mid_bar = models.DecimalField(max_digits=3, decimal_places=2, validators=SCORE_VALIDATORS)

@@ -139,10 +139,26 @@ def _relative(path: Path) -> str:
 
 
 def _known_frameworks() -> dict[str, list[str]]:
+    """Frameworks based on no other (what rubrics score and case studies are written per) ->
+    their step keys."""
     frameworks: dict[str, list[str]] = {}
-    for framework in Framework.objects.prefetch_related("steps"):
+    for framework in Framework.objects.filter(based_on=None).prefetch_related("steps"):
         frameworks[framework.slug] = [step.key for step in framework.steps.all()]
     return frameworks
+
+
+def framework_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The framework files in load order: (those based on no other, those based on another).
+    The second load after the rubrics, whose criteria their steps draw from. A file that is not
+    readable YAML is put first, where its error is reported."""
+    bases, derived = [], []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = content.load_yaml(path.read_text(encoding="utf-8"), source=str(path))
+        except content.ContentError:
+            data = {}
+        (derived if content.framework_base(data) else bases).append(path)
+    return bases, derived
 
 
 def content_load(
@@ -156,7 +172,8 @@ def content_load(
     the glossary. Each file loads in its own transaction; a bad file is reported and skipped
     whole, the others still load."""
     report = LoadReport()
-    for path in sorted((casestudies_dir / "frameworks").glob("*.yaml")):
+    bases, derived = framework_files(casestudies_dir / "frameworks")
+    for path in bases:
         _load_file(
             path,
             lambda d, s: content.parse_framework(d, source=s),
@@ -174,6 +191,14 @@ def content_load(
             force=force,
         )
     criteria = _known_criteria()
+    for path in derived:
+        _load_file(
+            path,
+            lambda d, s: content.parse_framework(d, source=s, bases=frameworks, criteria=criteria),
+            case_services.framework_upsert,
+            report,
+            force=force,
+        )
     for path in sorted(casestudies_dir.glob("*.yaml")):
         _load_file(
             path,
@@ -212,7 +237,7 @@ def content_export(
     written = []
     (casestudies_dir / "frameworks").mkdir(parents=True, exist_ok=True)
     rubrics_dir.mkdir(parents=True, exist_ok=True)
-    for framework in Framework.objects.prefetch_related("steps"):
+    for framework in Framework.objects.select_related("based_on").prefetch_related("steps"):
         written.append(
             _write(
                 casestudies_dir / "frameworks",

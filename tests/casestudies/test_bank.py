@@ -51,7 +51,11 @@ def bank() -> dict:
     def read(path: Path) -> dict:
         return content.load_yaml(path.read_text(encoding="utf-8"), source=str(path))
 
+    derived = []
     for path in sorted((CASES_DIR / "frameworks").glob("*.yaml")):
+        if content.framework_base(read(path)):
+            derived.append(path)  # after the rubrics, whose criteria its steps draw from
+            continue
         doc = content.parse_framework(read(path), source=str(path))
         frameworks[doc["slug"]] = [step["key"] for step in doc["steps"]]
         parsed[f"frameworks/{path.name}"] = doc
@@ -59,6 +63,10 @@ def bank() -> dict:
         doc = parse_rubric(read(path), source=str(path), frameworks=frameworks)
         criteria[doc["framework"]] = criteria_by_step(doc)
         parsed[f"rubrics/{path.name}"] = doc
+    for path in derived:
+        parsed[f"frameworks/{path.name}"] = content.parse_framework(
+            read(path), source=str(path), bases=frameworks, criteria=criteria
+        )
     for path in CASE_FILES:
         try:
             parsed[path.name] = content.parse_case_study(
@@ -199,7 +207,9 @@ def test_the_bank_loads_exports_byte_for_byte_and_loads_again_unchanged(tmp_path
     report = services.content_load()
     assert report.errors == []
     assert report.count("created") == len(ALL_FILES)
-    assert Framework.objects.count() == Rubric.objects.count() == 1
+    assert Framework.objects.count() == 2  # the default and the book layout based on it
+    assert Rubric.objects.count() == 1
+    assert Framework.objects.get(slug="book").based_on.slug == "default"
     assert CaseStudy.objects.count() == len(CASE_FILES)
     assert CaseStudy.objects.published().count() >= 12
     assert GlossaryTerm.objects.exists()
@@ -216,3 +226,29 @@ def test_the_bank_loads_exports_byte_for_byte_and_loads_again_unchanged(tmp_path
     again = services.content_load(casestudies_dir=cases_out, rubrics_dir=rubrics_out)
     assert again.errors == []
     assert again.count("unchanged") == len(ALL_FILES)
+
+
+def test_the_book_framework_places_every_step_and_criterion_of_the_default_once(bank):
+    book = bank["docs"]["frameworks/book.yaml"]
+    criteria = bank["criteria"]["default"]
+    owners = content.criterion_steps(book["steps"], criteria)
+
+    assert book["based_on"] == "default"
+    assert [step["key"] for step in book["steps"]] == [
+        "clarify",
+        "frame",
+        "data",
+        "model",
+        "evaluation",
+        "serving",
+        "monitoring",
+    ]
+    assert sum(step["minutes"] for step in book["steps"]) == 45
+    drawn = [name for step in book["steps"] for name in step["draws_from"].get("steps", [])]
+    assert sorted(drawn) == sorted(STEP_KEYS)
+    assert owners["model-evaluation"] == owners["serve-experimentation"] == "evaluation"
+    assert owners["features-signals"] == owners["data-labels"] == "data"
+    assert owners["serve-architecture"] == "serving"
+    assert owners["model-choice"] == "model"
+    assert {key for key, step in owners.items() if not step} == CROSS_CUTTING
+    assert set(owners.values()) - {""} == {step["key"] for step in book["steps"]}

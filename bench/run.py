@@ -347,7 +347,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--processes", type=numbers, default=[1, 2], help="app configurations: 1 and/or 2"
     )
     parser.add_argument(
-        "--history", type=int, default=3000, help="past sessions seeded in bulk (default 3000)"
+        "--history", type=int, default=2000, help="past sessions seeded in bulk (default 2000)"
     )
     parser.add_argument("--pages", action="store_true", help="also measure page costs")
     parser.add_argument(

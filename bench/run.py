@@ -34,6 +34,7 @@ from urllib.parse import urlparse, urlunparse
 
 import psutil
 
+from bench.load import RAMP_ALLOWANCE
 from bench.monitor import Monitor
 from bench.summary import headline, plot, print_results
 
@@ -296,7 +297,8 @@ def run_configuration(args, name: str, mode: str, processes: int) -> dict:
         )
         proxy_pid = proxy.process.pid if proxy else None
         with Monitor(servers, load.pid, args.db_name, proxy_pid) as monitor:
-            budget = 600 + len(args.sessions) * (args.duration + 60)
+            # The load generator's own bound (bench.load.main), and a minute to write its result.
+            budget = 660 + len(args.sessions) * (args.duration + 3 + RAMP_ALLOWANCE) + 15
             try:
                 code = load.wait(timeout=budget)
             except subprocess.TimeoutExpired:

@@ -35,7 +35,8 @@ def summarize(delays: list[float]) -> dict:
 
 
 def window_records(records: list[list], start: float, end: float) -> list[list]:
-    return [r for r in records if start <= r[0] < end]
+    """The records sent in [start, end), less those the server refused (kind None)."""
+    return [r for r in records if start <= r[0] < end and r[1] is not None]
 
 
 def delivery(records: list[list], start: float, end: float, peer_kinds=PEER_KINDS) -> dict:
@@ -73,8 +74,8 @@ def backlog_at(records: list[list], moment: float) -> dict:
     anywhere, or lost), and the age of the oldest of them: a growing backlog is a server that
     cannot keep up, whatever the percentiles of what did arrive say."""
     count, oldest = 0, 0.0
-    for sent, _kind, delay in records:
-        if sent >= moment:
+    for sent, kind, delay in records:
+        if sent >= moment or kind is None:
             continue
         if delay is None or sent + delay > moment:
             count += 1

@@ -96,3 +96,7 @@ def test_a_message_in_flight_when_the_window_closes_counts_late_or_lost():
     assert result["by_kind"]["chat"] == {"count": 0, "late": 0, "lost": 1}
     # At the window's end two messages were still out, the oldest for a second and a half.
     assert stats.backlog_at(records, 12.0) == {"count": 2, "oldest_ms": 1500.0}
+    # A message the server refused with an error is an error, neither timed nor lost.
+    refused = [[10.2, None, None]]
+    assert stats.delivery(records + refused, 10.0, 12.0)["lost"] == 1
+    assert stats.backlog_at(records + refused, 12.0)["count"] == 2

@@ -135,11 +135,16 @@ def fmt(value, unit: str = "") -> str:
 
 
 def print_results(results: dict) -> None:
+    machine = results["machine"]
+    print(
+        f"\n{machine['cpus']} cores; load average before the run {machine['load_average_before']}"
+        f", after {machine['load_average_after']} (other work per stage: cpu_cores_other)"
+    )
     print("\nPer stage (ms; p99 over peer kinds; lag = typing lag; CPU ms per client message):")
     header = (
         f"  {'configuration':<34}{'sess':>5}{'msg/s':>7}{'p50':>7}{'p99':>8}{'xrelay':>7}"
         f"{'lag p99':>8}{'lost':>6}{'late':>6}{'err':>5}{'backlog':>8}{'xact/s':>8}"
-        f"{'srv ms':>7}{'pg ms':>7}"
+        f"{'srv ms':>7}{'pg ms':>7}{'other':>6}"
     )
     print(header)
     for stage in results["baseline"]["stages"]:
@@ -157,6 +162,7 @@ def print_results(results: dict) -> None:
                 f"{fmt(row['typing_lag_p99_ms']):>8}{row['lost']:>6}{row['late']:>6}"
                 f"{row['errors']:>5}{row['backlog_end']:>8}{fmt(row['xact_per_s']):>8}"
                 f"{fmt(row['server_cpu_ms_per_msg']):>7}{fmt(row['postgres_cpu_ms_per_msg']):>7}"
+                f"{fmt(row['cpu_cores_other']):>6}"
             )
     print("\np99 by kind at each configuration's largest stage (ms):")
     for config in results["configurations"]:

@@ -200,6 +200,15 @@ def plot(results: dict, path: Path) -> None:
         markersize=3,
         label="raw relay p99",
     )
+    ax.plot(
+        x,
+        [s["typing_lag"].get("p99_ms") for s in base],
+        ":",
+        color=colours[0],
+        marker="s",
+        markersize=3,
+        label="raw relay typing lag p99",
+    )
     for config, colour in zip(results["configurations"], colours[1:], strict=False):
         x = [s["sessions"] for s in config["stages"]]
         ax.plot(

@@ -23,7 +23,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz clean
+.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz check-haproxy clean
 
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
@@ -84,6 +84,21 @@ check-graphviz:
 	  fi; \
 	fi
 
+# HAProxy routes each interview's sockets to one app process (deploy/haproxy.cfg, used by
+# docker-compose and by the benchmark's two-process configuration); the tests run it for real.
+HAPROXY ?= haproxy
+check-haproxy:
+	@if ! command -v $(HAPROXY) >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's haproxy for the proxy tests and the benchmark..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo "HAProxy not found. Install it (Debian: sudo apt-get install haproxy)."; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(HAPROXY) -c -q -f deploy/haproxy.cfg && echo "deploy/haproxy.cfg is valid"
+
 check-services: install-test
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/check_services.py
 
@@ -95,11 +110,11 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install-test check-chromium check-graphviz check-services lint
+test: install-test check-chromium check-graphviz check-haproxy check-services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-bench check-services
+bench: $(VENV)/.installed-bench check-haproxy check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench.run $(BENCH_ARGS)
 
 # Front-end bundles (static/vendor/): built from frontend/package-lock.json and committed, so

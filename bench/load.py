@@ -1,133 +1,131 @@
-"""The load generator: N rooms, each an interviewer and a candidate socket, at a human pace.
+"""The load generator: N rooms, each an interviewer and a candidate socket, at human rates.
 
 Run by ``bench.run`` as a separate process::
 
     python -m bench.load --manifest M --mode app|relay --interviewer-url ws://127.0.0.1:P1
-        --candidate-url ws://127.0.0.1:P2 --stages 50,100,200 --duration 8 --out result.json
+        --candidate-url ws://127.0.0.1:P2 --stages 100,200 --duration 30 --out result.json
+        [--database-url postgres://.../ss_bench]
 
 Each stage opens rooms until the stage's count is reached, lets them settle, then measures for
-``--duration`` seconds while every room keeps talking; later stages keep the earlier rooms
-open. Loopback only, and bounded in time (a hard deadline) and in count (``MAX_SESSIONS``).
+``--duration`` seconds while every room keeps talking; later stages keep the earlier rooms open.
+Loopback only, bounded in time and in count (``MAX_SESSIONS``).
 
-What a room sends, through the real protocol (``interviews/protocol.py``):
+**Open loop, like people.** Every socket sends on its own schedule whatever the server does:
+nothing waits for an acknowledgement or a reply, and what a socket cannot write at once waits
+in its own queue (a browser's ``bufferedAmount``), its delay counted from when it was made.
 
-- the candidate: notes at typing speed, saved at most once a second and never while a save is
-  in flight (the browser's debounce), a diagram edit every ~8 s, a chat line every ~12 s;
-- the interviewer: private notes every ~3 s, chat every ~6 s, a score every ~12 s, a hint or
-  curveball every ~20 s, and every ~15 s a step move, a pause or a resume;
-- both: a ping every 25 s (the browser's heartbeat; not timed).
+- The candidate types in bursts (``TYPING``): a key every 0.15-0.35 s for 2-6 s, then a pause
+  of 2-10 s; each keystroke is a real Yjs update made with pycrdt on the candidate's own copy of
+  the document (started from the snapshot, as the browser's is), and the updates of each 80 ms
+  are merged and sent as one ``doc.update`` (the browser's throttle, static/js/room.js). One
+  burst in ten goes to the diagram instead of the current step's notes. Chat every ~20 s.
+- The interviewer types private notes in short bursts, chats every ~15 s, records a score and
+  marks the checklist or a red flag every ~20 s each, sends a hint every ~40 s (each of the
+  case's hints once), and moves a step or pauses about once a minute (a pause is resumed after
+  10-20 s).
+- Both ping every 20 s (not timed).
 
-The delay measured is from one socket's send to the receipt that proves it arrived, on the
-same clock (both sockets live in this process). Peer kinds are timed at the other peer:
-notes, diagram (``doc.updated``, matched by a ``~seq`` mark at the end of the text), chat
-(``chat.message``), hint (``delivery``), step, pause, resume (``state``). Two interviewer
-kinds have no peer to reach (the candidate must never see them), so they are timed at the
-sender: score (the ``score.recorded`` echo through the interviewer's own group) and private
-(the ``doc.saved`` reply). Against the raw relay every message is simply timed at the other
-socket, matched by its envelope id.
+**What is timed**, on one clock (both sockets live in this process), from the moment a message
+is made to the receipt that proves it reached the *other* person: a document update relayed
+to the interviewer (matched by the update itself), ``chat.message`` (by id), ``delivery``, the
+``state`` after a move, a pause or a resume. A score has no peer (the candidate must never see
+it): it is timed to its ``score.recorded`` echo (``self``). Every durable message is also timed
+to its ``ack``, and a sample of acknowledged messages is looked up in the database
+(``--database-url``): an ack for something not yet committed is counted in ``ack_not_durable``.
 
-Lost: an expected receipt still missing ``--grace`` seconds after the traffic stopped (long
-enough for an overloaded server to drain its backlog, so late is not mistaken for lost; the
-wait ends as soon as nothing is missing). A message refused with an error envelope counts as
-an error, not as lost. Errors: error
-envelopes, failed connects, sockets closed by the server.
+**Typing lag**: every ``--lag-every`` seconds, for each candidate typing (or with characters
+not yet seen by the interviewer), the age of the oldest character the interviewer has not yet
+received; 0 when everything typed has arrived.
+
+Against the raw relay (``bench.relay``) the same traffic is sent and every message is timed at
+the other socket by its id.
+
+Each stage is summarised after the run's grace period (``bench.stats``): what was sent in the
+window, with late arrivals at their true delay and anything never received as lost.
 """
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import gc
 import itertools
 import json
-import math
 import random
-import re
+import secrets
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import orjson
+from pycrdt import Doc, Text, merge_updates
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from bench import stats
+from bench.checks import AckChecker
+
 MAX_SESSIONS = 1000
+RAMP_ALLOWANCE = 150  # seconds a stage may take to open its rooms on a loaded machine
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-ORIGIN = "http://127.0.0.1"
+SEND_EVERY = 0.08  # the browser's throttle between two updates of one document
+MAX_TEXT = 12_000  # a text past this loses its first half (the server's cap is 20,000)
 
-PEER_KINDS = ("notes", "diagram", "chat", "hint", "step", "pause", "resume")
-SELF_KINDS = ("score", "private")
-
-# Mean seconds between two actions of each kind, per socket (each wait is jittered ±30%).
-CANDIDATE_PACE = {"notes": 1.0, "diagram": 8.0, "chat": 12.0, "ping": 25.0}
-INTERVIEWER_PACE = {
-    "private": 3.0,
-    "chat": 6.0,
-    "score": 12.0,
-    "hint": 20.0,
-    "flow": 60.0,  # a step move or a pause a minute; a real 45-minute interview has about 8
-    "ping": 25.0,
+# Seconds: (low, high) of uniform waits. Typing: a key every KEY, for BURST, then a PAUSE.
+TYPING = {
+    "candidate": {"key": (0.15, 0.35), "burst": (2.0, 6.0), "pause": (2.0, 10.0)},
+    "interviewer": {"key": (0.15, 0.35), "burst": (1.0, 4.0), "pause": (15.0, 45.0)},
 }
-MAX_BODY = 3000  # a long document starts over, so messages stay a realistic size
-MARK = re.compile(r"~(\d+)$")
+DIAGRAM_SHARE = 0.1  # of the candidate's bursts
+# Mean seconds between two actions of each kind, per socket (each wait jittered ±30%).
+CANDIDATE_PACE = {"chat": 20.0, "ping": 20.0}
+INTERVIEWER_PACE = {
+    "chat": 15.0,
+    "score": 20.0,
+    "mark": 20.0,
+    "hint": 40.0,
+    "flow": 60.0,
+    "ping": 20.0,
+}
+RESUME_AFTER = (10.0, 20.0)
+DURABLE = {
+    "doc.update",
+    "chat.send",
+    "hint.send",
+    "score.record",
+    "mark.record",
+}
 WORDS = (
     *("latency", "budget", "recall", "precision", "two-tower", "ranking", "features"),
     *("embeddings", "freshness", "cold-start", "candidates", "retrieval", "labels", "drift"),
     *("online", "offline", "A/B", "calibration", "cache", "throughput", "shard", "replicas"),
-    *("fallback", "heuristics", "negatives", "sampling"),
 )
+CONCEPT_VALUES = ("unprompted", "hinted", "missed", "")
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
-def summarize(latencies: list[float]) -> dict:
-    if not latencies:
-        return {"count": 0}
-    ordered = sorted(latencies)
-    return {
-        "count": len(ordered),
-        "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
-        "p95_ms": round(percentile(ordered, 0.95) * 1000, 2),
-        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-        "mean_ms": round(sum(ordered) / len(ordered) * 1000, 2),
-    }
+@dataclass
+class Typist:
+    """One person's copy of a shared document and the updates of the current 80 ms."""
 
+    doc: Doc = field(default_factory=Doc)
+    pending: list[bytes] = field(default_factory=list)
+    first_key: float | None = None  # when the oldest key of ``pending`` was typed
+    words: deque = field(default_factory=deque)
+    timer: asyncio.TimerHandle | None = None
 
-class Tracker:
-    """Expected receipts, keyed by (room, receiving role, what proves it arrived)."""
+    def __post_init__(self) -> None:
+        self.doc.observe(lambda event: self.pending.append(event.update))
 
-    def __init__(self) -> None:
-        self.seq = itertools.count(1)
-        self.pending: dict[tuple, tuple[str, float]] = {}
-        self.keys_of: dict[int, list[tuple]] = defaultdict(list)
-        self.samples: list[tuple[float, str, float]] = []  # (sent at, kind, delay)
-        self.sent: list[tuple[float, str]] = []
-        self.received: list[float] = []
-        self.errors: list[tuple[float, str]] = []
-        self.duplicates = 0
-
-    def expect(self, key: tuple, kind: str, sent_at: float, seq: int) -> None:
-        if key in self.pending:
-            self.duplicates += 1  # cannot be told apart from the earlier one; not timed
-            return
-        self.pending[key] = (kind, sent_at)
-        self.keys_of[seq].append(key)
-
-    def arrive(self, key: tuple, at: float) -> None:
-        found = self.pending.pop(key, None)
-        if found is not None:
-            kind, sent_at = found
-            self.samples.append((sent_at, kind, at - sent_at))
-
-    def refuse(self, seq: int | None, code: str, at: float) -> None:
-        self.errors.append((at, code))
-        for key in self.keys_of.pop(seq, []) if seq is not None else []:
-            self.pending.pop(key, None)
+    def load(self, update: bytes) -> None:
+        self.doc.apply_update(update)
+        self.pending.clear()  # what the server sent is not ours to send back
 
 
 @dataclass
@@ -140,14 +138,79 @@ class Room:
     step_index: int = 0
     paused: bool = False
     direction: int = 1
-    revisions: dict[str, int] = field(default_factory=dict)
-    bodies: dict[str, str] = field(default_factory=dict)
-    inflight: dict[str, int] = field(default_factory=dict)  # slot -> seq of the unacked save
     delivered: set[tuple] = field(default_factory=set)
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)
     sockets: dict[str, ClientConnection] = field(default_factory=dict)
+    outbox: dict[str, asyncio.Queue] = field(default_factory=dict)
+    docs: dict[str, Typist] = field(default_factory=dict)  # notes, diagram, private
+    typing: bool = False  # the candidate is in a burst
+    unseen: dict[str, float] = field(default_factory=dict)  # update key -> its oldest key time
 
     def other(self, role: str) -> str:
         return "candidate" if role == "interviewer" else "interviewer"
+
+    def oldest_unseen(self) -> float | None:
+        """When the oldest character the interviewer has not received was typed."""
+        oldest = next(iter(self.unseen.values()), None)
+        for name in ("notes", "diagram"):
+            typist = self.docs.get(name)
+            if typist and typist.first_key is not None:
+                oldest = typist.first_key if oldest is None else min(oldest, typist.first_key)
+        return oldest
+
+
+class Tracker:
+    """Every timed message as ``[sent_at, kind, delay]``, the receipts still expected, the
+    acknowledgements still expected, errors and counters."""
+
+    def __init__(self) -> None:
+        self.records: list[list] = []
+        self.pending: dict[tuple, list] = {}
+        self.keys_of: dict[str, list[tuple]] = {}  # message id -> its expected receipts
+        self.acks: list[list] = []  # [sent_at, kind, delay]
+        self.ack_pending: dict[tuple[int, str], list] = {}
+        self.lag_samples: list[tuple[float, float]] = []
+        self.errors: list[tuple[float, str]] = []
+        self.sent = 0  # every client message, pings included
+        self.received = 0
+        self.duplicates = 0
+
+    def expect(self, key: tuple, kind: str, at: float, message_id: str) -> None:
+        record = [at, kind, None]
+        if key in self.pending:
+            self.duplicates += 1  # cannot be told apart from the earlier one: not timed
+            return
+        self.records.append(record)
+        self.pending[key] = record
+        self.keys_of.setdefault(message_id, []).append(key)
+
+    def arrive(self, key: tuple, at: float) -> None:
+        record = self.pending.pop(key, None)
+        if record is not None:
+            record[2] = at - record[0]
+
+    def expect_ack(self, room: int, message_id: str, kind: str, at: float) -> None:
+        record = [at, kind, None]
+        self.acks.append(record)
+        self.ack_pending[(room, message_id)] = record
+
+    def acked(self, room: int, message_id: str, at: float) -> list | None:
+        record = self.ack_pending.pop((room, message_id), None)
+        if record is not None:
+            record[2] = at - record[0]
+        return record
+
+    def refuse(self, room: int, message_id: str | None, code: str, at: float) -> None:
+        """An error envelope: counted as an error; what it refused is no longer expected
+        (refused is not lost)."""
+        self.errors.append((at, code))
+        if message_id is None:
+            return
+        self.ack_pending.pop((room, message_id), None)
+        for key in self.keys_of.pop(message_id, []):
+            record = self.pending.pop(key, None)
+            if record is not None:
+                record[1] = None  # refused: neither timed nor lost (bench.stats skips it)
 
 
 class Load:
@@ -158,8 +221,10 @@ class Load:
         self.tracker = Tracker()
         self.stopping = asyncio.Event()
         self.closing = False
-        self.skipped_saves = 0
         self.connect_failures = 0
+        self.ids = itertools.count(1)
+        self.prefix = secrets.token_hex(3)  # ids unique across runs on the same rooms
+        self.checker = AckChecker(args.database_url) if args.database_url else None
         self.rooms = [
             Room(
                 index=i,
@@ -171,11 +236,15 @@ class Load:
             for i, s in enumerate(manifest["sessions"])
         ]
 
+    def new_id(self) -> str:
+        return f"{self.prefix}-{next(self.ids)}"
+
     # --- Sockets -------------------------------------------------------------------------------
 
     async def open_room(self, room: Room) -> bool:
         try:
-            await asyncio.gather(*(self.open_socket(room, role) for role in self.urls))
+            for role in self.urls:  # the interviewer first, as people arrive
+                await self.open_socket(room, role)
             return True
         except Exception as exc:  # any failure to open counts, whatever its kind
             self.connect_failures += 1
@@ -186,40 +255,67 @@ class Load:
             return False
 
     async def open_socket(self, room: Room, role: str) -> None:
-        url = f"{self.urls[role].rstrip('/')}/ws/interviews/{room.interview}/"
+        base = self.urls[role].rstrip("/")
+        url = f"{base}/ws/interviews/{room.interview}/"
+        parsed = urlparse(base)
         ws = await connect(
             url,
-            origin=ORIGIN,
+            origin=f"http://{parsed.netloc}",  # the site's own origin, as a browser sends it
             additional_headers={"Cookie": room.cookies[role]},
             proxy=None,  # loopback only, whatever the environment says
-            open_timeout=30,
+            open_timeout=60,
             ping_interval=None,  # browsers answer the server's pings but send none
-            max_size=2**20,
+            max_size=2**22,
+            compression=None,  # the server runs without per-message deflate
         )
         room.sockets[role] = ws
-        if not self.relay:
-            snapshot = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
-            if snapshot.get("type") != "snapshot":
-                raise RuntimeError(f"first message was {snapshot.get('type')!r}")
-            self.learn(room, snapshot["payload"])
+        room.outbox[role] = asyncio.Queue()
+        if self.relay:
+            for name in ("notes", "diagram") if role == "candidate" else ("private",):
+                room.docs.setdefault(name, Typist())
+            return
+        snapshot = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=60))
+        if snapshot.get("type") != "snapshot":
+            raise RuntimeError(f"first message was {snapshot.get('type')!r}")
+        self.learn(room, role, snapshot["payload"])
 
-    def learn(self, room: Room, snapshot: dict) -> None:
-        """Resume from where the room is (an earlier configuration of the run moved it on)."""
+    def learn(self, room: Room, role: str, snapshot: dict) -> None:
+        """Start from where the room is: its step, its clock, the hints sent, and this
+        person's own copy of the documents they write (as the browser's IndexedDB would)."""
         room.step_index = snapshot["interview"]["step_index"]
         room.paused = snapshot["interview"]["paused"]
-        for doc in snapshot["documents"]:
-            room.revisions[doc["slot"]] = max(room.revisions.get(doc["slot"], 0), doc["revision"])
         room.delivered |= {(d["step"], d["kind"], d["index"]) for d in snapshot["deliveries"]}
+        for mark in snapshot.get("marks") or []:
+            room.marks[(mark["kind"], mark["key"])] = mark["value"]
+        mine = ("notes", "diagram") if role == "candidate" else ("private",)
+        for item in snapshot["docs"]:
+            if item["name"] in mine:
+                typist = room.docs.setdefault(item["name"], Typist())
+                typist.load(base64.b64decode(item["update"]))
+        for name in mine:
+            room.docs.setdefault(name, Typist())
+
+    async def write(self, room: Room, role: str) -> None:
+        """The socket's own queue: what was made is sent in order, as fast as the connection
+        takes it, without holding up whoever made it."""
+        ws, queue = room.sockets[role], room.outbox[role]
+        try:
+            while True:
+                await ws.send(await queue.get())
+        except ConnectionClosed:
+            return
 
     async def read(self, room: Room, role: str) -> None:
         ws = room.sockets[role]
         try:
             async for raw in ws:
                 at = time.perf_counter()
-                self.tracker.received.append(at)
-                message = json.loads(raw)
+                self.tracker.received += 1
+                message = orjson.loads(raw)
                 if self.relay:
-                    self.tracker.arrive((room.index, role, "seq", int(message["id"])), at)
+                    self.tracker.arrive((room.index, role, "id", message.get("id")), at)
+                    if message.get("type") == "doc.update" and role == "interviewer":
+                        room.unseen.pop(message["payload"]["update"], None)
                 else:
                     self.on_message(room, role, message, at)
         except ConnectionClosed:
@@ -228,22 +324,22 @@ class Load:
             self.tracker.errors.append((time.perf_counter(), f"closed: {ws.close_code}"))
 
     def on_message(self, room: Room, role: str, message: dict, at: float) -> None:
-        kind, p = message.get("type"), message.get("payload", {})
+        kind, p = message.get("type"), message.get("payload") or {}
         track = self.tracker
-        if kind == "doc.updated":
-            room.revisions[p["slot"]] = max(room.revisions.get(p["slot"], 0), p["revision"])
-            if p["by"] != role:
-                self.arrive_marked(room, role, p["text"], at)
-        elif kind == "doc.saved":
-            room.revisions[p["slot"]] = max(room.revisions.get(p["slot"], 0), p["revision"])
-            room.inflight.pop(p["slot"], None)
-            if p["slot"] == "private":
-                track.arrive((room.index, role, "ack", int(message["id"])), at)
+        if kind == "doc.update":
+            track.arrive((room.index, role, "u", p["update"]), at)
+            if role == "interviewer":
+                room.unseen.pop(p["update"], None)
+        elif kind == "ack":
+            for message_id in p["ids"]:
+                record = track.acked(room.index, message_id, at)
+                if record is not None and self.checker:
+                    self.checker.acked(room, message_id, at)
         elif kind == "chat.message":
             if p["role"] != role:
-                self.arrive_marked(room, role, p["text"], at)
+                track.arrive((room.index, role, "chat", p["id"]), at)
         elif kind == "score.recorded":
-            self.arrive_marked(room, role, p["evidence"], at)
+            track.arrive((room.index, role, "score", p["criterion"], p["evidence"]), at)
         elif kind == "delivery":
             room.delivered.add((p["step"], p["kind"], p["index"]))
             if role == "candidate":
@@ -253,88 +349,124 @@ class Load:
             if role == "candidate":
                 track.arrive((room.index, role, "state", p["step_index"], p["paused"]), at)
         elif kind == "error":
-            seq = message.get("id") or p.get("in_response")
-            seq = int(seq) if seq and str(seq).isdigit() else None
-            track.refuse(seq, p["code"], at)
-            for slot, pending in list(room.inflight.items()):
-                if pending == seq:
-                    del room.inflight[slot]
-            if p["code"] == "stale_revision":
-                room.revisions[p["slot"]] = p["revision"]
-
-    def arrive_marked(self, room: Room, role: str, text: str, at: float) -> None:
-        match = MARK.search(text)
-        if match:
-            self.tracker.arrive((room.index, role, "mark", int(match.group(1))), at)
+            message_id = message.get("id") or p.get("in_response")
+            track.refuse(room.index, message_id, p["code"], at)
+            if self.checker and message_id:
+                self.checker.forget(room, message_id)
 
     # --- Traffic -------------------------------------------------------------------------------
 
-    async def send(
-        self, room: Room, role: str, kind: str, mtype: str, payload: dict, seq: int, proof
-    ) -> None:
-        """Send one message. ``proof`` is the receipt that will show it arrived, as (receiving
-        role, *key), or None for untimed messages; against the relay, every message is proven
-        by the other socket receiving it with the same id."""
+    def send(
+        self,
+        room: Room,
+        role: str,
+        kind: str,
+        mtype: str,
+        payload: dict,
+        proof,
+        message_id: str | None = None,
+    ) -> str:
+        """Queue one message on the socket, timed from now. ``proof`` is the receipt that will
+        show it reached the other person, as (receiving role, *key), or None; against the
+        relay every message is proven by the other socket receiving its id."""
         at = time.perf_counter()
-        if proof is not None:
-            receiver, *rest = (room.other(role), "seq", seq) if self.relay else proof
-            self.tracker.expect((room.index, receiver, *rest), kind, at, seq)
-            self.tracker.sent.append((at, kind))
-        message = {"type": mtype, "id": str(seq), "payload": payload}
-        await room.sockets[role].send(json.dumps(message))
+        message_id = message_id or self.new_id()
+        track = self.tracker
+        if self.relay and kind != "ping":
+            track.expect((room.index, room.other(role), "id", message_id), kind, at, message_id)
+        elif proof is not None:
+            track.expect((room.index, *proof), kind, at, message_id)
+        if not self.relay and mtype in DURABLE:
+            track.expect_ack(room.index, message_id, kind, at)
+        message = {"type": mtype, "id": message_id, "payload": payload}
+        room.outbox[role].put_nowait(orjson.dumps(message).decode())
+        track.sent += 1
+        return message_id
 
-    def grow(self, room: Room, slot: str, line: bool = False) -> str:
-        body = room.bodies.get(slot, "")
-        if len(body) > MAX_BODY:
-            body = ""
-        if line:
-            n = body.count("\n")
-            body += f"\n  N{n} --> N{n + 1}" if body else "flowchart LR"
-        else:
-            body += room.rng.choice(WORDS) + " "
-        room.bodies[slot] = body
-        return body
+    def keystroke(self, room: Room, role: str, name: str) -> None:
+        """One key typed into a document: a Yjs update on this person's copy, sent with the
+        others of the same 80 ms."""
+        typist = room.docs[name]
+        root = {"notes": f"notes:{room.plan['steps'][room.step_index]}"}.get(name, name)
+        text = typist.doc.get(root, type=Text)
+        if len(text) > MAX_TEXT:
+            del text[: MAX_TEXT // 2]
+        if not typist.words:
+            typist.words.extend(room.rng.choice(WORDS) + " ")
+        if typist.first_key is None:
+            typist.first_key = time.perf_counter()
+        text.insert(len(text), typist.words.popleft())
+        if typist.timer is None:
+            loop = asyncio.get_running_loop()
+            typist.timer = loop.call_later(SEND_EVERY, self.flush, room, role, name, root)
 
-    async def edit(self, room: Room, role: str, kind: str, slot: str, seq: int) -> None:
-        if not self.relay and slot in room.inflight:
-            self.skipped_saves += 1  # the browser waits for the save in flight, so do we
+    def flush(self, room: Room, role: str, name: str, root: str) -> None:
+        typist = room.docs[name]
+        typist.timer = None
+        if not typist.pending or self.stopping.is_set():
+            typist.pending.clear()
+            typist.first_key = None
             return
-        body = self.grow(room, slot, line=kind == "diagram")
-        payload = {
-            "slot": slot,
-            "base_revision": room.revisions.get(slot, 0),
-            "text": f"{body}~{seq}",  # the mark the other side matches on
-        }
-        if kind == "private":
-            proof = ("interviewer", "ack", seq)
-        else:
-            proof = (room.other(role), "mark", seq)
-        if not self.relay:
-            room.inflight[slot] = seq
-        await self.send(room, role, kind, "doc.edit", payload, seq, proof)
+        update = typist.pending[0] if len(typist.pending) == 1 else merge_updates(*typist.pending)
+        typist.pending.clear()
+        encoded = b64(update)
+        proof = None if name == "private" else ("interviewer", "u", encoded)
+        kind = name
+        message_id = self.send(
+            room, role, kind, "doc.update", {"doc": name, "update": encoded}, proof
+        )
+        if name != "private":
+            room.unseen[encoded] = typist.first_key or time.perf_counter()
+        typist.first_key = None
+        if self.checker:
+            text = str(typist.doc.get(root, type=Text))
+            self.checker.sent_update(room, message_id, name, root, text)
 
-    async def act(self, room: Room, role: str, action: str) -> None:
+    async def sleep(self, seconds: float) -> bool:
+        """Wait, or less if the run stops; False once it has."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        return not self.stopping.is_set()
+
+    async def type_bursts(self, room: Room, role: str) -> None:
+        pace, rng = TYPING[role], room.rng
+        if not await self.sleep(rng.uniform(0, pace["pause"][1])):
+            return
+        while True:
+            name = "private"
+            if role == "candidate":
+                name = "diagram" if rng.random() < DIAGRAM_SHARE else "notes"
+                room.typing = True
+            end = time.perf_counter() + rng.uniform(*pace["burst"])
+            while time.perf_counter() < end:
+                self.keystroke(room, role, name)
+                if not await self.sleep(rng.uniform(*pace["key"])):
+                    return
+            room.typing = False
+            if not await self.sleep(rng.uniform(*pace["pause"])):
+                return
+
+    def act(self, room: Room, role: str, action: str) -> None:
         rng = room.rng
-        steps = room.plan["steps"]
-        seq = next(self.tracker.seq)
         if action == "ping":
-            await self.send(room, role, "ping", "ping", {}, seq, None)
-        elif action == "notes":
-            await self.edit(room, role, "notes", f"notes:{steps[room.step_index]}", seq)
-        elif action in ("diagram", "private"):
-            await self.edit(room, role, action, action, seq)
+            self.send(room, role, "ping", "ping", {}, None)
         elif action == "chat":
+            message_id = self.new_id()
             text = " ".join(rng.choices(WORDS, k=rng.randint(4, 14)))
-            proof = (room.other(role), "mark", seq)
-            await self.send(room, role, "chat", "chat.send", {"text": f"{text} ~{seq}"}, seq, proof)
+            proof = (room.other(role), "chat", message_id)
+            self.send(room, role, "chat", "chat.send", {"text": text}, proof, message_id)
+            if self.checker:
+                self.checker.sent_message(room, message_id, "chat", message_id)
         elif action == "score":
-            payload = {
-                "criterion": rng.choice(room.plan["criteria"]),
-                "level": rng.randint(1, 4),
-                "evidence": f"{' '.join(rng.choices(WORDS, k=8))} ~{seq}",
-            }
-            proof = ("interviewer", "mark", seq)
-            await self.send(room, role, "score", "score.record", payload, seq, proof)
+            criterion = rng.choice(room.plan["criteria"])
+            evidence = f"{' '.join(rng.choices(WORDS, k=8))} #{next(self.ids)}"
+            payload = {"criterion": criterion, "level": rng.randint(1, 4), "evidence": evidence}
+            proof = ("interviewer", "score", criterion, evidence)
+            message_id = self.send(room, role, "score", "score.record", payload, proof)
+            if self.checker:
+                self.checker.sent_message(room, message_id, "score", evidence)
+        elif action == "mark":
+            self.mark(room, role)
         elif action == "hint":
             left = [d for d in room.plan["deliveries"] if tuple(d) not in room.delivered]
             if not left:
@@ -343,62 +475,114 @@ class Load:
             room.delivered.add((step, kind, index))
             payload = {"step": step, "kind": kind, "index": index}
             proof = ("candidate", "delivery", step, kind, index)
-            await self.send(room, role, "hint", "hint.send", payload, seq, proof)
-        elif action == "flow":
-            await self.flow(room, role, seq)
+            message_id = self.send(room, role, "hint", "hint.send", payload, proof)
+            if self.checker:
+                self.checker.sent_message(room, message_id, "hint", (step, kind, index))
+        elif action == "flow" and not room.paused:
+            self.flow(room, role)
 
-    async def flow(self, room: Room, role: str, seq: int) -> None:
-        """A step move, a pause or a resume; one at a time, spaced far apart, so the state the
-        candidate receives tells which one it was."""
+    def mark(self, room: Room, role: str) -> None:
+        rng, plan = room.rng, room.plan
+        if plan["flags"] and (not plan["concepts"] or rng.random() < 0.3):
+            kind, key = "flag", rng.choice(plan["flags"])
+            value = "" if room.marks.get((kind, key)) == "observed" else "observed"
+        elif plan["concepts"]:
+            kind, key = "concept", rng.choice(plan["concepts"])
+            current = room.marks.get((kind, key), "")
+            value = rng.choice([v for v in CONCEPT_VALUES if v != current])
+        else:
+            return
+        room.marks[(kind, key)] = value
+        payload = {"kind": kind, "key": key, "value": value}
+        self.send(room, role, "mark", "mark.record", payload, None)
+
+    def flow(self, room: Room, role: str) -> None:
+        """A step move or a pause (resumed a little later); one at a time, spaced far apart,
+        so the state the candidate receives tells which one it was."""
         steps = room.plan["steps"]
         current = room.step_index
-        if room.paused:
-            room.paused = False
-            proof = ("candidate", "state", current, False)
-            await self.send(room, role, "resume", "clock.resume", {}, seq, proof)
-        elif room.rng.random() < 0.25:
+        if room.rng.random() < 0.25:
             room.paused = True
             proof = ("candidate", "state", current, True)
-            await self.send(room, role, "pause", "clock.pause", {}, seq, proof)
-        else:
-            if not 0 <= current + room.direction < len(steps):
-                room.direction = -room.direction
-            target = current + room.direction
-            room.step_index = target
-            payload = {"from": steps[current], "to": steps[target]}
-            proof = ("candidate", "state", target, False)
-            await self.send(room, role, "step", "step.move", payload, seq, proof)
+            self.send(room, role, "pause", "clock.pause", {}, proof)
+            asyncio.get_running_loop().create_task(self.resume_later(room, role))
+            return
+        if not 0 <= current + room.direction < len(steps):
+            room.direction = -room.direction
+        target = current + room.direction
+        room.step_index = target
+        payload = {"from": steps[current], "to": steps[target]}
+        self.send(room, role, "step", "step.move", payload, ("candidate", "state", target, False))
+
+    async def resume_later(self, room: Room, role: str) -> None:
+        if await self.sleep(room.rng.uniform(*RESUME_AFTER)):
+            room.paused = False
+            proof = ("candidate", "state", room.step_index, False)
+            self.send(room, role, "resume", "clock.resume", {}, proof)
 
     async def talk(self, room: Room, role: str) -> None:
         pace = CANDIDATE_PACE if role == "candidate" else INTERVIEWER_PACE
         rng = room.rng
         now = time.perf_counter()
         due = {action: now + rng.uniform(0, period) for action, period in pace.items()}
-        while not self.stopping.is_set():
+        while True:
             action = min(due, key=due.get)
-            wait = due[action] - time.perf_counter()
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), wait)
-                if self.stopping.is_set():
-                    return
-            due[action] = time.perf_counter() + pace[action] * rng.uniform(0.7, 1.3)
-            try:
-                await self.act(room, role, action)
-            except ConnectionClosed:
+            if not await self.sleep(max(0.0, due[action] - time.perf_counter())):
                 return
+            due[action] = time.perf_counter() + pace[action] * rng.uniform(0.7, 1.3)
+            self.act(room, role, action)
+
+    async def sample_lag(self, rooms: list[Room]) -> None:
+        """The typing lag, sampled: for each candidate typing (or with characters the
+        interviewer has not received), the age of the oldest such character."""
+        every = self.args.lag_every
+        while await self.sleep(every):
+            now = time.perf_counter()
+            samples = self.tracker.lag_samples
+            for room in rooms:
+                if not room.sockets:
+                    continue
+                oldest = room.oldest_unseen()
+                if oldest is not None:
+                    samples.append((now, now - oldest))
+                elif room.typing:
+                    samples.append((now, 0.0))
 
     # --- The run -------------------------------------------------------------------------------
 
+    async def start_room(self, room: Room, tasks: list[asyncio.Task]) -> None:
+        loop = asyncio.get_running_loop()
+        for role in self.urls:
+            tasks.append(loop.create_task(self.write(room, role)))
+            tasks.append(loop.create_task(self.read(room, role)))
+            tasks.append(loop.create_task(self.talk(room, role)))
+            tasks.append(loop.create_task(self.type_bursts(room, role)))
+
+    async def edge(self) -> dict:
+        """What is counted at a window's edges: the clocks, the messages sent and received,
+        and the database's committed transactions."""
+        return {
+            "at": time.perf_counter(),
+            "wall": time.time(),
+            "sent": self.tracker.sent,
+            "received": self.tracker.received,
+            "xact": await self.checker.xact_commit() if self.checker else None,
+        }
+
     async def run(self) -> dict:
         args, track = self.args, self.tracker
-        stages, tasks, opened = [], [], 0
+        windows, tasks, opened = [], [], 0
         connect_limit = asyncio.Semaphore(args.connect_concurrency)
+        if self.checker:
+            await self.checker.start()
+            tasks.append(asyncio.get_running_loop().create_task(self.checker.run(self.stopping)))
 
         async def open_limited(room: Room) -> bool:
             async with connect_limit:
                 return await self.open_room(room)
 
+        live: list[Room] = []
+        tasks.append(asyncio.get_running_loop().create_task(self.sample_lag(live)))
         for count in args.stages:
             ramp_start = time.perf_counter()
             batch = self.rooms[opened:count]
@@ -406,24 +590,26 @@ class Load:
             opened = count
             for room, ok in zip(batch, results, strict=True):
                 if ok:
-                    for role in self.urls:
-                        tasks.append(asyncio.create_task(self.read(room, role)))
-                        tasks.append(asyncio.create_task(self.talk(room, role)))
+                    live.append(room)
+                    await self.start_room(room, tasks)
             ramp = time.perf_counter() - ramp_start
             await asyncio.sleep(args.settle)
-            start, wall_start = time.perf_counter(), time.time()
+            start = await self.edge()
             await asyncio.sleep(args.duration)
-            end, wall_end = time.perf_counter(), time.time()
-            stages.append(self.stage(count, start, end, wall_start, wall_end, ramp, len(batch)))
-            print(
-                f"  {args.mode}: {count} rooms, peer p99 {stages[-1]['peer'].get('p99_ms')} ms",
-                file=sys.stderr,
-            )
+            end = await self.edge()
+            windows.append((count, len(batch), ramp, start, end))
+            print(f"  {args.mode}: {count} rooms measured", file=sys.stderr)
         self.stopping.set()
-        deadline = time.perf_counter() + args.grace
-        while track.pending and time.perf_counter() < deadline:
+        for room in live:
+            for typist in room.docs.values():
+                if typist.timer is not None:
+                    typist.timer.cancel()
+        stopped = time.perf_counter()
+        deadline = stopped + args.grace
+        while (track.pending or track.ack_pending) and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
-        lost = Counter(kind for kind, _ in track.pending.values())
+        if self.checker:
+            await self.checker.drain()
         self.closing = True
         await asyncio.gather(
             *(ws.close() for room in self.rooms for ws in room.sockets.values()),
@@ -432,44 +618,59 @@ class Load:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        stages = [self.stage(*window) for window in windows]
+        if self.checker:
+            await self.checker.close()
+        lost = Counter(record[1] for record in track.pending.values())
         errors = Counter(code for _, code in track.errors)
         return {
             "mode": args.mode,
             "stages": stages,
             "lost": sum(lost.values()),
             "lost_by_kind": dict(lost),
+            "acks_missing": len(track.ack_pending),
             "errors": sum(errors.values()),
             "errors_by_kind": dict(errors),
             "connect_failures": self.connect_failures,
-            "skipped_saves": self.skipped_saves,
             "ambiguous": track.duplicates,
+            "drain_s": round(time.perf_counter() - stopped, 2),
+            "durability": self.checker.report() if self.checker else None,
         }
 
-    def stage(self, count, start, end, wall_start, wall_end, ramp, opened) -> dict:
+    def stage(self, count: int, opened: int, ramp: float, start: dict, end: dict) -> dict:
         track = self.tracker
-        span = end - start
-        window = [(kind, delay) for sent, kind, delay in track.samples if start <= sent < end]
-        by_kind = defaultdict(list)
-        for kind, delay in window:
-            by_kind[kind].append(delay)
-        peer = [delay for kind, delay in window if kind in PEER_KINDS]
-        own = [delay for kind, delay in window if kind in SELF_KINDS]
-        sent = sum(1 for at, _ in track.sent if start <= at < end)
-        received = sum(1 for at in track.received if start <= at < end)
+        a, b = start["at"], end["at"]
+        span = b - a
+        peer_kinds = stats.PEER_KINDS
+        delivered = stats.delivery(track.records, a, b, peer_kinds)
+        acks = stats.delivery(track.acks, a, b, ())
+        sent = end["sent"] - start["sent"]
+        xact = None
+        if start["xact"] is not None and end["xact"] is not None:
+            # Less the checker's own look-ups and the two edge readings.
+            own = self.checker.queries_between(a, b) if self.checker else 0
+            xact = round((end["xact"] - start["xact"] - own - 1) / span, 1)
         return {
             "sessions": count,
             "sockets": 2 * count,
-            "duration_s": round(span, 2),
-            "ramp_s": round(ramp, 2),
             "opened": opened,
-            "wall": [wall_start, wall_end],
-            "peer": summarize(peer),
-            "self": summarize(own),
-            "by_kind": {kind: summarize(by_kind[kind]) for kind in sorted(by_kind)},
+            "ramp_s": round(ramp, 2),
+            "duration_s": round(span, 2),
+            "wall": [start["wall"], end["wall"]],
+            "peer": delivered["peer"],
+            "by_kind": delivered["by_kind"],
+            "lost": delivered["lost"],
+            "late": delivered["late"],
+            "ack": {k: v for k, v in acks["by_kind"].items()},
+            "acks_missing": acks["lost"],
+            "typing_lag": stats.typing_lag(track.lag_samples, a, b),
+            "backlog_start": stats.backlog_at(track.records, a),
+            "backlog_end": stats.backlog_at(track.records, b),
             "sent": sent,
             "sent_per_s": round(sent / span, 1),
-            "received_per_s": round(received / span, 1),
-            "errors": sum(1 for at, _ in track.errors if start <= at < end),
+            "received_per_s": round((end["received"] - start["received"]) / span, 1),
+            "xact_per_s": xact,
+            "errors": sum(1 for at, _ in track.errors if a <= at < b),
         }
 
 
@@ -480,27 +681,33 @@ def check_loopback(url: str) -> str:
     return url
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Live-room load generator (see module doc).")
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--mode", choices=("app", "relay"), required=True)
     parser.add_argument("--interviewer-url", type=check_loopback, required=True)
     parser.add_argument("--candidate-url", type=check_loopback, required=True)
     parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], required=True)
-    parser.add_argument("--duration", type=float, default=8.0, help="seconds measured per stage")
-    parser.add_argument("--settle", type=float, default=1.0, help="seconds after opening rooms")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per stage")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after opening rooms")
     parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for stragglers")
-    parser.add_argument("--connect-concurrency", type=int, default=16)
+    parser.add_argument("--lag-every", type=float, default=0.1, help="typing-lag sampling, s")
+    parser.add_argument("--connect-concurrency", type=int, default=8)
+    parser.add_argument("--database-url", help="check acknowledged messages in this database")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     manifest = json.loads(args.manifest.read_text())
     if sorted(args.stages) != args.stages or args.stages[-1] > len(manifest["sessions"]):
         raise SystemExit(f"stages must rise and stay within the {len(manifest['sessions'])} rooms")
     if args.stages[-1] > MAX_SESSIONS:
         raise SystemExit(f"at most {MAX_SESSIONS} rooms")
     # The whole run is bounded: opening, every stage, the grace period and closing.
-    budget = 120 + len(args.stages) * (args.settle + args.duration) + args.grace
+    budget = 600 + len(args.stages) * (args.settle + args.duration + RAMP_ALLOWANCE) + args.grace
     load = Load(args, manifest)
 
     async def bounded() -> dict:

@@ -46,7 +46,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
 from bench import seed  # noqa: E402
-from interviews import services  # noqa: E402
+from feedback import services  # noqa: E402  (interview_complete)
 
 SIZES = (1, 100)
 

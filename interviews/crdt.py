@@ -66,6 +66,7 @@ class SharedDoc:
     doc: Doc = field(default_factory=Doc)
     _base: bytes = b""
     _since_base: list[bytes] = field(default_factory=list)
+    _since_bytes: int = 0  # the size of _since_base, and of the update being checked
 
     @classmethod
     def load(cls, name: str, roots: frozenset[str], parts: Iterable[bytes]) -> "SharedDoc":
@@ -96,25 +97,46 @@ class SharedDoc:
         except (ValueError, RuntimeError, OverflowError) as exc:
             # Nothing was integrated: decoding fails before anything is applied.
             raise CrdtError("bad_message", "that is not a document update") from exc
+        self._since_bytes += len(update)
         problem = self._problem()
         if problem:
+            self._since_bytes -= len(update)
             self._rebuild()
             raise CrdtError(*problem)
         self._since_base.append(update)
         if len(self._since_base) >= COMPACT_EVERY:
-            self._base, self._since_base = self.doc.get_update(), []
+            self._base, self._since_base, self._since_bytes = self.doc.get_update(), [], 0
 
     def _problem(self) -> tuple[str, str] | None:
-        unknown = set(self.doc.keys()) - self.roots
+        """The limits, checked after each update, cheaply: this runs once per keystroke's
+        update, so neither the texts nor the document's encoding are built unless they may be
+        near their limits (building them made an update cost ten times the update itself)."""
+        keys = set(self.doc.keys())
+        unknown = keys - self.roots
         if unknown:
             return "bad_message", f"the {self.name} document has no part {sorted(unknown)[0]!r}"
         if self.name != BOARD:
-            for root in self.roots & set(self.doc.keys()):
-                if len(self.text(root)) > MAX_TEXT_CHARS:
+            for root in keys:
+                # pycrdt's length is in UTF-8 bytes, never fewer than the characters: only a
+                # text past the limit in bytes is counted in characters.
+                too_long = self._text_bytes(root) > MAX_TEXT_CHARS
+                if too_long and len(self.text(root)) > MAX_TEXT_CHARS:
                     return "too_large", f"a text is at most {MAX_TEXT_CHARS} characters"
-        if len(self.doc.get_update()) > self.max_bytes:
+        # The encoded document is about the size of the updates it was built from (more by a
+        # few bytes per item an insertion split): encoded only once that sum nears the limit.
+        near = self._parts_bytes() > self.max_bytes // 2
+        if near and len(self.doc.get_update()) > self.max_bytes:
             return "too_large", f"the {self.name} document is full"
         return None
+
+    def _text_bytes(self, root: str) -> int:
+        try:
+            return len(self.doc.get(root, type=Text))
+        except (TypeError, ValueError):
+            return 0  # not a text: ``text`` reads it as empty too
+
+    def _parts_bytes(self) -> int:
+        return len(self._base) + self._since_bytes
 
     def _rebuild(self) -> None:
         doc = Doc()
@@ -131,6 +153,7 @@ class SharedDoc:
         except (ValueError, RuntimeError, OverflowError):
             return False
         self._since_base.append(update)
+        self._since_bytes += len(update)
         return True
 
     def state(self) -> bytes:

@@ -1,8 +1,10 @@
 """docker-compose.yml cannot run here (no Docker engine), so check it offline: valid against the
 Compose specification, and every command it (and the Dockerfile) runs exists in the project."""
 
+import ipaddress
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -32,12 +34,21 @@ def test_compose_file_is_valid_against_the_compose_specification():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_runs_web_worker_beat_database_and_redis_with_health_checks():
+WEBS = ("web1", "web2")
+
+
+def test_compose_runs_the_proxy_two_web_processes_worker_beat_database_and_redis():
     services = COMPOSE["services"]
-    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
-    for name in ("web", "worker", "db", "redis"):
+    assert {"proxy", *WEBS, "migrate", "worker", "beat", "db", "redis"} <= set(services)
+    for name in ("proxy", *WEBS, "worker", "db", "redis"):
         assert "healthcheck" in services[name], name
-    assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+    for name in WEBS:
+        depends = services[name]["depends_on"]
+        assert depends["db"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+    assert services["proxy"]["depends_on"] == {
+        name: {"condition": "service_healthy"} for name in WEBS
+    }
     assert {"pgdata", "redisdata"} <= set(COMPOSE["volumes"])
     env = COMPOSE["x-app-environment"]
     assert env["DEBUG"] == "false"
@@ -58,7 +69,7 @@ def test_manage_py_commands_used_by_compose_exist():
 
 
 def test_the_asgi_application_named_by_compose_and_dockerfile_imports():
-    web = " ".join(words_of(COMPOSE["services"]["web"]))
+    web = " ".join(" ".join(words_of(COMPOSE["services"][name])) for name in WEBS)
     dockerfile = (ROOT / "Dockerfile").read_text()
     targets = set(re.findall(r"uvicorn (\S+)", web)) | set(
         re.findall(r'"uvicorn", "([^"]+)"', dockerfile)
@@ -92,8 +103,63 @@ def test_the_celery_commands_exist(service):
         assert flag in result.stdout, flag
 
 
-def test_only_the_web_service_keeps_a_connection_pool():
+def test_only_the_web_processes_keep_a_connection_pool():
     services = COMPOSE["services"]
-    assert int(services["web"]["environment"]["DATABASE_POOL_SIZE"]) > 0
-    for name in ("worker", "beat"):
+    for name in WEBS:
+        assert int(services[name]["environment"]["DATABASE_POOL_SIZE"]) > 0
+    for name in ("migrate", "worker", "beat"):
         assert "DATABASE_POOL_SIZE" not in services[name]["environment"], name
+
+
+def test_the_proxy_is_the_one_way_in_and_routes_by_the_repository_config():
+    """Only the proxy publishes a port; the web processes believe X-Forwarded-For from the
+    proxy's fixed address alone, which lies in the project's network; the proxy runs
+    deploy/haproxy.cfg and names both web processes."""
+    services = COMPOSE["services"]
+    proxy = services["proxy"]
+    published = [name for name, service in services.items() if service.get("ports")]
+    assert published == ["proxy"]
+    assert proxy["ports"] == ["${WEB_BIND:-127.0.0.1}:${PORT:-8000}:8080"]
+    assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in proxy["volumes"]
+    assert proxy["environment"]["HAPROXY_BIND"] == ":8080"
+    assert {proxy["environment"]["WEB1"], proxy["environment"]["WEB2"]} == {
+        f"{name}:8000" for name in WEBS
+    }
+    address = proxy["networks"]["default"]["ipv4_address"]
+    assert address == "${PROXY_ADDRESS:-172.30.57.10}"
+    for name in WEBS:
+        environment = services[name]["environment"]
+        assert environment["FORWARDED_ALLOW_IPS"] == address, name
+        assert "--proxy-headers" in words_of(services[name])
+        assert "--workers" not in words_of(services[name])  # one process each: one room each
+    subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    default_address = ipaddress.ip_address("172.30.57.10")
+    default_subnet = ipaddress.ip_network(subnet.split(":-")[1].rstrip("}"))
+    assert default_address in default_subnet
+
+
+def test_the_proxy_config_hashes_the_interview_of_the_socket_path():
+    """The socket's path is /ws/interviews/<id>/ (interviews/routing.py); the proxy hashes its
+    first three levels, consistently, for the rooms' backend."""
+    from interviews.routing import websocket_urlpatterns
+
+    assert str(websocket_urlpatterns[0].pattern) == "ws/interviews/<str:pk>/"
+    config = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    rooms = config.split("\nbackend rooms\n", 1)[1].split("\nbackend ", 1)[0]
+    assert "balance uri depth 3" in rooms
+    assert "hash-type consistent" in rooms
+    assert "acl room path_beg /ws/interviews/" in config
+    assert "http-request del-header X-Forwarded-For unless from_trusted" in config
+
+
+def test_haproxy_accepts_the_config():
+    """``haproxy -c``, as ``make check-haproxy`` runs it (haproxy is installed by make test)."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    result = subprocess.run(
+        [haproxy, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Configuration file is valid" in result.stdout

@@ -157,13 +157,13 @@ REQUIRED_SAMPLES = {
 
 
 def compose_environment() -> dict[str, str]:
-    """The web service's environment as docker-compose.yml has it with nothing set: every
+    """A web process's environment as docker-compose.yml has it with nothing set: every
     ``${VAR:-default}`` its default, every required ``${VAR:?…}`` a sample value (compose
     refuses to start without one)."""
     import yaml
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    raw = {**compose["x-app-environment"], **compose["services"]["web"]["environment"]}
+    raw = {**compose["x-app-environment"], **compose["services"]["web1"]["environment"]}
     innermost = re.compile(r"\$\{(\w+)(?::([-?])([^{}]*))?\}")
 
     def resolve(match: re.Match) -> str:

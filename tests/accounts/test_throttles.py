@@ -33,8 +33,8 @@ def compose_default(name: str) -> str:
 
 
 def compose_uvicorn_flags() -> tuple[str, ...]:
-    """The web service's uvicorn flags that matter here, as compose passes them."""
-    words = shlex.split(COMPOSE["services"]["web"]["command"])
+    """A web process's uvicorn flags that matter here, as compose passes them."""
+    words = shlex.split(COMPOSE["services"]["web1"]["command"])
     words = shlex.split(words[-1]) if words[:2] == ["sh", "-c"] else words
     flags = words[words.index("config.asgi:application") + 1 :]
     kept = []
@@ -73,7 +73,13 @@ def xff(*addresses: str) -> dict[str, str]:
 def test_compose_and_the_image_trust_a_network_not_everyone():
     assert "--proxy-headers" in compose_uvicorn_flags()
     assert "--forwarded-allow-ips" not in compose_uvicorn_flags()  # the environment's, below
-    assert compose_default("FORWARDED_ALLOW_IPS") == "172.30.57.0/24"
+    # The web processes believe the proxy service alone (its fixed address in the network).
+    assert compose_default("FORWARDED_ALLOW_IPS") == "172.30.57.10"
+    for web in ("web1", "web2"):
+        assert (
+            COMPOSE["services"][web]["environment"]["FORWARDED_ALLOW_IPS"]
+            == (COMPOSE["services"]["proxy"]["networks"]["default"]["ipv4_address"])
+        )
     subnet = COMPOSE["networks"]["default"]["ipam"]["config"][0]["subnet"]
     assert re.fullmatch(r"\$\{SEVENSTEPS_SUBNET:-172\.30\.57\.0/24\}", subnet)
     command = (ROOT / "Dockerfile").read_text().split("\nCMD")[-1]

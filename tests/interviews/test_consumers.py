@@ -729,3 +729,29 @@ async def test_input_that_cannot_be_stored_is_refused_with_a_code(room, raw):
         await interviewer.send_raw(raw)
         assert (await interviewer.error())["code"] in ("bad_message", "bad_json")
         await interviewer.still_usable()
+
+
+async def test_room_messages_take_no_hop_to_the_shared_database_thread(room, monkeypatch):
+    """Channels closes stale connections before every handler through asgiref's one shared
+    thread; the room uses no connection on that path, so it skips the hop (a thread hop per
+    keystroke was the largest single cost in a loaded server's profile)."""
+    import channels.db
+
+    hops = []
+    original = channels.db.close_old_connections
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: hops.append(1) or original())
+    async with both(room) as (interviewer, candidate):
+        await start(interviewer, candidate)
+        typist = Typist()
+        before = len(hops)
+        for n in range(20):
+            update = typist.type("notes:clarify", f"{n} ")
+            await candidate.send("doc.update", {"doc": "notes", "update": update})
+        await candidate.send("chat.send", {"text": "done"})
+        await interviewer.expect("chat.message")
+        assert len(hops) == before == 0
+        relayed = Typist()
+        for message in interviewer.seen:
+            if message["type"] == "doc.update":
+                relayed.apply(message["payload"]["update"])
+        assert relayed.text("notes:clarify") == typist.text("notes:clarify")

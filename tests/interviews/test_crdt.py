@@ -8,7 +8,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pycrdt import Doc, Text
+from pycrdt import Doc, Map, Text
 
 from interviews import crdt
 
@@ -211,3 +211,46 @@ def test_a_random_session_keeps_the_servers_copy_equal_to_the_browsers():
     room.send(a, [])
     room.send(b, [])
     assert str(a.text) == str(b.text) == room.server.text(ROOT)
+
+
+def test_the_text_limit_counts_characters_not_bytes():
+    """The limit is checked on pycrdt's length (UTF-8 bytes) first, and in characters only
+    past it: a text of accented letters over the limit in bytes but not in characters stays."""
+    shared = crdt.SharedDoc.load(crdt.NOTES, ROOTS, [])
+    accented = "é" * crdt.MAX_TEXT_CHARS  # twice the limit in bytes, exactly it in characters
+    shared.apply(crdt.text_update(ROOT, accented))
+    assert shared.text(ROOT) == accented
+    one_more = Doc()
+    one_more.apply_update(shared.state())
+    updates = []
+    one_more.observe(lambda event: updates.append(event.update))
+    one_more.get(ROOT, type=Text).insert(0, "é")
+    with pytest.raises(crdt.CrdtError) as refused:
+        shared.apply(updates[-1])
+    assert refused.value.code == "too_large"
+    assert shared.text(ROOT) == accented
+
+
+def test_a_document_past_its_size_is_refused_and_the_copy_kept(monkeypatch):
+    """The encoded size is checked once the updates it was built from near the limit (half
+    of it): growing the board element by element is refused exactly when its state passes."""
+    monkeypatch.setattr(crdt, "MAX_BOARD_BYTES", 6000)
+    board = crdt.SharedDoc.load(crdt.BOARD, crdt.roots_for(crdt.BOARD, []), [])
+    browser = Doc()
+    updates = []
+    browser.observe(lambda event: updates.append(event.update))
+    elements = browser.get(crdt.BOARD_ROOT, type=Map)
+    accepted = 0
+    for n in range(200):
+        elements[f"e{n}"] = {"id": f"e{n}", "type": "rectangle", "x": n, "label": "a box " * 4}
+        try:
+            board.apply(updates[-1])
+        except crdt.CrdtError as refused:
+            assert refused.code == "too_large"
+            break
+        accepted += 1
+        assert len(board.state()) <= 6000
+    else:
+        pytest.fail("the board never filled")
+    assert accepted > 10
+    assert len(board.board_elements()) == accepted  # the refused element was taken back

@@ -1,0 +1,97 @@
+"""What the load generator measured, summarised per stage: no Django, no sockets.
+
+Every client message the load sends is one record ``[sent_at, kind, delay]``: ``delay`` is
+filled in when the receipt that proves it arrived is seen, and stays ``None`` if it never is.
+A stage is summarised only after the run's grace period, over the messages *sent* inside its
+window, so a message still in flight when the window closed counts with its true delay (or as
+lost), never silently dropped.
+"""
+
+import math
+from collections import defaultdict
+
+LATE_S = 1.0  # a message slower than this is late, whatever else
+PEER_KINDS = ("notes", "diagram", "chat", "hint", "step", "pause", "resume")
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+
+
+def summarize(delays: list[float]) -> dict:
+    """p50/p95/p99/max/mean in ms of delays in seconds."""
+    if not delays:
+        return {"count": 0}
+    ordered = sorted(delays)
+    return {
+        "count": len(ordered),
+        "p50_ms": round(percentile(ordered, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(ordered, 0.95) * 1000, 2),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "mean_ms": round(sum(ordered) / len(ordered) * 1000, 2),
+    }
+
+
+def window_records(records: list[list], start: float, end: float) -> list[list]:
+    """The records sent in [start, end), less those the server refused (kind None)."""
+    return [r for r in records if start <= r[0] < end and r[1] is not None]
+
+
+def delivery(records: list[list], start: float, end: float, peer_kinds=PEER_KINDS) -> dict:
+    """Per kind and over the peer kinds: delays of what was sent in [start, end), with late
+    (over a second) and lost (never arrived) counted; late ones are in the percentiles."""
+    inside = window_records(records, start, end)
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    lost: dict[str, int] = defaultdict(int)
+    late: dict[str, int] = defaultdict(int)
+    for _sent, kind, delay in inside:
+        if delay is None:
+            lost[kind] += 1
+            continue
+        by_kind[kind].append(delay)
+        if delay > LATE_S:
+            late[kind] += 1
+    kinds = {}
+    for kind in sorted(set(by_kind) | set(lost)):
+        kinds[kind] = {**summarize(by_kind[kind]), "late": late[kind], "lost": lost[kind]}
+    peer = [d for kind in peer_kinds for d in by_kind.get(kind, [])]
+    return {
+        "peer": {
+            **summarize(peer),
+            "late": sum(late[k] for k in peer_kinds),
+            "lost": sum(lost[k] for k in peer_kinds),
+        },
+        "by_kind": kinds,
+        "lost": sum(lost.values()),
+        "late": sum(late.values()),
+    }
+
+
+def backlog_at(records: list[list], moment: float) -> dict:
+    """Messages sent before ``moment`` that had not arrived by then (in flight, queued
+    anywhere, or lost), and the age of the oldest of them: a growing backlog is a server that
+    cannot keep up, whatever the percentiles of what did arrive say."""
+    count, oldest = 0, 0.0
+    for sent, kind, delay in records:
+        if sent >= moment or kind is None:
+            continue
+        if delay is None or sent + delay > moment:
+            count += 1
+            oldest = max(oldest, moment - sent)
+    return {"count": count, "oldest_ms": round(oldest * 1000, 1)}
+
+
+def typing_lag(samples: list[tuple[float, float]], start: float, end: float) -> dict:
+    """Samples of the age of the oldest character the peer has not yet seen, taken while a
+    candidate types (0 when the peer has seen everything typed)."""
+    inside = sorted(lag for at, lag in samples if start <= at < end)
+    if not inside:
+        return {"samples": 0}
+    return {
+        "samples": len(inside),
+        "p50_ms": round(percentile(inside, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(inside, 0.99) * 1000, 1),
+        "max_ms": round(inside[-1] * 1000, 1),
+    }

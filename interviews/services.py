@@ -29,7 +29,7 @@ from casestudies.models import CaseStudy
 from rubrics.models import Criterion, TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, realtime, selectors
+from . import calls, flow, realtime, selectors
 from .errors import InviteError, ServiceError
 from .events import EventKind, event_record
 from .flow import Action
@@ -128,6 +128,7 @@ def interview_create(
     target_level: str,
     kind: str = Interview.Kind.PEER,
     peer: User | None = None,
+    call_link: str = "",
 ) -> Interview:
     """Create an interview (or a solo drill) with its creator as a participant. A peer interview
     gets a single-use invite for the other role, unless the ``peer`` is known already (a booked
@@ -148,6 +149,7 @@ def interview_create(
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
+    call_link = _call_link(call_link) if kind == Interview.Kind.PEER else ""
     if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
     # The guide rule (selectors.guide_access): a candidate whose session on this case is not
@@ -165,6 +167,7 @@ def interview_create(
         rubric=rubric,
         target_level=target_level,
         created_by=user,
+        call_link=call_link,
     )
     Participant.objects.create(interview=interview, user=user, role=role)
     if peer is None and kind == Interview.Kind.PEER:
@@ -225,6 +228,30 @@ def invite_accept(*, user: User, token: str) -> Interview:
 
 
 @transaction.atomic
+def _call_link(value: str) -> str:
+    try:
+        return calls.call_link_clean(value)
+    except ValueError as exc:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, str(exc)) from None
+
+
+def call_link_set(*, interview: Interview, role: str, link: str) -> Interview:
+    """The interviewer sets or clears the meeting link of a peer interview, until it starts
+    (compare-and-set on the status: a start that came first wins)."""
+    if interview.is_solo or role != Role.INTERVIEWER:
+        raise ServiceError(ErrorCode.FORBIDDEN, "Only the interviewer changes the meeting link.")
+    link = _call_link(link)
+    changed = Interview.objects.filter(pk=interview.pk, status=Interview.Status.SCHEDULED).update(
+        call_link=link
+    )
+    if not changed:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE, "The meeting link can be changed only before the start."
+        )
+    interview.call_link = link
+    return interview
+
+
 def invite_renew(*, user: User, interview: Interview, role: str) -> Invite:
     """A fresh link (the old one stops working) while nobody has joined yet."""
     if interview.is_solo:

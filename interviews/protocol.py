@@ -278,8 +278,8 @@ class CallSignal(ServerMessage):
     TYPE = "call.signal"
     TO = "the other person's sockets (never stored)"
     sender: str  # the role that sent it
-    kind: str  # offer | answer | candidate | bye
-    data: JSON | None
+    kind: str  # one of CALL_KINDS
+    data: JSON  # as the sender gave it, in the shape CALL_DATA names for the kind
 
 
 @_message

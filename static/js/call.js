@@ -75,6 +75,7 @@
   let joining = false;
   let peerSession = null; // the other person's, once heard
   let peerState = { audio: true, video: true };
+  let peerOnline = false; // the other person has the room open (presence)
   let pc = null;
   let local = null; // MediaStream: this side's microphone and camera
   let remote = null; // MediaStream: what the other side sends
@@ -621,6 +622,15 @@
     if (!inCall) ui.quality.hidden = true;
   }
 
+  function seePresence(participants) {
+    // The other person (re)opened the room: if this tab is in the call, tell their new page,
+    // which has not heard this tab's join.
+    const other = (participants || []).find((person) => person.role !== ROLE);
+    const online = !!other && other.online;
+    if (online && !peerOnline && session) signal("join", { reply: true });
+    peerOnline = online;
+  }
+
   // --- Wiring ----------------------------------------------------------------------------------
 
   ui.join.addEventListener("click", joinCall);
@@ -666,6 +676,7 @@
       allowed = p.actions.includes("call");
       phase = p.phase;
       snapshots += 1;
+      seePresence(p.presence);
       if (snapshots > 1 && session) restartAfterReconnect();
     } else if (message.type === "state") {
       allowed = p.actions.includes("call");
@@ -673,6 +684,9 @@
       if (!allowed) leaveCall();
     } else if (message.type === "call.signal") {
       onSignal(p);
+      return;
+    } else if (message.type === "presence") {
+      seePresence(p.participants);
       return;
     } else {
       return;

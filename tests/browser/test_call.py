@@ -22,6 +22,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+MEETING = "https://meet.example.org/sevensteps-practice"
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 # Keeps every RTCPeerConnection the page makes in window.__peers (newest last).
@@ -124,6 +125,7 @@ def create_and_join(live_server_url: str, interviewer: Page, candidate: Page) ->
     )
     interviewer.select_option("select[name=case_study]", option.get_attribute("value"))
     interviewer.check("input[name=role][value=interviewer]")
+    interviewer.fill("input[name=call_link]", MEETING)
     interviewer.click("main form button[type=submit]")
     link = interviewer.input_value("[data-invite-url]")
     candidate.goto(link)
@@ -146,6 +148,12 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
 
     interviewer.context.route_web_socket(re.compile(r"/ws/interviews/"), through_the_test)
     create_and_join(live_server_url, interviewer, candidate)
+
+    # The meeting link given on the new-interview page is there for both, opening apart.
+    for page in (interviewer, candidate):
+        link = page.locator("[data-call-link] a")
+        expect(link).to_have_attribute("href", MEETING)
+        assert set(link.get_attribute("rel").split()) == {"noopener", "noreferrer"}
 
     # Before the start both are offered the check; it shows the microphone's level and the
     # camera. The candidate skips it.
@@ -227,10 +235,25 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
         "In the call with the candidate."
     )
 
+    # The candidate reloads the page: the interviewer waits; the new page learns that the
+    # interviewer is in the call, and joining again connects a new connection.
+    candidate.reload()
+    expect(interviewer.locator("[data-call-status]")).to_contain_text("Waiting for the candidate")
+    expect(candidate.locator("[data-call-status]")).to_have_text("Your interviewer is in the call.")
+    candidate.click("[data-call-join]")
+    expect(candidate.locator("[data-call-status]")).to_have_text(
+        "In the call with your interviewer."
+    )
+    wait_for_audio(candidate)
+    wait_for_audio(interviewer, above=0)
+
     # Phone width: the call bar still fits.
     for page, role in ((interviewer, "interviewer"), (candidate, "candidate")):
         page.set_viewport_size({"width": 390, "height": 844})
         screenshot(page, f"call-{role}-390")
+        page.locator("[data-call]").screenshot(
+            path=str(ROOT / "test-artifacts" / f"call-{role}-390-bar.png")
+        )
 
     # Leaving says goodbye: the other side waits again.
     candidate.click("[data-call-leave]")

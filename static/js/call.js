@@ -43,6 +43,7 @@
     remote: $("[data-call-remote]"),
     remoteNote: $("[data-call-remote-note]"),
     local: $("[data-call-local]"),
+    localNote: $("[data-call-local-note]"),
     error: $("[data-call-error]"),
     check: $("[data-call-check]"),
     checkBody: $("[data-call-check-body]"),
@@ -605,10 +606,10 @@
     ui.stage.hidden = !inCall;
     ui.mute.hidden = ui.camera.hidden = ui.leave.hidden = !inCall;
     ui.mute.setAttribute("aria-pressed", String(!micOn));
-    ui.mute.textContent = micOn ? "Mute" : "Muted";
     ui.camera.setAttribute("aria-pressed", String(!camOn));
-    ui.camera.textContent = camOn ? "Camera off" : "Camera is off";
     ui.local.hidden = !camOn;
+    ui.localNote.textContent = [camOn ? "" : "Camera off", micOn ? "" : "Muted"].filter(Boolean).join(" · ");
+    ui.localNote.hidden = micOn && camOn;
     const note = remoteNote();
     ui.remoteNote.textContent = note;
     ui.remoteNote.hidden = !note;

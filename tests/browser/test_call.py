@@ -25,8 +25,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MEETING = "https://meet.example.org/sevensteps-practice"
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
-# Keeps every RTCPeerConnection the page makes in window.__peers (newest last).
+# Keeps every RTCPeerConnection the page makes in window.__peers (newest last), and every
+# Content-Security-Policy violation in window.__csp.
 RECORD_PEERS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline"));
+});
 (() => {
   const Native = window.RTCPeerConnection;
   if (!Native) return;
@@ -204,6 +209,8 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
     # Mute and camera off are pressed states, and the other side is told.
     candidate.click("[data-call-mute]")
     expect(candidate.locator("[data-call-mute]")).to_have_attribute("aria-pressed", "true")
+    expect(candidate.locator("[data-call-mute]")).to_have_text("Mute")  # the label stays
+    expect(candidate.locator("[data-call-local-note]")).to_have_text("Muted")
     expect(interviewer.locator("[data-call-remote-note]")).to_have_text("Muted")
     candidate.click("[data-call-camera]")
     expect(candidate.locator("[data-call-camera]")).to_have_attribute("aria-pressed", "true")
@@ -250,9 +257,14 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
     # Phone width: the call bar still fits.
     for page, role in ((interviewer, "interviewer"), (candidate, "candidate")):
         page.set_viewport_size({"width": 390, "height": 844})
-        screenshot(page, f"call-{role}-390")
-        page.locator("[data-call]").screenshot(
-            path=str(ROOT / "test-artifacts" / f"call-{role}-390-bar.png")
+        # The whole page (a sticky element could cover the bar in a viewport shot), cut to
+        # the call bar.
+        box = page.locator("[data-call]").bounding_box()
+        top = box["y"] + page.evaluate("window.scrollY")
+        page.screenshot(
+            path=str(ROOT / "test-artifacts" / f"call-{role}-390.png"),
+            full_page=True,
+            clip={"x": 0, "y": max(0, top - 12), "width": 390, "height": box["height"] + 24},
         )
 
     # Leaving says goodbye: the other side waits again.
@@ -261,6 +273,7 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
     expect(candidate.locator("[data-call-join]")).to_be_visible()
     for page in (interviewer, candidate):
         assert page.js_errors == [], page.js_errors
+        assert page.evaluate("window.__csp") == []
 
 
 def test_a_refused_microphone_is_explained(live_server_url, chromium_without_media_ui, room):

@@ -75,6 +75,7 @@
   let session = null; // this tab's joining of the call; null while not in it
   let joining = false;
   let peerSession = null; // the other person's, once heard
+  const goneSessions = new Set(); // sessions that said bye: their late signals are ignored
   let peerState = { audio: true, video: true };
   let peerOnline = false; // the other person has the room open (presence)
   let pc = null;
@@ -152,15 +153,20 @@
     });
   }
 
+  function newPeerSession(id) {
+    // The other person joined anew (or reloaded): the old connection and session are over.
+    if (peerSession) goneSessions.add(peerSession);
+    closePeer();
+    peerSession = id;
+    peerState = { audio: true, video: true };
+  }
+
   async function handleSignal(message) {
     const kind = message.kind;
     const data = message.data || {};
+    if (goneSessions.has(data.session)) return;
     if (kind === "join") {
-      if (data.session !== peerSession) {
-        closePeer();
-        peerSession = data.session;
-        peerState = { audio: true, video: true };
-      }
+      if (data.session !== peerSession) newPeerSession(data.session);
       if (session) {
         if (!data.reply) signal("join", { reply: true });
         startPeer();
@@ -169,23 +175,21 @@
       return render();
     }
     if (kind === "bye") {
+      goneSessions.add(data.session);
       if (data.session === peerSession) {
         closePeer();
         peerSession = null;
       }
       return render();
     }
-    if (data.session !== peerSession) {
-      // A tab whose join came before this page loaded: it is in the call.
-      closePeer();
-      peerSession = data.session;
-    }
-    if (!session) return render();
-    startPeer();
+    // A tab whose join came before this page loaded: it is in the call.
+    if (data.session !== peerSession) newPeerSession(data.session);
     if (kind === "state") {
       peerState = { audio: data.audio, video: data.video };
       return render();
     }
+    if (!session) return render();
+    startPeer();
     if (kind === "candidate") {
       try {
         await pc.addIceCandidate(data.candidate);

@@ -283,6 +283,13 @@ class CallSignal(ServerMessage):
 
 
 @_message
+class CallLink(ServerMessage):
+    TYPE = "call.link"
+    TO = "both, when the interviewer changes the meeting link before the start"
+    url: str  # an https address (interviews/calls.py, call_link_clean), or "" for none
+
+
+@_message
 class Ack(ServerMessage):
     TYPE = "ack"
     TO = "the sender, once its messages are durable"

@@ -29,7 +29,7 @@ from casestudies.models import CaseStudy
 from rubrics.models import Criterion, TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import calls, flow, realtime, selectors
+from . import calls, flow, protocol, realtime, selectors
 from .errors import InviteError, ServiceError
 from .events import EventKind, event_record
 from .flow import Action
@@ -249,6 +249,9 @@ def call_link_set(*, interview: Interview, role: str, link: str) -> Interview:
             ErrorCode.INVALID_STATE, "The meeting link can be changed only before the start."
         )
     interview.call_link = link
+    # The other person's open room shows the new link at once (static/js/call.js).
+    message = protocol.envelope(protocol.CallLink(url=link))
+    realtime.broadcast(interview.pk, {None: [message]})
     return interview
 
 

@@ -627,6 +627,15 @@
     if (!inCall) ui.quality.hidden = true;
   }
 
+  function showMeetingLink(url) {
+    // The interviewer changed the meeting link (checked on the server: https only).
+    const box = bar.querySelector("[data-call-link]");
+    const ok = typeof url === "string" && url.startsWith("https://");
+    box.hidden = !ok;
+    box.querySelector("a").href = ok ? url : "#";
+    box.querySelector("[data-call-link-text]").textContent = ok && url.length > 60 ? url.slice(0, 59) + "…" : ok ? url : "";
+  }
+
   function seePresence(participants) {
     // The other person (re)opened the room: if this tab is in the call, tell their new page,
     // which has not heard this tab's join.
@@ -689,6 +698,9 @@
       if (!allowed) leaveCall();
     } else if (message.type === "call.signal") {
       onSignal(p);
+      return;
+    } else if (message.type === "call.link") {
+      showMeetingLink(p.url);
       return;
     } else if (message.type === "presence") {
       seePresence(p.participants);

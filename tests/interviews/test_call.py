@@ -222,3 +222,19 @@ def test_turn_credentials_follow_coturns_shared_secret_scheme_and_expire(setting
     assert other["credential"] != turn["credential"]  # per user
     settings.TURN_SECRET = ""
     assert calls.ice_servers(7) == [stun]  # TURN without its secret is left out, not broken
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_both_open_rooms_hear_a_new_meeting_link(room):
+    link = "https://meet.example.org/new-room"
+    async with both(room) as (interviewer, candidate):
+        await sync_to_async(services.call_link_set)(
+            interview=room.interview, role="interviewer", link=link
+        )
+        for socket in (interviewer, candidate):
+            assert (await socket.expect("call.link"))["payload"] == {"url": link}
+        await sync_to_async(services.call_link_set)(
+            interview=room.interview, role="interviewer", link=""
+        )
+        assert (await candidate.expect("call.link"))["payload"] == {"url": ""}

@@ -187,7 +187,9 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
     interviewer.click("[data-call-join]")
     expect(interviewer.locator("[data-call-check]")).to_be_hidden()
     expect(interviewer.locator("[data-call-status]")).to_contain_text("Waiting for the candidate")
-    expect(candidate.locator("[data-call-status]")).to_have_text("Your interviewer is in the call.")
+    expect(candidate.locator("[data-call-status]")).to_have_text(
+        "Your interviewer is in the call.", timeout=SLOW
+    )
     expect(candidate.locator("[data-call-join]")).to_have_text("Join your interviewer")
     candidate.click("[data-call-join]")
     for page, peer in ((interviewer, "the candidate"), (candidate, "your interviewer")):
@@ -257,7 +259,9 @@ def test_two_people_talk_through_the_rooms_signalling(live_server_url, media_bro
     # interviewer is in the call, and joining again connects a new connection.
     candidate.reload()
     expect(interviewer.locator("[data-call-status]")).to_contain_text("Waiting for the candidate")
-    expect(candidate.locator("[data-call-status]")).to_have_text("Your interviewer is in the call.")
+    expect(candidate.locator("[data-call-status]")).to_have_text(
+        "Your interviewer is in the call.", timeout=SLOW
+    )
     candidate.click("[data-call-join]")
     expect(candidate.locator("[data-call-status]")).to_have_text(
         "In the call with your interviewer.", timeout=SLOW

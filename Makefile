@@ -23,7 +23,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz check-haproxy clean
+.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz check-haproxy check-coturn clean
 
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
@@ -99,6 +99,18 @@ check-haproxy:
 	fi
 	$(HAPROXY) -c -q -f deploy/haproxy.cfg && echo "deploy/haproxy.cfg is valid"
 
+# coturn: the tests run the compose file's optional TURN relay for real (tests/browser/test_turn.py).
+check-coturn:
+	@if ! command -v turnserver >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's coturn for the TURN relay tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends coturn >/dev/null; \
+	  else \
+	    echo "coturn's turnserver not found. Install it (Debian: sudo apt-get install coturn)."; \
+	    exit 1; \
+	  fi; \
+	fi
+
 check-services: install-test
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) tests/check_services.py
 
@@ -110,7 +122,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install-test check-chromium check-graphviz check-haproxy check-services lint
+test: install-test check-chromium check-graphviz check-haproxy check-coturn check-services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 

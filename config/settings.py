@@ -441,6 +441,18 @@ STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_str("TURN_SECRET", "")
 TURN_TTL_SECONDS = env_int("TURN_TTL_SECONDS", 6 * 3600, minimum=60)
+for _name, _urls, _schemes in (
+    ("STUN_URLS", STUN_URLS, ("stun:", "stuns:")),
+    ("TURN_URLS", TURN_URLS, ("turn:", "turns:")),
+):
+    for _url in _urls:
+        if not _url.startswith(_schemes):
+            raise ImproperlyConfigured(
+                f"{_name} holds addresses starting with {' or '.join(_schemes)}, not {_url!r}"
+            )
+if TURN_URLS and not TURN_SECRET:
+    # Without the secret shared with the TURN server there are no credentials to hand out.
+    raise ImproperlyConfigured("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)")
 
 # --- Sevensteps -------------------------------------------------------------------------------
 # How long an invite link stays valid, and how long after an interview ends the report is

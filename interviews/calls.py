@@ -13,8 +13,14 @@ import hashlib
 import hmac
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+MAX_CALL_LINK = 500
+_HTTPS_URL = URLValidator(schemes=["https"])
 
 
 def ice_servers(user_id: int, *, now: float | None = None) -> list[dict[str, Any]]:
@@ -33,3 +39,23 @@ def ice_servers(user_id: int, *, now: float | None = None) -> list[dict[str, Any
             }
         )
     return servers
+
+
+def call_link_clean(value: str) -> str:
+    """A meeting link as it may be stored and shown to both people: an https address of at
+    most MAX_CALL_LINK characters, with no user name or password in it; "" for none. Raises
+    ValueError with the reason in words."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > MAX_CALL_LINK:
+        raise ValueError(f"A meeting link has at most {MAX_CALL_LINK} characters.")
+    if urlsplit(value).scheme.lower() != "https":
+        raise ValueError("A meeting link must start with https:// (an encrypted address).")
+    try:
+        _HTTPS_URL(value)
+    except ValidationError:
+        raise ValueError("That is not a web address a browser can open.") from None
+    if urlsplit(value).username is not None:
+        raise ValueError("Leave the user name and password out of the meeting link.")
+    return value

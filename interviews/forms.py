@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from rubrics.models import TargetLevel
 
+from . import calls
 from .models import Role
 
 SURPRISE = "surprise"
@@ -34,6 +36,15 @@ class InterviewForm(forms.Form):
         "its own framework or one based on it; the rubric follows the steps you pick.",
     )
 
+    call_link = forms.CharField(
+        label="Meeting link (optional)",
+        required=False,
+        max_length=500,
+        help_text="Talking in your team's own meeting tool instead of the room's call? Paste its "
+        "https link; both of you see it in the room.",
+        widget=forms.URLInput(attrs={"placeholder": "https://…", "inputmode": "url"}),
+    )
+
     # Asked only of someone about to be the candidate on a case whose guide they have seen.
     guide_seen_ok = forms.BooleanField(
         required=False,
@@ -56,6 +67,7 @@ class InterviewForm(forms.Form):
         ]
         if solo:
             del self.fields["role"]
+            del self.fields["call_link"]
             self.fields["target_level"].label = "Your target level"
 
     def clean_case_study(self):
@@ -65,3 +77,22 @@ class InterviewForm(forms.Form):
     def clean_framework(self):
         """A Framework, or None for the case's own (the service checks that it fits)."""
         return self.frameworks.get(self.cleaned_data.get("framework") or "")
+
+    def clean_call_link(self) -> str:
+        return clean_call_link(self.cleaned_data["call_link"])
+
+
+def clean_call_link(value: str) -> str:
+    try:
+        return calls.call_link_clean(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class CallLinkForm(forms.Form):
+    """The interviewer changes the meeting link before the start (blank removes it)."""
+
+    call_link = InterviewForm.base_fields["call_link"]
+
+    def clean_call_link(self) -> str:
+        return clean_call_link(self.cleaned_data["call_link"])

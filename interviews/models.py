@@ -50,6 +50,9 @@ class Interview(models.Model):
     clock_started_at = models.DateTimeField(null=True, blank=True)
     paused = models.BooleanField(default=False)
     revealed_steps = models.JSONField(default=list, blank=True)  # solo drill
+    # For teams that talk in their own meeting tool instead of the room's call: an https link
+    # shown to both (services.call_link_clean). Set when creating, changed until the start.
+    call_link = models.URLField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

@@ -74,6 +74,32 @@ NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record", "m
 # hint or missed; a red flag observed; "" clears a mark.
 MARK_VALUES = ("unprompted", "hinted", "missed", "observed", "")
 
+# The call's signals (static/js/call.js, docs/protocol.md "The call"): "join" says a tab is in
+# the call (a "reply" answers one), "offer"/"answer" carry WebRTC session descriptions,
+# "candidate" an ICE candidate, "state" whether the sender's microphone and camera are on,
+# "bye" that the tab left the call.
+CALL_KINDS = ("join", "offer", "answer", "candidate", "state", "bye")
+CALL_SESSION = F(str, min_length=8, max_length=MAX_ID_CHARS)
+CALL_DESCRIPTION = {
+    "type": F(str, choices=("offer", "answer")),
+    "sdp": F(str, min_length=1, max_length=MAX_SIGNAL_CHARS),
+}
+CALL_CANDIDATE = {
+    "candidate": F(str, max_length=2_000),  # "" marks the end of a generation's candidates
+    "sdpMid": F(str, required=False, nullable=True, max_length=64),
+    "sdpMLineIndex": F(int, required=False, nullable=True, minimum=0, maximum=64),
+    "usernameFragment": F(str, required=False, nullable=True, max_length=256),
+}
+CALL_DATA: dict[str, dict[str, F]] = {
+    "join": {"session": CALL_SESSION, "reply": F(bool, required=False)},
+    "offer": {"session": CALL_SESSION, "description": F(dict)},
+    "answer": {"session": CALL_SESSION, "description": F(dict)},
+    "candidate": {"session": CALL_SESSION, "candidate": F(dict)},
+    "state": {"session": CALL_SESSION, "audio": F(bool), "video": F(bool)},
+    "bye": {"session": CALL_SESSION},
+}
+CALL_NESTED = {"description": CALL_DESCRIPTION, "candidate": CALL_CANDIDATE}
+
 CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     "ping": {},
     "interview.start": {},
@@ -111,10 +137,11 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     },
     "reference.reveal": {"step": STEP_KEY},
     # Voice and video: WebRTC's offer, answer and ICE candidates, relayed to the other person
-    # (never stored). ``data`` is the session description or candidate, as the browser gave it.
+    # (never stored). ``data`` has the shape its kind names in CALL_DATA (checked by
+    # ``check_call_signal``); ``session`` names one joining of the call by one browser tab.
     "call.signal": {
-        "kind": F(str, choices=("offer", "answer", "candidate", "bye")),
-        "data": F((dict, type(None)), required=False, nullable=True),
+        "kind": F(str, choices=CALL_KINDS),
+        "data": F(dict),
     },
 }
 
@@ -251,8 +278,15 @@ class CallSignal(ServerMessage):
     TYPE = "call.signal"
     TO = "the other person's sockets (never stored)"
     sender: str  # the role that sent it
-    kind: str  # offer | answer | candidate | bye
-    data: JSON | None
+    kind: str  # one of CALL_KINDS
+    data: JSON  # as the sender gave it, in the shape CALL_DATA names for the kind
+
+
+@_message
+class CallLink(ServerMessage):
+    TYPE = "call.link"
+    TO = "both, when the interviewer changes the meeting link before the start"
+    url: str  # an https address (interviews/calls.py, call_link_clean), or "" for none
 
 
 @_message
@@ -411,7 +445,41 @@ def parse(raw: str | bytes | None) -> Message:
                 )
             continue
         clean[name] = _check_field(kind, name, spec, payload[name], message_id)
+    if kind == "call.signal":
+        check_call_signal(clean, message_id)
     return Message(type=kind, payload=clean, id=message_id)
+
+
+def _check_object(where: str, schema: dict[str, F], value: dict, message_id: str | None) -> None:
+    unknown = set(value) - set(schema)
+    if unknown:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{where}: unknown field {sorted(unknown)[0]!r}", message_id
+        )
+    for name, spec in schema.items():
+        if name not in value:
+            if spec.required:
+                raise ProtocolError(
+                    ErrorCode.BAD_MESSAGE, f"{where}: {name!r} is required", message_id
+                )
+            continue
+        _check_field(where, name, spec, value[name], message_id)
+
+
+def check_call_signal(payload: dict[str, Any], message_id: str | None) -> None:
+    """A call signal's ``data`` has the shape its kind names (CALL_DATA), down to the session
+    description's type (the kind itself) and the candidate's fields; anything else is refused
+    before it reaches the other person's browser."""
+    kind, data = payload["kind"], payload["data"]
+    where = f"call.signal {kind}"
+    _check_object(where, CALL_DATA[kind], data, message_id)
+    for name, schema in CALL_NESTED.items():
+        if name in data:
+            _check_object(f"{where} {name}", schema, data[name], message_id)
+    if "description" in data and data["description"]["type"] != kind:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{where}: the description's type must be {kind!r}", message_id
+        )
 
 
 MAX_DEPTH = 12

@@ -29,7 +29,7 @@ from casestudies.models import CaseStudy, Framework
 from rubrics.models import TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, realtime, selectors
+from . import calls, flow, protocol, realtime, selectors
 from .errors import InviteError, ServiceError
 from .events import EventKind, event_record
 from .flow import Action
@@ -124,6 +124,7 @@ def interview_create(
     kind: str = Interview.Kind.PEER,
     peer: User | None = None,
     framework: Framework | None = None,
+    call_link: str = "",
 ) -> Interview:
     """Create an interview (or a solo drill) with its creator as a participant. ``framework``
     is the steps it walks through: the case's own (the default) or one based on it. A peer interview
@@ -152,6 +153,7 @@ def interview_create(
         )
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
+    call_link = _call_link(call_link) if kind == Interview.Kind.PEER else ""
     if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
     # The guide rule (selectors.guide_access): a candidate whose session on this case is not
@@ -170,6 +172,7 @@ def interview_create(
         framework=framework,
         target_level=target_level,
         created_by=user,
+        call_link=call_link,
     )
     Participant.objects.create(interview=interview, user=user, role=role)
     if peer is None and kind == Interview.Kind.PEER:
@@ -231,6 +234,33 @@ def invite_accept(*, user: User, token: str) -> Interview:
 
 
 @transaction.atomic
+def _call_link(value: str) -> str:
+    try:
+        return calls.call_link_clean(value)
+    except ValueError as exc:
+        raise ServiceError(ErrorCode.BAD_MESSAGE, str(exc)) from None
+
+
+def call_link_set(*, interview: Interview, role: str, link: str) -> Interview:
+    """The interviewer sets or clears the meeting link of a peer interview, until it starts
+    (compare-and-set on the status: a start that came first wins)."""
+    if interview.is_solo or role != Role.INTERVIEWER:
+        raise ServiceError(ErrorCode.FORBIDDEN, "Only the interviewer changes the meeting link.")
+    link = _call_link(link)
+    changed = Interview.objects.filter(pk=interview.pk, status=Interview.Status.SCHEDULED).update(
+        call_link=link
+    )
+    if not changed:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE, "The meeting link can be changed only before the start."
+        )
+    interview.call_link = link
+    # The other person's open room shows the new link at once (static/js/call.js).
+    message = protocol.envelope(protocol.CallLink(url=link))
+    realtime.broadcast(interview.pk, {None: [message]})
+    return interview
+
+
 def invite_renew(*, user: User, interview: Interview, role: str) -> Invite:
     """A fresh link (the old one stops working) while nobody has joined yet."""
     if interview.is_solo:

@@ -19,7 +19,7 @@ from casestudies.models import CaseStudy, Framework, GuideView
 from rubrics import views as rubric_views
 
 from . import flow, selectors, services
-from .forms import InterviewForm
+from .forms import CallLinkForm, InterviewForm
 from .models import Interview, Invite, Role
 
 
@@ -200,6 +200,7 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
                     target_level=form.cleaned_data["target_level"],
                     kind=Interview.Kind.SOLO if solo else Interview.Kind.PEER,
                     framework=form.cleaned_data.get("framework"),
+                    call_link=form.cleaned_data.get("call_link", ""),
                 )
             except services.ServiceError as exc:
                 form.add_error(None, exc.message)
@@ -313,6 +314,25 @@ def invite_renew(request: HttpRequest, interview_id) -> HttpResponse:
         messages.success(request, "Here is a new invite link; the old one no longer works.")
     except services.InviteError as exc:
         messages.error(request, str(exc))
+    return redirect(access.interview)
+
+
+@require_POST
+def call_link_edit(request: HttpRequest, interview_id) -> HttpResponse:
+    access = access_or_404(request, interview_id)
+    form = CallLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["call_link"]))
+        return redirect(access.interview)
+    try:
+        services.call_link_set(
+            interview=access.interview, role=access.role, link=form.cleaned_data["call_link"]
+        )
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        saved = form.cleaned_data["call_link"]
+        messages.success(request, "Meeting link saved." if saved else "Meeting link removed.")
     return redirect(access.interview)
 
 

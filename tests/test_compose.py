@@ -163,3 +163,58 @@ def test_haproxy_accepts_the_config():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Configuration file is valid" in result.stdout
+
+
+# --- The optional TURN relay (docs: README "Voice and video"; run for real in
+# tests/browser/test_turn.py) -----------------------------------------------------------------
+
+
+def turn_script() -> str:
+    return COMPOSE["services"]["turn"]["command"][0]
+
+
+def test_the_turn_relay_starts_only_with_its_profile():
+    services = COMPOSE["services"]
+    turn = services["turn"]
+    assert turn["profiles"] == ["turn"]
+    assert turn["image"].startswith("coturn/coturn:")
+    others = [name for name, service in services.items() if name != "turn"]
+    assert all("profiles" not in services[name] for name in others), others
+
+
+def test_web_and_the_relay_share_one_secret_in_the_apps_credential_scheme():
+    env = COMPOSE["x-app-environment"]
+    web = COMPOSE["services"]["web1"]["environment"]
+    turn = COMPOSE["services"]["turn"]["environment"]
+    for name in ("STUN_URLS", "TURN_URLS", "TURN_SECRET", "TURN_TTL_SECONDS"):
+        assert name in env and name in web, name
+    # The same variable on both sides (never a default secret anyone could read here).
+    assert env["TURN_SECRET"] == turn["TURN_SECRET"] == "${TURN_SECRET:-}"
+    words = shlex.split(turn_script())
+    # coturn's TURN REST API scheme, which interviews/calls.py implements.
+    assert "--use-auth-secret" in words
+    assert "--static-auth-secret=$$TURN_SECRET" in words
+    assert "--no-cli" in words
+
+
+def test_the_relay_cannot_reach_private_or_loopback_addresses():
+    denied = set(re.findall(r"--denied-peer-ip=(\S+)", turn_script()))
+    for block in (
+        "10.0.0.0-10.255.255.255",
+        "172.16.0.0-172.31.255.255",
+        "192.168.0.0-192.168.255.255",
+        "127.0.0.0-127.255.255.255",
+        "169.254.0.0-169.254.255.255",
+        "::1",
+    ):
+        assert block in denied, block
+
+
+def test_every_turnserver_option_compose_uses_exists():
+    help_text = subprocess.run(
+        ["turnserver", "-h"], capture_output=True, text=True, timeout=20
+    ).stdout
+    flags = set(re.findall(r"(--[a-z-]+)", turn_script()))
+    assert len(flags) > 10
+    for flag in flags:
+        assert flag in help_text, flag

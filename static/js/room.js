@@ -184,10 +184,12 @@
     for (const [id, item] of outbox) send(item.type, item.payload, id);
   }
 
-  // What extensions may use: the outbox (durable, resent after a reconnect), what waits in it
-  // and the actions the server allows now.
+  // What extensions may use: the outbox (durable, resent after a reconnect), what waits in it,
+  // a message sent once or not at all (false while offline: the call's signals) and the actions
+  // the server allows now.
   window.SevenstepsRoom = {
     sendDurable: sendDurable,
+    send: send,
     pending: (type) => Array.from(outbox.values()).filter((item) => item.type === type).map((item) => item.payload),
     can: can,
   };

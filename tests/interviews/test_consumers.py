@@ -683,31 +683,7 @@ async def test_the_candidate_never_receives_the_guide_a_score_or_a_private_note(
         await again.close()
 
 
-# --- The call -----------------------------------------------------------------------------
-
-
-async def test_call_signals_reach_only_the_other_person(room):
-    async with both(room) as (interviewer, candidate):
-        offer = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
-        await interviewer.send("call.signal", {"kind": "offer", "data": offer}, id="o")
-        got = (await candidate.expect("call.signal"))["payload"]
-        assert got == {"sender": "interviewer", "kind": "offer", "data": offer}
-        await candidate.send("call.signal", {"kind": "answer", "data": {"type": "answer"}})
-        assert (await interviewer.expect("call.signal"))["payload"]["sender"] == "candidate"
-        await interviewer.drain(0.2)
-        assert not [
-            m
-            for m in interviewer.seen
-            if m["type"] == "call.signal" and m["payload"]["sender"] == "interviewer"
-        ]
-        big = {"sdp": "x" * 20_000}
-        await interviewer.send("call.signal", {"kind": "offer", "data": big}, id="big")
-        assert (await interviewer.error())["code"] == "too_large"
-
-
-async def test_a_third_user_cannot_inject_signals(room):
-    socket, closed = await open_socket(room.outsider, room.interview.pk)
-    assert socket is None and closed == 4404
+# --- The call: tests/interviews/test_call.py -------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,8 @@ def migrate(targets):
 
 
 def latest():
-    """Every app's newest migration: going back to BEFORE also unapplies what depends on those
-    apps (interviews' framework field, say), and the rest of the suite needs it back."""
+    """Every app's last migration: going back to the bank's first ones also unapplied the
+    migrations of other apps that depend on later ones (the interview's framework)."""
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
 

@@ -5,7 +5,16 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 
 from accounts.types import User
-from interviews.models import Assessment, Document, Interview, Participant, Report, Score
+from interviews.models import (
+    Assessment,
+    Delivery,
+    Document,
+    Interview,
+    Participant,
+    Report,
+    Score,
+    WrapupDraft,
+)
 from rubrics.models import Criterion
 
 
@@ -37,6 +46,26 @@ def scores_of(interview: Interview, *, source: str) -> dict[str, Score]:
         for s in Score.objects.filter(interview=interview, source=source).select_related(
             "criterion"
         )
+    }
+
+
+def draft_fields(interview: Interview, *, source: str) -> dict[str, str]:
+    """One side's wrap-up draft (form field name -> value), or {}. Each side reads its own
+    only: the candidate's page asks for ``self``, never for the interviewer's."""
+    draft = WrapupDraft.objects.filter(interview=interview, source=source).first()
+    return dict(draft.fields) if draft else {}
+
+
+def interviewer_aside(interview: Interview) -> dict:
+    """What the interviewer's scorecard shows beside it: their private notes, the hints and
+    curveballs they sent, and their live marks are read by the view; this is the notes and
+    the deliveries. For the interviewer's page only."""
+    private = Document.objects.filter(interview=interview, private=True).values_list(
+        "text", flat=True
+    )
+    return {
+        "private_notes": "\n\n".join(text for text in private if text.strip()),
+        "deliveries": list(Delivery.objects.filter(interview=interview)),
     }
 
 

@@ -26,7 +26,7 @@ from interviews import selectors as room_selectors
 from interviews.errors import ServiceError
 from interviews.events import EventKind, event_record
 from interviews.flow import Action
-from interviews.models import Assessment, Interview, Mark, Report, Score
+from interviews.models import Assessment, Interview, Mark, Report, Role, Score, WrapupDraft
 from interviews.protocol import MAX_EVIDENCE_CHARS, ErrorCode
 from interviews.services import Actor
 from rubrics.models import Criterion
@@ -254,6 +254,7 @@ def assessment_submit(
             concepts=dict(concepts or {}),
             flags={},
         )
+    WrapupDraft.objects.filter(interview=interview, source=Score.Source.SELF).delete()
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.SELF,
@@ -327,6 +328,7 @@ def scorecard_finalise(
         concepts=concepts,
         flags=flags,
     )
+    WrapupDraft.objects.filter(interview=interview, source=Score.Source.INTERVIEWER).delete()
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.INTERVIEWER,
@@ -347,6 +349,37 @@ def scorecard_finalise(
     )
     _complete_when_ready(interview, actor.user)
     return assessment
+
+
+@transaction.atomic
+def wrapup_draft_save(
+    *, actor: Actor, fields: Mapping[str, str], clear: tuple[str, ...] = ()
+) -> WrapupDraft:
+    """Keep a side's wrap-up form as it stands, before it is submitted: ``fields`` (form field
+    name -> value, checked by the caller's form) are merged into the draft, ``clear`` names
+    fields to empty (a red flag unticked: an unticked box is not posted). Refused once that
+    side has submitted or the wrap-up is over. Each save counts a revision."""
+    interview = Interview.objects.get(pk=actor.interview_id)
+    candidate = actor.role == Role.CANDIDATE
+    _wrapup_open(interview, actor, Action.SELF_ASSESS if candidate else Action.SCORECARD)
+    source = Score.Source.SELF if candidate else Score.Source.INTERVIEWER
+    if Assessment.objects.filter(
+        interview=interview, source=source, submitted_at__isnull=False
+    ).exists():
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            "Your self-assessment is already in."
+            if candidate
+            else "The scorecard is already finalised.",
+        )
+    draft, _ = WrapupDraft.objects.select_for_update().get_or_create(
+        interview=interview, source=source, defaults={"author": actor.user}
+    )
+    merged = {**draft.fields, **{name: str(value) for name, value in fields.items()}}
+    merged.update(dict.fromkeys(clear, ""))
+    draft.fields, draft.revision, draft.author = merged, draft.revision + 1, actor.user
+    draft.save(update_fields=["fields", "revision", "author", "updated_at"])
+    return draft
 
 
 def _complete_when_ready(interview: Interview, user: User) -> None:

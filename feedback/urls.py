@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("interviews/<uuid:interview_id>/wrap-up/", views.wrapup, name="wrapup"),
+    path("interviews/<uuid:interview_id>/wrap-up/draft/", views.wrapup_draft, name="wrapup_draft"),
     path(
         "interviews/<uuid:interview_id>/wrap-up/reveal/<slug:step_key>/",
         views.wrapup_reveal,

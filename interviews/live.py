@@ -533,7 +533,11 @@ class Room:
         evidence = p.get("evidence", "").strip()
         now = timezone.now()
         recorded = protocol.ScoreRecorded(
-            criterion=p["criterion"], level=level, not_observed=not_observed, evidence=evidence
+            criterion=p["criterion"],
+            level=level,
+            not_observed=not_observed,
+            evidence=evidence,
+            rev=p.get("rev"),
         )
         self.scores[p["criterion"]] = recorded.payload()
         self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER)

@@ -20,6 +20,7 @@ MAX_DOCUMENT_CHARS = 20_000
 MAX_CHAT_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 2_000
 MAX_ID_CHARS = 64
+MAX_REV = 2**53 - 1  # a score's revision: a JavaScript number that is still exact
 MAX_SIGNAL_CHARS = 16_000  # an SDP offer with audio, video and a data channel fits in a few KB
 
 
@@ -101,6 +102,9 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
         "level": F(int, minimum=1, maximum=4, nullable=True),
         "not_observed": F(bool, required=False),
         "evidence": F(str, required=False, max_length=MAX_EVIDENCE_CHARS),
+        # The sender's revision of this criterion's score (it only grows): echoed back, so the
+        # browser can tell a late echo of an earlier send from the latest (docs/protocol.md).
+        "rev": F(int, required=False, minimum=0, maximum=MAX_REV),
     },
     # The interviewer ticks the case's concept checklist (key: the concept's) and marks red flags
     # observed (key: "<step key>:<index>" of the flag in its step's guide).
@@ -296,10 +300,12 @@ class Panel(ServerMessage):
 class ScoreRecorded(ServerMessage):
     TYPE = "score.recorded"
     TO = "interviewer"
+    OPTIONAL = frozenset({"rev"})
     criterion: str
     level: int | None
     not_observed: bool
     evidence: str
+    rev: int | None = None  # the sender's revision (score.record), when it gave one
 
 
 @_message

@@ -300,7 +300,7 @@
       const list = $("[data-deliveries]");
       if (list) list.replaceChildren();
       p.deliveries.forEach((d) => addDelivery(d, false));
-      (p.scores || []).forEach((score) => { scores[score.criterion] = score; });
+      (p.scores || []).forEach((score) => { if (!staleScore(score)) scores[score.criterion] = score; });
       if (p.panel && p.panel.html) setPanel(p.panel.html);
       const refs = $("[data-references]");
       if (refs) {
@@ -706,7 +706,17 @@
 
   const editingEvidence = new Set(); // criteria whose evidence is being typed and not yet sent
 
+  // Per criterion, the revision of the last score this browser sent. An echo carrying an
+  // older revision is a late echo of an earlier send: it never overwrites the newer choice.
+  const sentRev = {};
+
+  function staleScore(p) {
+    const mine = sentRev[p.criterion];
+    return !!mine && (p.rev || 0) < mine;
+  }
+
   function showScore(p) {
+    if (staleScore(p)) return;
     scores[p.criterion] = p;
     const box = $('[data-panel] [data-criterion="' + p.criterion + '"]');
     if (!box) return;
@@ -794,12 +804,17 @@
   function sendScore(box) {
     const level = box.dataset.level ? Number(box.dataset.level) : null;
     const criterion = box.dataset.criterion;
-    sendDurable("score.record", {
+    const rev = Math.max(Date.now(), (sentRev[criterion] || 0) + 1);
+    sentRev[criterion] = rev;
+    const score = {
       criterion: criterion,
       level: level,
       not_observed: box.dataset.notObserved === "1",
       evidence: ($("[data-score-evidence]", box) || {}).value || "",
-    }, "score:" + criterion);
+      rev: rev,
+    };
+    scores[criterion] = score;
+    sendDurable("score.record", score, "score:" + criterion);
     editingEvidence.delete(criterion);
     pendingEvidence.delete(criterion);
     saveOutbox();

@@ -447,6 +447,9 @@ TURN_TTL_SECONDS = env_int("TURN_TTL_SECONDS", 6 * 3600, minimum=60)
 # compiled with whatever assessments are in.
 INVITE_TTL_HOURS = env_int("INVITE_TTL_HOURS", 72, minimum=1)
 REPORT_DEADLINE_HOURS = env_int("REPORT_DEADLINE_HOURS", 24, minimum=1)
+# A hint or curveball waits this long before it reaches the candidate, so the interviewer can
+# take it back ("Sent — Undo"); 0 sends at once.
+HINT_UNDO_MS = env_int("HINT_UNDO_MS", 5000)
 # A report claimed by a worker longer ago than this is taken over by the next delivery (its
 # worker died). Keep it above CELERY_TIME_LIMIT, so a live worker never loses its claim.
 REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=1)

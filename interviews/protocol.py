@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     INVALID_STEP = "invalid_step"  # not an allowed step move, or no such step
     STALE = "stale"  # the interview moved on since the client's view (step, clock)
     NOT_FOUND = "not_found"  # no such criterion, hint or document slot
+    TOO_LATE = "too_late"  # the hint reached the candidate already: it cannot be taken back
     SERVER_ERROR = "server_error"  # our fault; nothing was saved
 
 
@@ -70,7 +71,9 @@ DOC_NAMES = ("notes", "diagram", "board", "private")  # interviews/crdt.py, DOC_
 # Messages whose effect is made durable later: the sender names each one (a unique ``id``), is
 # told by an ``ack`` once it is durable, and may send it again with the same id after a
 # reconnect without repeating its effect.
-NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record", "mark.record"})
+NEEDS_ID = frozenset(
+    {"doc.update", "chat.send", "hint.send", "hint.undo", "score.record", "mark.record"}
+)
 # What a mark may say (interviews.models.Mark): a checklist concept raised unprompted, after a
 # hint or missed; a red flag observed; "" clears a mark.
 MARK_VALUES = ("unprompted", "hinted", "missed", "observed", "")
@@ -93,6 +96,12 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
     },
     "chat.send": {"text": F(str, max_length=MAX_CHAT_CHARS, min_length=1)},
     "hint.send": {
+        "step": STEP_KEY,
+        "kind": F(str, choices=("hint", "curveball")),
+        "index": F(int, minimum=0, maximum=99),
+    },
+    # Take back a hint or curveball sent within the undo window (settings.HINT_UNDO_MS).
+    "hint.undo": {
         "step": STEP_KEY,
         "kind": F(str, choices=("hint", "curveball")),
         "index": F(int, minimum=0, maximum=99),
@@ -286,6 +295,25 @@ class Delivered(ServerMessage):
     index: int
     text: str
     sent_at: str
+
+
+@_message
+class HintHeld(ServerMessage):
+    TYPE = "hint.held"
+    TO = "interviewer"
+    step: str
+    kind: str  # hint | curveball
+    index: int
+    undo_ms: int  # how long it waits for an undo before it reaches the candidate
+
+
+@_message
+class HintWithdrawn(ServerMessage):
+    TYPE = "hint.withdrawn"
+    TO = "interviewer"
+    step: str
+    kind: str
+    index: int
 
 
 @_message
@@ -520,6 +548,7 @@ ERROR_MEANINGS: dict[str, str] = {
     "invalid_step": "not an allowed step move, or no such step",
     "stale": "the interview moved on since the client's view (step, clock)",
     "not_found": "no such criterion, hint or document slot",
+    "too_late": "the hint reached the candidate already: it cannot be taken back",
     "server_error": "our fault; nothing was saved",
 }
 

@@ -90,3 +90,76 @@ def test_a_late_echo_never_overwrites_evidence_or_a_level(
     expect(box.locator("[data-score-level='4']")).to_have_attribute("aria-pressed", "true")
     expect(box.locator("[data-score-level='3']")).to_have_attribute("aria-pressed", "false")
     assert page.js_errors == []
+
+
+def test_a_hint_can_be_taken_back_and_a_curveball_asks_first(
+    signed_in,  # noqa: F811
+    allow_sync_orm,
+):
+    session = live_session()
+    interviewer = signed_in(session.interviewer)
+    echoes = EchoHolder(interviewer)
+    candidate = signed_in(session.candidate)
+    room_url = f"/interviews/{session.interview.pk}/"
+    interviewer.set_viewport_size({"width": 1366, "height": 768})
+    interviewer.goto(room_url)
+    candidate.goto(room_url)
+    expect(interviewer.locator("[data-connection]")).to_have_text("Connected")
+    expect(candidate.locator("[data-connection]")).to_have_text("Connected")
+
+    hint = interviewer.locator(f"{PANEL} [data-kind=hint][data-index='0']")
+    hint.locator("[data-send-hint]").click()
+    expect(hint.locator("[data-send-hint]")).to_contain_text("Sent — reaches them in")
+    shot_viewport(interviewer, "room-hint-undo-1366")
+    hint.locator("[data-undo-hint]").click()
+    expect(interviewer.locator("[data-banner]")).to_contain_text("taken back")
+    expect(hint.locator("[data-send-hint]")).to_have_text("Send to candidate")
+    expect(hint.locator("[data-undo-hint]")).to_be_hidden()
+    interviewer.wait_for_timeout(6000)  # past the undo window
+    expect(candidate.locator("[data-deliveries]")).not_to_contain_text("Hint 1")
+    assert not Delivery.objects.filter(interview=session.interview).exists()
+
+    curveball = interviewer.locator(f"{PANEL} [data-kind=curveball][data-index='0']")
+    interviewer.once("dialog", lambda dialog: dialog.dismiss())
+    curveball.locator("[data-send-hint]").click()
+    interviewer.wait_for_timeout(300)
+    assert not [m for m in echoes.sent if m["payload"].get("kind") == "curveball"]
+    messages = []
+    interviewer.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    curveball.locator("[data-send-hint]").click()
+    assert "curveball" in messages[0].lower()
+    expect(candidate.locator("[data-deliveries]")).to_contain_text(
+        "Curveball for factory-case clarify.", timeout=10_000
+    )
+    expect(curveball.locator("[data-send-hint]")).to_have_text("Sent ✓")
+    assert Delivery.objects.filter(interview=session.interview, kind="curveball").count() == 1
+    assert interviewer.js_errors == [] and candidate.js_errors == []
+
+
+def shot_viewport(page, name: str) -> None:
+    page.screenshot(path=f"test-artifacts/{name}.png")
+
+
+def test_the_scoring_panel_shows_each_levels_anchor(signed_in, allow_sync_orm):  # noqa: F811
+    session = live_session()
+    page = signed_in(session.interviewer)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/interviews/{session.interview.pk}/")
+    expect(page.locator("[data-connection]")).to_have_text("Connected")
+    page.click("[data-side-tab=score]")
+    box = page.locator(f"{PANEL} [data-criterion='clarify-main']")
+    for level in (1, 2, 3, 4):
+        card = box.locator(f"[data-score-level='{level}']")
+        expect(card).to_be_visible()
+        expect(card).to_contain_text(f"Anchor {level} of clarify-main.")
+    box.locator("[data-score-level='3']").click()
+    expect(box.locator("[data-score-level='3']")).to_have_attribute("aria-pressed", "true")
+    box.locator("[data-score-evidence]").fill("Asked who the users are before anything else.")
+    box.scroll_into_view_if_needed()
+    shot_viewport(page, "room-scoring-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.click("[data-side-tab=score]")
+    box.scroll_into_view_if_needed()
+    shot_viewport(page, "room-scoring-390")
+    shot(page, "room-scoring-390-full")
+    assert page.js_errors == []

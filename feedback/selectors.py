@@ -1,7 +1,11 @@
 """Reads for what happens after the interview, each starting from an interview the caller
 already got through the access getter (``interviews.selectors.interview_get_for_user``)."""
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.db.models.fields.json import KeyTransform
 
 from accounts.types import User
@@ -67,6 +71,23 @@ def interviewer_aside(interview: Interview) -> dict:
         "private_notes": "\n\n".join(text for text in private if text.strip()),
         "deliveries": list(Delivery.objects.filter(interview=interview)),
     }
+
+
+def slow_reports(now) -> Q:
+    """Reports taking longer than usual: still pending, or claimed by a worker, longer than
+    ``REPORT_SLOW_SECONDS`` since they were (last) requested; a running one also claimed that
+    long ago. (A retry requests it again: ``services.report_nudge``.)"""
+    cutoff = now - timedelta(seconds=settings.REPORT_SLOW_SECONDS)
+    return Q(requested_at__lte=cutoff) & (
+        Q(status=Report.Status.PENDING) | Q(status=Report.Status.RUNNING, claimed_at__lte=cutoff)
+    )
+
+
+def report_is_slow(report: Report | None) -> bool:
+    return (
+        report is not None
+        and Report.objects.filter(slow_reports(timezone.now()), pk=report.pk).exists()
+    )
 
 
 def report_of(interview: Interview) -> Report | None:

@@ -506,6 +506,28 @@ def report_retry(*, report_id: int, user: User | None = None) -> Report:
     return report
 
 
+def report_nudge(*, report_id: int, user: User | None = None) -> bool:
+    """A participant asks again for a report that is taking longer than usual (a stopped or
+    busy worker, a lost message): it is handed to the workers again. Idempotent: the request
+    is taken by compare-and-set on a slow report (``selectors.slow_reports``), which also
+    restarts its clock, so a double click or a second tab enqueues once; the worker's claim
+    makes a duplicate message harmless anyway. False if the report was not slow (compiled,
+    failed, or just requested)."""
+    from .selectors import slow_reports
+
+    now = timezone.now()
+    with transaction.atomic():
+        matched = Report.objects.filter(slow_reports(now), pk=report_id).update(requested_at=now)
+        if not matched:
+            return False
+        interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
+        event_record(
+            interview_id=interview_id, kind=EventKind.REPORT_RETRIED, actor=user, reason="slow"
+        )
+        _enqueue_compile(report_id)
+    return True
+
+
 @dataclass(frozen=True)
 class CompileOutcome:
     status: str  # "compiled", "ready" (nothing to do), "busy" (another claim), "missing"

@@ -464,6 +464,7 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
         "report": report,
         "polling": report is not None
         and report.status in (Report.Status.PENDING, Report.Status.RUNNING),
+        "slow": selectors.report_is_slow(report),
     }
     if report is not None and report.status == Report.Status.READY:
         context.update(reports.report_context(report.data))
@@ -522,6 +523,19 @@ def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("report", interview_id=access.interview.pk)
+
+
+@require_POST
+def report_nudge(request: HttpRequest, interview_id) -> HttpResponse:
+    """"Taking longer than usual": a participant hands the report to the workers again."""
+    access = access_or_404(request, interview_id)
+    report = selectors.report_of(access.interview)
+    if report is None:
+        raise Http404("There is no report to ask for.")
+    if services.report_nudge(report_id=report.pk, user=request.user):
+        messages.info(request, "Asked again. The report appears here as soon as it is compiled.")
+    url = reverse("report", kwargs={"interview_id": access.interview.pk})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_GET

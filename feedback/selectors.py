@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
 from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
 
 from accounts.types import User
 from interviews.models import (

@@ -527,7 +527,7 @@ def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
 
 @require_POST
 def report_nudge(request: HttpRequest, interview_id) -> HttpResponse:
-    """"Taking longer than usual": a participant hands the report to the workers again."""
+    """ "Taking longer than usual": a participant hands the report to the workers again."""
     access = access_or_404(request, interview_id)
     report = selectors.report_of(access.interview)
     if report is None:

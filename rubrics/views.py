@@ -139,7 +139,7 @@ class BankUploadForm(forms.Form):
     file = forms.FileField(
         label="A content file or a zip of them",
         help_text="A case study, rubric, framework or glossary .yaml file, or a .zip such as the "
-        "download below. Files not in the upload are left as they are.",
+        "download above. Files not in the upload are left as they are.",
     )
     force = forms.BooleanField(
         required=False,

@@ -115,7 +115,7 @@ def test_a_hint_can_be_taken_back_and_a_curveball_asks_first(
     expect(interviewer.locator("[data-banner]")).to_contain_text("taken back")
     expect(hint.locator("[data-send-hint]")).to_have_text("Send to candidate")
     expect(hint.locator("[data-undo-hint]")).to_be_hidden()
-    interviewer.wait_for_timeout(6000)  # past the undo window
+    interviewer.wait_for_timeout(3000)  # past the undo window (HINT_UNDO_MS, tests/conftest.py)
     expect(candidate.locator("[data-deliveries]")).not_to_contain_text("Hint 1")
     assert not Delivery.objects.filter(interview=session.interview).exists()
 

@@ -438,13 +438,14 @@ class CaseStepInlineFormSet(forms.BaseInlineFormSet):
         case = self.instance
         if case.status not in content.COMPLETE_STATUSES or case.framework_id is None:
             return
-        steps = {}
+        steps, forms_by_key = {}, {}
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("framework_step"):
                 continue
             if not form.has_changed() and form.instance.pk is None:
                 continue  # an untouched empty extra form
+            forms_by_key[data["framework_step"].key] = form
             steps[data["framework_step"].key] = {
                 name: data.get(name, "")
                 for name in ("probe", "reference_notes", "expectations", *content.STEP_LISTS)
@@ -458,6 +459,11 @@ class CaseStepInlineFormSet(forms.BaseInlineFormSet):
         keys = list(case.framework.steps.values_list("key", flat=True))
         missing = content.missing_for_completeness(doc, keys)
         if missing:
+            # Each step's own gaps on its form too, so the editor can point at the step.
+            for item in missing:
+                key, _, what = item.partition(": ")
+                if what and key in forms_by_key:
+                    forms_by_key[key].add_error(None, f"Missing for a complete case: {what}.")
             raise ValidationError(
                 "A case that is %(status)s must be complete. Missing: %(missing)s. Fill these "
                 "in, or set the status to draft.",

@@ -459,6 +459,12 @@ if TURN_URLS and not TURN_SECRET:
 # compiled with whatever assessments are in.
 INVITE_TTL_HOURS = env_int("INVITE_TTL_HOURS", 72, minimum=1)
 REPORT_DEADLINE_HOURS = env_int("REPORT_DEADLINE_HOURS", 24, minimum=1)
+# A hint or curveball waits this long before it reaches the candidate, so the interviewer can
+# take it back ("Sent — Undo"); 0 sends at once.
+HINT_UNDO_MS = env_int("HINT_UNDO_MS", 5000)
+# A report still compiling after this many seconds is "taking longer than usual" and offers its
+# participants a retry (feedback.services.report_nudge).
+REPORT_SLOW_SECONDS = env_int("REPORT_SLOW_SECONDS", 45, minimum=1)
 # A report claimed by a worker longer ago than this is taken over by the next delivery (its
 # worker died). Keep it above CELERY_TIME_LIMIT, so a live worker never loses its claim.
 REPORT_CLAIM_STALE_SECONDS = env_int("REPORT_CLAIM_STALE_SECONDS", 300, minimum=1)

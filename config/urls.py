@@ -3,13 +3,21 @@ from django.urls import include, path
 
 from casestudies import views as bank_views
 from interviews import views as interview_views
+from rubrics import views as rubric_views
 
 admin.site.site_header = "Sevensteps curation"
 admin.site.site_title = "Sevensteps curation"
-admin.site.index_title = "Question bank, rubrics and sessions"
+admin.site.index_title = "Question bank and rubrics"
 admin.site.enable_nav_sidebar = False  # the case list needs the width
 
 urlpatterns = [
+    # The whole bank in and out, for curators (rubrics/bank.py), inside the admin's login.
+    path("admin/bank/", admin.site.admin_view(rubric_views.bank_import), name="bank_import"),
+    path(
+        "admin/bank/export.zip",
+        admin.site.admin_view(rubric_views.bank_export),
+        name="bank_export",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     # The library pages combine the bank with the user's own practice, and the previews show

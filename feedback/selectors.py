@@ -1,11 +1,24 @@
 """Reads for what happens after the interview, each starting from an interview the caller
 already got through the access getter (``interviews.selectors.interview_get_for_user``)."""
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
 
 from accounts.types import User
-from interviews.models import Assessment, Document, Interview, Participant, Report, Score
+from interviews.models import (
+    Assessment,
+    Delivery,
+    Document,
+    Interview,
+    Participant,
+    Report,
+    Score,
+    WrapupDraft,
+)
 from rubrics.models import Criterion
 
 
@@ -38,6 +51,43 @@ def scores_of(interview: Interview, *, source: str) -> dict[str, Score]:
             "criterion"
         )
     }
+
+
+def draft_fields(interview: Interview, *, source: str) -> dict[str, str]:
+    """One side's wrap-up draft (form field name -> value), or {}. Each side reads its own
+    only: the candidate's page asks for ``self``, never for the interviewer's."""
+    draft = WrapupDraft.objects.filter(interview=interview, source=source).first()
+    return dict(draft.fields) if draft else {}
+
+
+def interviewer_aside(interview: Interview) -> dict:
+    """What the interviewer's scorecard shows beside it: their private notes, the hints and
+    curveballs they sent, and their live marks are read by the view; this is the notes and
+    the deliveries. For the interviewer's page only."""
+    private = Document.objects.filter(interview=interview, private=True).values_list(
+        "text", flat=True
+    )
+    return {
+        "private_notes": "\n\n".join(text for text in private if text.strip()),
+        "deliveries": list(Delivery.objects.filter(interview=interview)),
+    }
+
+
+def slow_reports(now) -> Q:
+    """Reports taking longer than usual: still pending, or claimed by a worker, longer than
+    ``REPORT_SLOW_SECONDS`` since they were (last) requested; a running one also claimed that
+    long ago. (A retry requests it again: ``services.report_nudge``.)"""
+    cutoff = now - timedelta(seconds=settings.REPORT_SLOW_SECONDS)
+    return Q(requested_at__lte=cutoff) & (
+        Q(status=Report.Status.PENDING) | Q(status=Report.Status.RUNNING, claimed_at__lte=cutoff)
+    )
+
+
+def report_is_slow(report: Report | None) -> bool:
+    return (
+        report is not None
+        and Report.objects.filter(slow_reports(timezone.now()), pk=report.pk).exists()
+    )
 
 
 def report_of(interview: Interview) -> Report | None:

@@ -26,7 +26,7 @@ from interviews import selectors as room_selectors
 from interviews.errors import ServiceError
 from interviews.events import EventKind, event_record
 from interviews.flow import Action
-from interviews.models import Assessment, Interview, Mark, Report, Score
+from interviews.models import Assessment, Interview, Mark, Report, Role, Score, WrapupDraft
 from interviews.protocol import MAX_EVIDENCE_CHARS, ErrorCode
 from interviews.services import Actor
 from rubrics.models import Criterion
@@ -254,6 +254,7 @@ def assessment_submit(
             concepts=dict(concepts or {}),
             flags={},
         )
+    WrapupDraft.objects.filter(interview=interview, source=Score.Source.SELF).delete()
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.SELF,
@@ -327,6 +328,7 @@ def scorecard_finalise(
         concepts=concepts,
         flags=flags,
     )
+    WrapupDraft.objects.filter(interview=interview, source=Score.Source.INTERVIEWER).delete()
     assessment, _ = Assessment.objects.update_or_create(
         interview=interview,
         source=Score.Source.INTERVIEWER,
@@ -347,6 +349,37 @@ def scorecard_finalise(
     )
     _complete_when_ready(interview, actor.user)
     return assessment
+
+
+@transaction.atomic
+def wrapup_draft_save(
+    *, actor: Actor, fields: Mapping[str, str], clear: tuple[str, ...] = ()
+) -> WrapupDraft:
+    """Keep a side's wrap-up form as it stands, before it is submitted: ``fields`` (form field
+    name -> value, checked by the caller's form) are merged into the draft, ``clear`` names
+    fields to empty (a red flag unticked: an unticked box is not posted). Refused once that
+    side has submitted or the wrap-up is over. Each save counts a revision."""
+    interview = Interview.objects.get(pk=actor.interview_id)
+    candidate = actor.role == Role.CANDIDATE
+    _wrapup_open(interview, actor, Action.SELF_ASSESS if candidate else Action.SCORECARD)
+    source = Score.Source.SELF if candidate else Score.Source.INTERVIEWER
+    if Assessment.objects.filter(
+        interview=interview, source=source, submitted_at__isnull=False
+    ).exists():
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            "Your self-assessment is already in."
+            if candidate
+            else "The scorecard is already finalised.",
+        )
+    draft, _ = WrapupDraft.objects.select_for_update().get_or_create(
+        interview=interview, source=source, defaults={"author": actor.user}
+    )
+    merged = {**draft.fields, **{name: str(value) for name, value in fields.items()}}
+    merged.update(dict.fromkeys(clear, ""))
+    draft.fields, draft.revision, draft.author = merged, draft.revision + 1, actor.user
+    draft.save(update_fields=["fields", "revision", "author", "updated_at"])
+    return draft
 
 
 def _complete_when_ready(interview: Interview, user: User) -> None:
@@ -471,6 +504,28 @@ def report_retry(*, report_id: int, user: User | None = None) -> Report:
     event_record(interview_id=report.interview_id, kind=EventKind.REPORT_RETRIED, actor=user)
     _enqueue_compile(report.pk)
     return report
+
+
+def report_nudge(*, report_id: int, user: User | None = None) -> bool:
+    """A participant asks again for a report that is taking longer than usual (a stopped or
+    busy worker, a lost message): it is handed to the workers again. Idempotent: the request
+    is taken by compare-and-set on a slow report (``selectors.slow_reports``), which also
+    restarts its clock, so a double click or a second tab enqueues once; the worker's claim
+    makes a duplicate message harmless anyway. False if the report was not slow (compiled,
+    failed, or just requested)."""
+    from .selectors import slow_reports
+
+    now = timezone.now()
+    with transaction.atomic():
+        matched = Report.objects.filter(slow_reports(now), pk=report_id).update(requested_at=now)
+        if not matched:
+            return False
+        interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
+        event_record(
+            interview_id=interview_id, kind=EventKind.REPORT_RETRIED, actor=user, reason="slow"
+        )
+        _enqueue_compile(report_id)
+    return True
 
 
 @dataclass(frozen=True)

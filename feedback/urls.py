@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("interviews/<uuid:interview_id>/wrap-up/", views.wrapup, name="wrapup"),
+    path("interviews/<uuid:interview_id>/wrap-up/draft/", views.wrapup_draft, name="wrapup_draft"),
     path(
         "interviews/<uuid:interview_id>/wrap-up/reveal/<slug:step_key>/",
         views.wrapup_reveal,
@@ -13,6 +14,7 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/report.pdf", views.report_pdf, name="report_pdf"),
     path("interviews/<uuid:interview_id>/report.md", views.report_md, name="report_md"),
     path("interviews/<uuid:interview_id>/report/retry/", views.report_retry, name="report_retry"),
+    path("interviews/<uuid:interview_id>/report/nudge/", views.report_nudge, name="report_nudge"),
     path("interviews/<uuid:interview_id>/timeline/", views.session_timeline, name="timeline"),
     path(
         "interviews/<uuid:interview_id>/timeline/replay.json",

@@ -29,6 +29,7 @@ from rubrics.selectors import scoring_policy
 
 from . import progress as progress_module
 from . import reports, selectors, services, timeline, usage
+from . import wrapup as wrapup_aids
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
 
 
@@ -251,7 +252,10 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
     criteria = selectors.rubric_criteria(interview)
     aids = _aids(interview, signals=False)
     form = SelfAssessmentForm(
-        request.POST or None, criteria=criteria, concepts=[i["key"] for i in aids.checklist]
+        request.POST or None,
+        criteria=criteria,
+        concepts=[i["key"] for i in aids.checklist],
+        initial=selectors.draft_fields(interview, source=Score.Source.SELF),
     )
     status = 200
     if request.method == "POST":
@@ -291,6 +295,7 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
         revealed=set(interview.revealed_steps) if interview.is_solo else set(),
         aids=aids,
     )
+    checklist = _checklist_rows(aids, form)
     context = _wrapup_context(
         request,
         access,
@@ -298,7 +303,9 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
         form=form,
         sections=sections,
         documents=documents,
-        checklist=_checklist_rows(aids, form),
+        checklist=checklist,
+        errors=wrapup_aids.error_summary(form, sections, checklist),
+        progress=wrapup_aids.progress(sections, evidence_needed=False),
     )
     return render(request, "feedback/wrapup.html", context, status=status)
 
@@ -327,9 +334,11 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
         level = "not_observed" if score.not_observed else str(score.level or "")
         initial[f"level-{key}"] = level
         initial[f"note-{key}"] = score.evidence
-    for mark in room.marks_of(interview.pk, source=Score.Source.INTERVIEWER):
+    live_marks = room.marks_of(interview.pk, source=Score.Source.INTERVIEWER)
+    for mark in live_marks:
         concept = mark["kind"] == "concept"
         initial[f"{mark['kind']}-{mark['key']}"] = mark["value"] if concept else True
+    initial.update(selectors.draft_fields(interview, source=Score.Source.INTERVIEWER))
     form = ScorecardForm(
         request.POST or None,
         criteria=criteria,
@@ -367,6 +376,7 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
         status = 400
     documents = selectors.candidate_documents(interview)
     sections = _wrapup_sections(interview, criteria, form, documents=documents, aids=aids)
+    checklist = _checklist_rows(aids, form)
     context = _wrapup_context(
         request,
         access,
@@ -375,10 +385,49 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
         sections=sections,
         documents=documents,
         candidate_in=candidate_in,
-        deliveries=list(interview.deliveries.all()),
-        checklist=_checklist_rows(aids, form),
+        checklist=checklist,
+        errors=wrapup_aids.error_summary(form, sections, checklist),
+        progress=wrapup_aids.progress(sections, evidence_needed=True),
+        live=wrapup_aids.live_scores(sections, live, live_marks, aids.checklist),
+        **selectors.interviewer_aside(interview),
     )
     return render(request, "feedback/wrapup.html", context, status=status)
+
+
+@require_POST
+def wrapup_draft(request: HttpRequest, interview_id) -> JsonResponse:
+    """Autosave: the wrap-up form as it stands, posted by the page's script (static/js/
+    wrapup.js) after each choice and pause in typing. Answers {"saved": true, "revision"}, or
+    {"saved": false, "message", "errors"} with 400 (a value the form refuses) or 409 (submitted
+    already, or the wrap-up is over). Participants only; each saves their own side."""
+    access = access_or_404(request, interview_id)
+    interview = access.interview
+    criteria = selectors.rubric_criteria(interview)
+    candidate = access.role == Role.CANDIDATE
+    aids = _aids(interview, signals=not candidate)
+    concepts = [i["key"] for i in aids.checklist]
+    if candidate:
+        form: WrapupForm = SelfAssessmentForm(request.POST, criteria=criteria, concepts=concepts)
+    else:
+        flags = aids.flag_keys(criteria)
+        form = ScorecardForm(request.POST, criteria=criteria, concepts=concepts, flags=flags)
+    if not form.is_valid():
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        return JsonResponse(
+            {"saved": False, "message": "Some values could not be kept.", "errors": errors},
+            status=400,
+        )
+    names = [name for name in form.fields if name in request.POST]
+    unticked = tuple(n for n in form.fields if n.startswith("flag-") and n not in request.POST)
+    try:
+        draft = services.wrapup_draft_save(
+            actor=_actor(request, access),
+            fields={name: request.POST[name] for name in names},
+            clear=unticked,
+        )
+    except ServiceError as exc:
+        return JsonResponse({"saved": False, "message": exc.message, "errors": {}}, status=409)
+    return JsonResponse({"saved": True, "revision": draft.revision})
 
 
 @require_POST
@@ -415,6 +464,7 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
         "report": report,
         "polling": report is not None
         and report.status in (Report.Status.PENDING, Report.Status.RUNNING),
+        "slow": selectors.report_is_slow(report),
     }
     if report is not None and report.status == Report.Status.READY:
         context.update(reports.report_context(report.data))
@@ -473,6 +523,19 @@ def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("report", interview_id=access.interview.pk)
+
+
+@require_POST
+def report_nudge(request: HttpRequest, interview_id) -> HttpResponse:
+    """ "Taking longer than usual": a participant hands the report to the workers again."""
+    access = access_or_404(request, interview_id)
+    report = selectors.report_of(access.interview)
+    if report is None:
+        raise Http404("There is no report to ask for.")
+    if services.report_nudge(report_id=report.pk, user=request.user):
+        messages.info(request, "Asked again. The report appears here as soon as it is compiled.")
+    url = reverse("report", kwargs={"interview_id": access.interview.pk})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_GET

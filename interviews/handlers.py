@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "doc.sync": Room.doc_sync,
     "chat.send": Room.chat_send,
     "hint.send": Room.hint_send,
+    "hint.undo": Room.hint_undo,
     "score.record": Room.score_record,
     "mark.record": Room.mark_record,
     "reference.reveal": Room.reference_reveal,

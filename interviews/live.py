@@ -129,6 +129,8 @@ class Room:
     scores: dict[str, JSON] = field(default_factory=dict)
     marks: dict[tuple[str, str], JSON] = field(default_factory=dict)  # (kind, key) -> mark
     references: dict[str, str] = field(default_factory=dict)
+    # Hints in their undo window, not yet delivered: key -> handle, text, by, acks
+    held_hints: dict[tuple[str, str, int], dict] = field(default_factory=dict)
     flushed_texts: dict[str, str] = field(default_factory=dict)
     dirty_docs: set[str] = field(default_factory=set)
     doc_flushes: dict[str, int] = field(default_factory=dict)
@@ -488,7 +490,9 @@ class Room:
         self.registry.committer.queue(fill, self.ack_to(socket, message_id))
         return []
 
-    def hint_send(self, socket: Socket, message: Message) -> list[JSON]:
+    def _hint_key(self, socket: Socket, message: Message) -> tuple[tuple[str, str, int], str]:
+        """The (step, kind, index) a hint message names, and its text; refused unless the
+        interviewer may send hints now and the case has it."""
         self.check(socket, Action.HINT)
         p = message.payload
         assert self.data is not None
@@ -498,26 +502,70 @@ class Room:
             raise ServiceError(
                 ErrorCode.NOT_FOUND, f"There is no {p['kind']} {p['index'] + 1} for that step."
             )
-        key = (p["step"], p["kind"], p["index"])
+        return (p["step"], p["kind"], p["index"]), items[p["index"]]
+
+    def hint_send(self, socket: Socket, message: Message) -> list[JSON]:
+        """Hold a hint or curveball for the undo window (``settings.HINT_UNDO_MS``), then
+        deliver it to both and make it durable. Within the window ``hint.undo`` withdraws it:
+        the candidate never sees it (docs/protocol.md, "Taking a hint back")."""
+        key, text = self._hint_key(socket, message)
+        ack = self.ack_to(socket, message.id)
         if key in self.deliveries:  # sent already: deliver once
-            self.registry.committer.queue(lambda b: None, self.ack_to(socket, message.id))
+            self.registry.committer.queue(lambda b: None, ack)
             return []
+        if key in self.held_hints:  # a resend within the window: acked on delivery
+            self.held_hints[key]["acks"].append(ack)
+            return []
+        window = settings.HINT_UNDO_MS / 1000
+        if window <= 0:
+            self._hint_deliver(key, text, socket.user_id, [ack])
+            return []
+        handle = self.registry.loop.call_later(window, self._hint_release, key)
+        self.held_hints[key] = {"handle": handle, "text": text, "by": socket.user_id, "acks": [ack]}
+        step, kind, index = key
+        held = protocol.HintHeld(step=step, kind=kind, index=index, undo_ms=settings.HINT_UNDO_MS)
+        self.deliver(protocol.envelope(held), role=Role.INTERVIEWER)
+        return []
+
+    def _hint_release(self, key: tuple[str, str, int]) -> None:
+        held = self.held_hints.pop(key, None)
+        if held is not None:
+            self._hint_deliver(key, held["text"], held["by"], held["acks"])
+
+    def _hint_deliver(self, key: tuple[str, str, int], text: str, by: int, acks: list) -> None:
+        step, kind, index = key
         now = timezone.now()
-        text = items[p["index"]]
         delivered = protocol.Delivered(
-            step=p["step"], kind=p["kind"], index=p["index"], text=text, sent_at=now.isoformat()
+            step=step, kind=kind, index=index, text=text, sent_at=now.isoformat()
         )
         self.deliveries[key] = delivered.payload()
         self.deliver(protocol.envelope(delivered))
-        if p["kind"] == "hint":
+        if kind == "hint":
             self.push_caps()
-
         self.registry.committer.queue(
-            lambda b: b.delivery(
-                self.interview_id, p["step"], p["kind"], p["index"], text, socket.user_id, now
-            ),
-            self.ack_to(socket, message.id),
+            lambda b: b.delivery(self.interview_id, step, kind, index, text, by, now), acks[0]
         )
+        for ack in acks[1:]:
+            self.registry.committer.queue(lambda b: None, ack)
+
+    def hint_undo(self, socket: Socket, message: Message) -> list[JSON]:
+        """Withdraw a hint still in its undo window: it is never delivered nor stored, and the
+        interviewer's sockets are told (``hint.withdrawn``). Once delivered: ``too_late``."""
+        key, _ = self._hint_key(socket, message)
+        if key in self.deliveries:
+            raise ServiceError(
+                ErrorCode.TOO_LATE, "Too late to take it back: the candidate has it already."
+            )
+        held = self.held_hints.pop(key, None)
+        acks = [self.ack_to(socket, message.id)]
+        if held is not None:
+            held["handle"].cancel()
+            acks += held["acks"]
+        step, kind, index = key
+        withdrawn = protocol.HintWithdrawn(step=step, kind=kind, index=index)
+        self.deliver(protocol.envelope(withdrawn), role=Role.INTERVIEWER)
+        for ack in acks:
+            self.registry.committer.queue(lambda b: None, ack)
         return []
 
     def score_record(self, socket: Socket, message: Message) -> list[JSON]:
@@ -534,7 +582,11 @@ class Room:
         evidence = p.get("evidence", "").strip()
         now = timezone.now()
         recorded = protocol.ScoreRecorded(
-            criterion=p["criterion"], level=level, not_observed=not_observed, evidence=evidence
+            criterion=p["criterion"],
+            level=level,
+            not_observed=not_observed,
+            evidence=evidence,
+            rev=p.get("rev"),
         )
         self.scores[p["criterion"]] = recorded.payload()
         self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER)

@@ -382,3 +382,27 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.interview_id} ({self.status})"
+
+
+class WrapupDraft(models.Model):
+    """A side's wrap-up form as it stands before it is submitted, saved as the person goes
+    (feedback.services.wrapup_draft_save): field name -> value, exactly as the form posts it
+    (``level-<criterion>``, ``note-<criterion>``, ``concept-<key>``, ``flag-<key>``, the
+    reflection or the feedback). A reload fills the form from it. Each side's draft is its own:
+    the candidate's page never reads the interviewer's (the self-assessment stays blind).
+    ``revision`` counts the saves; a save names the revision it was based on."""
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="drafts")
+    source = models.CharField(max_length=12, choices=Score.Source.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fields = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "source"], name="one_draft_per_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} draft of {self.interview_id} r{self.revision}"

@@ -20,6 +20,7 @@ MAX_DOCUMENT_CHARS = 20_000
 MAX_CHAT_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 2_000
 MAX_ID_CHARS = 64
+MAX_REV = 2**53 - 1  # a score's revision: a JavaScript number that is still exact
 MAX_SIGNAL_CHARS = 16_000  # an SDP offer with audio, video and a data channel fits in a few KB
 
 
@@ -34,6 +35,7 @@ class ErrorCode(StrEnum):
     INVALID_STEP = "invalid_step"  # not an allowed step move, or no such step
     STALE = "stale"  # the interview moved on since the client's view (step, clock)
     NOT_FOUND = "not_found"  # no such criterion, hint or document slot
+    TOO_LATE = "too_late"  # the hint reached the candidate already: it cannot be taken back
     SERVER_ERROR = "server_error"  # our fault; nothing was saved
 
 
@@ -69,7 +71,9 @@ DOC_NAMES = ("notes", "diagram", "board", "private")  # interviews/crdt.py, DOC_
 # Messages whose effect is made durable later: the sender names each one (a unique ``id``), is
 # told by an ``ack`` once it is durable, and may send it again with the same id after a
 # reconnect without repeating its effect.
-NEEDS_ID = frozenset({"doc.update", "chat.send", "hint.send", "score.record", "mark.record"})
+NEEDS_ID = frozenset(
+    {"doc.update", "chat.send", "hint.send", "hint.undo", "score.record", "mark.record"}
+)
 # What a mark may say (interviews.models.Mark): a checklist concept raised unprompted, after a
 # hint or missed; a red flag observed; "" clears a mark.
 MARK_VALUES = ("unprompted", "hinted", "missed", "observed", "")
@@ -122,11 +126,20 @@ CLIENT_MESSAGES: dict[str, dict[str, F]] = {
         "kind": F(str, choices=("hint", "curveball")),
         "index": F(int, minimum=0, maximum=99),
     },
+    # Take back a hint or curveball sent within the undo window (settings.HINT_UNDO_MS).
+    "hint.undo": {
+        "step": STEP_KEY,
+        "kind": F(str, choices=("hint", "curveball")),
+        "index": F(int, minimum=0, maximum=99),
+    },
     "score.record": {
         "criterion": F(str, max_length=60, min_length=1),
         "level": F(int, minimum=1, maximum=4, nullable=True),
         "not_observed": F(bool, required=False),
         "evidence": F(str, required=False, max_length=MAX_EVIDENCE_CHARS),
+        # The sender's revision of this criterion's score (it only grows): echoed back, so the
+        # browser can tell a late echo of an earlier send from the latest (docs/protocol.md).
+        "rev": F(int, required=False, minimum=0, maximum=MAX_REV),
     },
     # The interviewer ticks the case's concept checklist (key: the concept's) and marks red flags
     # observed (key: "<step key>:<index>" of the flag in its step's guide).
@@ -319,6 +332,25 @@ class Delivered(ServerMessage):
 
 
 @_message
+class HintHeld(ServerMessage):
+    TYPE = "hint.held"
+    TO = "interviewer"
+    step: str
+    kind: str  # hint | curveball
+    index: int
+    undo_ms: int  # how long it waits for an undo before it reaches the candidate
+
+
+@_message
+class HintWithdrawn(ServerMessage):
+    TYPE = "hint.withdrawn"
+    TO = "interviewer"
+    step: str
+    kind: str
+    index: int
+
+
+@_message
 class Panel(ServerMessage):
     TYPE = "panel"
     TO = "interviewer"
@@ -330,10 +362,12 @@ class Panel(ServerMessage):
 class ScoreRecorded(ServerMessage):
     TYPE = "score.recorded"
     TO = "interviewer"
+    OPTIONAL = frozenset({"rev"})
     criterion: str
     level: int | None
     not_observed: bool
     evidence: str
+    rev: int | None = None  # the sender's revision (score.record), when it gave one
 
 
 @_message
@@ -582,6 +616,7 @@ ERROR_MEANINGS: dict[str, str] = {
     "invalid_step": "not an allowed step move, or no such step",
     "stale": "the interview moved on since the client's view (step, clock)",
     "not_found": "no such criterion, hint or document slot",
+    "too_late": "the hint reached the candidate already: it cannot be taken back",
     "server_error": "our fault; nothing was saved",
 }
 

@@ -107,6 +107,9 @@ def rubric_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
 
 CASESTUDIES_DIR = settings.BASE_DIR / "casestudies" / "content"
 RUBRICS_DIR = settings.BASE_DIR / "rubrics" / "content"
+# Where each kind of file lives, relative to the repository (and inside the admin's zip).
+CASES, RUBRICS = "casestudies/content", "rubrics/content"
+FRAMEWORKS, GLOSSARIES = f"{CASES}/frameworks", f"{CASES}/glossary"
 
 
 @dataclass
@@ -229,44 +232,47 @@ def _known_criteria() -> dict[str, dict[str, str]]:
     }
 
 
-def content_export(
-    *, casestudies_dir: Path = CASESTUDIES_DIR, rubrics_dir: Path = RUBRICS_DIR
-) -> list[Path]:
-    """Write every framework, rubric, case study and glossary to its file in canonical form, and
-    mark each as in sync with its file."""
-    written = []
-    (casestudies_dir / "frameworks").mkdir(parents=True, exist_ok=True)
-    rubrics_dir.mkdir(parents=True, exist_ok=True)
-    for framework in Framework.objects.select_related("based_on").prefetch_related("steps"):
-        written.append(
-            _write(
-                casestudies_dir / "frameworks",
-                case_selectors.framework_doc(framework),
-                Framework,
-                framework.pk,
-            )
-        )
+def bank_documents() -> list[tuple[str, dict, type, int]]:
+    """Every framework, case study, rubric and glossary as its canonical document, with the path
+    of its file relative to the repository (``casestudies/content/...``, ``rubrics/content/...``)
+    and its model and id: what the export writes, and what the admin's download zips."""
+    documents: list[tuple[str, dict, type, int]] = []
+    for framework in (
+        Framework.objects.select_related("based_on").prefetch_related("steps").order_by("slug")
+    ):
+        doc = case_selectors.framework_doc(framework)
+        documents.append((f"{FRAMEWORKS}/{doc['slug']}.yaml", doc, Framework, framework.pk))
     orders: dict[int, list[str]] = {}  # framework id -> its rubric's criteria, in order
     for case in case_selectors.case_study_with_steps().order_by("slug"):
         if case.framework_id not in orders:
             orders[case.framework_id] = list(selectors.criteria_for_framework(case.framework))
         doc = case_selectors.case_study_doc(case, criteria_order=orders[case.framework_id])
-        written.append(_write(casestudies_dir, doc, CaseStudy, case.pk))
-    for rubric in selectors.rubric_with_criteria():
-        written.append(_write(rubrics_dir, selectors.rubric_doc(rubric), Rubric, rubric.pk))
-    glossaries = list(case_selectors.glossary_with_terms())
-    if glossaries:
-        (casestudies_dir / "glossary").mkdir(exist_ok=True)
-    for glossary in glossaries:
+        documents.append((f"{CASES}/{doc['slug']}.yaml", doc, CaseStudy, case.pk))
+    for rubric in selectors.rubric_with_criteria().order_by("slug"):
+        doc = selectors.rubric_doc(rubric)
+        documents.append((f"{RUBRICS}/{doc['slug']}.yaml", doc, Rubric, rubric.pk))
+    for glossary in case_selectors.glossary_with_terms().order_by("slug"):
         doc = case_selectors.glossary_doc(glossary)
-        written.append(
-            _write(casestudies_dir / "glossary", doc, Glossary, glossary.pk, slug=glossary.slug)
-        )
+        documents.append((f"{GLOSSARIES}/{glossary.slug}.yaml", doc, Glossary, glossary.pk))
+    return documents
+
+
+def content_export(
+    *, casestudies_dir: Path = CASESTUDIES_DIR, rubrics_dir: Path = RUBRICS_DIR
+) -> list[Path]:
+    """Write every framework, rubric, case study and glossary to its file in canonical form, and
+    mark each as in sync with its file."""
+    folders = {CASES: casestudies_dir, RUBRICS: rubrics_dir}
+    written = []
+    for relative, doc, model, pk in bank_documents():
+        top, _, rest = relative.partition("/content/")
+        path = folders[f"{top}/content"] / rest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(_write(path, doc, model, pk))
     return written
 
 
-def _write(folder: Path, doc: dict, model, pk: int, *, slug: str = "") -> Path:
-    path = folder / f"{slug or doc['slug']}.yaml"
+def _write(path: Path, doc: dict, model, pk: int) -> Path:
     path.write_text(content.dump_yaml(doc), encoding="utf-8")
     model.objects.filter(pk=pk).update(content_hash=content.content_hash(doc))
     return path

@@ -201,6 +201,9 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         "DEBUG": "true",
         "CELERY_EAGER": "true",
         "PYTHONUNBUFFERED": "1",
+        # A hint's undo window, shorter than in production (5 s) so that the tests that send
+        # one wait less; still long enough to click Undo (tests/browser/test_scoring_live.py).
+        "HINT_UNDO_MS": "2000",
         # Mail the server sends (partner matches) lands here, where a test can read it.
         "EMAIL_FILE_DIR": str(LIVE_SERVER_MAIL),
     }

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casestudies', '0005_framework_based_on'),
-        ('interviews', '0008_call_link'),
+        ('interviews', '0009_wrapup_draft'),
     ]
 
     operations = [

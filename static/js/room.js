@@ -302,7 +302,7 @@
       const list = $("[data-deliveries]");
       if (list) list.replaceChildren();
       p.deliveries.forEach((d) => addDelivery(d, false));
-      (p.scores || []).forEach((score) => { scores[score.criterion] = score; });
+      (p.scores || []).forEach((score) => { if (!staleScore(score)) scores[score.criterion] = score; });
       if (p.panel && p.panel.html) setPanel(p.panel.html);
       const refs = $("[data-references]");
       if (refs) {
@@ -355,10 +355,22 @@
     },
     "chat.message": addChat,
     delivery(p) {
+      heldHints.delete(hintKey(p.step, p.kind, p.index));
       if (state.deliveries.some((d) => d.step === p.step && d.kind === p.kind && d.index === p.index)) return;
       state.deliveries.push(p);
       addDelivery(p, true);
       markSent();
+    },
+    "hint.held"(p) {
+      const key = hintKey(p.step, p.kind, p.index);
+      if (!heldHints.has(key)) heldHints.set(key, Date.now() + p.undo_ms);
+      markSent();
+    },
+    "hint.withdrawn"(p) {
+      heldHints.delete(hintKey(p.step, p.kind, p.index));
+      dropHintSends(p.step, p.kind, p.index);
+      markSent();
+      banner((p.kind === "hint" ? "Hint" : "Curveball") + " taken back: the candidate did not see it.", "");
     },
     panel(p) {
       setPanel(p.html);
@@ -691,6 +703,23 @@
     return false;
   }
 
+  // Hints and curveballs in their undo window (the server holds them: hint.held), by key, with
+  // when the window closes. Undo sends hint.undo; the server answers hint.withdrawn or too_late.
+  const heldHints = new Map();
+  let heldTimer = null;
+
+  function hintKey(step, kind, index) {
+    return step + ":" + kind + ":" + index;
+  }
+
+  function dropHintSends(step, kind, index) {
+    for (const [id, item] of outbox) {
+      const p = item.payload;
+      if (item.type === "hint.send" && p.step === step && p.kind === kind && p.index === index) outbox.delete(id);
+    }
+    saveOutbox();
+  }
+
   function markSent() {
     if (!state) return;
     $$("[data-panel] [data-kind][data-index]").forEach((item) => {
@@ -698,17 +727,36 @@
       const sent = state.deliveries.some((d) => d.step === item.dataset.step && d.kind === item.dataset.kind && d.index === index);
       item.classList.toggle("sent", sent);
       const button = $("[data-send-hint]", item);
-      if (button) {
-        const waiting = !sent && pendingHint(item.dataset.step, item.dataset.kind, index);
-        button.disabled = sent || waiting || !can("hint");
-        button.textContent = sent ? "Sent ✓" : waiting ? "Sending…" : "Send to candidate";
+      if (!button) return;
+      const deadline = heldHints.get(hintKey(item.dataset.step, item.dataset.kind, index));
+      const left = !sent && deadline ? Math.max(0, Math.ceil((deadline - Date.now()) / 1000)) : 0;
+      const waiting = !sent && pendingHint(item.dataset.step, item.dataset.kind, index);
+      button.disabled = sent || waiting || !!deadline || !can("hint");
+      button.textContent = sent ? "Sent ✓" : left ? "Sent — reaches them in " + left + " s" : waiting || deadline ? "Sending…" : "Send to candidate";
+      let undo = $("[data-undo-hint]", item);
+      if (!undo) {
+        undo = el("button", { type: "button", class: "small undo-hint", "data-undo-hint": "" }, "Undo");
+        button.after(undo);
       }
+      undo.hidden = !left;
     });
+    clearInterval(heldTimer);
+    heldTimer = heldHints.size ? setInterval(markSent, 500) : null;
   }
 
   const editingEvidence = new Set(); // criteria whose evidence is being typed and not yet sent
 
+  // Per criterion, the revision of the last score this browser sent. An echo carrying an
+  // older revision is a late echo of an earlier send: it never overwrites the newer choice.
+  const sentRev = {};
+
+  function staleScore(p) {
+    const mine = sentRev[p.criterion];
+    return !!mine && (p.rev || 0) < mine;
+  }
+
   function showScore(p) {
+    if (staleScore(p)) return;
     scores[p.criterion] = p;
     const box = $('[data-panel] [data-criterion="' + p.criterion + '"]');
     if (!box) return;
@@ -767,7 +815,19 @@
       const sendButton = event.target.closest("[data-send-hint]");
       if (sendButton) {
         const item = sendButton.closest("[data-kind][data-index]");
+        const curveball = item.dataset.kind === "curveball";
+        if (curveball && !window.confirm("Send this curveball? It changes the candidate's requirements mid-interview.")) return;
         sendDurable("hint.send", { step: item.dataset.step, kind: item.dataset.kind, index: Number(item.dataset.index) });
+        markSent();
+        return;
+      }
+      const undoButton = event.target.closest("[data-undo-hint]");
+      if (undoButton) {
+        const item = undoButton.closest("[data-kind][data-index]");
+        const p = { step: item.dataset.step, kind: item.dataset.kind, index: Number(item.dataset.index) };
+        dropHintSends(p.step, p.kind, p.index); // never resent after a reconnect
+        heldHints.delete(hintKey(p.step, p.kind, p.index));
+        sendDurable("hint.undo", p);
         markSent();
         return;
       }
@@ -796,12 +856,17 @@
   function sendScore(box) {
     const level = box.dataset.level ? Number(box.dataset.level) : null;
     const criterion = box.dataset.criterion;
-    sendDurable("score.record", {
+    const rev = Math.max(Date.now(), (sentRev[criterion] || 0) + 1);
+    sentRev[criterion] = rev;
+    const score = {
       criterion: criterion,
       level: level,
       not_observed: box.dataset.notObserved === "1",
       evidence: ($("[data-score-evidence]", box) || {}).value || "",
-    }, "score:" + criterion);
+      rev: rev,
+    };
+    scores[criterion] = score;
+    sendDurable("score.record", score, "score:" + criterion);
     editingEvidence.delete(criterion);
     pendingEvidence.delete(criterion);
     saveOutbox();

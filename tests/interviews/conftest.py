@@ -38,6 +38,13 @@ class Peer:
         return self.interview
 
 
+@pytest.fixture(autouse=True)
+def _hints_at_once(settings) -> None:
+    """Hints reach the candidate at once here; the undo window has tests of its own
+    (test_hint_undo.py)."""
+    settings.HINT_UNDO_MS = 0
+
+
 @pytest.fixture
 def case(db):
     factories.rubric()

@@ -252,6 +252,8 @@ async function main() {
   });
   // Liberation Sans only serves Excalidraw's server-side export (see licenses/excalidraw-fonts.txt).
   copyTree(path.join(MODULES, "@excalidraw/excalidraw/dist/prod/fonts"), path.join(OUT, board, "fonts"), (name) => name === "Liberation");
+  // The stylesheet as a file beside the bundle, linked (a strict CSP refuses an inline <style>).
+  copy(path.join(MODULES, "@excalidraw/excalidraw/dist/prod/index.css"), path.join(OUT, board, "excalidraw.css"));
   copy(EXCALIDRAW_LICENCE, path.join(OUT, board, "LICENSE"));
   copy(path.join(HERE, "licenses", "excalidraw-fonts.txt"), path.join(OUT, board, "fonts", "LICENSES.txt"));
   const boardLicences = thirdPartyLicences(boardMeta, `Third-party licences in sevensteps-board.min.js`);
@@ -260,9 +262,9 @@ async function main() {
     name: "Excalidraw (`@excalidraw/excalidraw`, with `react`, `react-dom`, `@excalidraw/mermaid-to-excalidraw`)",
     version: `${v("@excalidraw/excalidraw")} (React ${v("react")}, mermaid-to-excalidraw ${v("@excalidraw/mermaid-to-excalidraw")})`,
     licence: installed("@excalidraw/excalidraw").license + "; fonts: OFL-1.1 and MIT (`fonts/LICENSES.txt`)",
-    files: [`${board}/sevensteps-board.min.js`, `${board}/fonts/`],
-    use: "the shared board, only on pages that show it: `window.SevenstepsBoard` (`mount`, `fromMermaid`, `exportSvg`, `reconcileElements`, `restoreElements`, `sceneVersion`)",
-    how: "esbuild bundle (IIFE) of `frontend/src/board.js`, stylesheet inlined, English only; fonts copied from `dist/prod/fonts/` (without Liberation)",
+    files: [`${board}/sevensteps-board.min.js`, `${board}/excalidraw.css`, `${board}/fonts/`],
+    use: "the shared board, only on pages that show it: `window.SevenstepsBoard` (`mount`, `fromMermaid`, `exportSvg`, `exportPng`, `reconcileElements`, `restoreElements`, `sceneVersion`); `static/js/board.js` binds it to the room's shared document",
+    how: "esbuild bundle (IIFE) of `frontend/src/board.js`, English only; the stylesheet `dist/prod/index.css` copied as `excalidraw.css` (the bundle links it: no inline style under the CSP); fonts copied from `dist/prod/fonts/` (without Liberation)",
   });
 
   for (const { missing } of [yjsLicences, boardLicences]) {

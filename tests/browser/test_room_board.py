@@ -1,0 +1,228 @@
+"""The shared board and the room's layout in Chromium, two people in two contexts against a real
+uvicorn process: both draw with the mouse and each sees the other's elements; a reload, a fresh
+browser and a dropped socket all find the board; the board is read-only before the start; the
+Mermaid diagram becomes board elements; the board's image reaches the report. At 1366×768 the
+candidate's notes and the board are on screen together after the start, and the interviewer
+sees the guide beside the candidate's work; at 390 px the room is tabs, not a long column."""
+
+import pytest
+from playwright.sync_api import expect
+
+from interviews.models import BoardImage, DocumentUpdate
+from tests import factories
+from tests.browser.conftest import shot
+from tests.browser.test_report_flow import off_loop, signed_in  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Keeps every WebSocket the page opens, so that a test can drop one (the room reconnects).
+TRACK_SOCKETS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = function (...args) {
+    const socket = new Native(...args);
+    window.__sockets.push(socket);
+    return socket;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+})();
+"""
+
+ELEMENTS = "SevenstepsRoomBoard.board.handle.getSceneElements().map(e => [e.type, e.id])"
+
+
+def board_ready(page) -> None:
+    expect(page.locator("#room")).to_have_attribute("data-board", "ready")
+
+
+def draw(page, tool: str, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """Pick a tool from Excalidraw's toolbar and drag on the board with the mouse."""
+    page.click(f"[data-board] [data-testid='toolbar-{tool}']")
+    box = page.locator("[data-board] canvas.interactive").bounding_box()
+    page.mouse.move(box["x"] + start[0], box["y"] + start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + (start[0] + end[0]) / 2, box["y"] + (start[1] + end[1]) / 2)
+    page.mouse.move(box["x"] + end[0], box["y"] + end[1])
+    page.mouse.up()
+
+
+def types_on(page) -> list[str]:
+    return sorted(kind for kind, _id in page.evaluate(ELEMENTS))
+
+
+def in_viewport(page, selector: str, *, scrolls: bool = False) -> bool:
+    """Whether the element is wholly inside the window, without scrolling the page; for one
+    that scrolls inside its own box (``scrolls``), whether at least 200 px of it show."""
+    return page.evaluate(
+        """([sel, scrolls]) => { const r = document.querySelector(sel).getBoundingClientRect();
+        const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.right <= innerWidth;
+        return inside && (scrolls ? Math.min(r.bottom, innerHeight) - r.top >= 200 : r.bottom <= innerHeight); }""",
+        [selector, scrolls],
+    )
+
+
+@pytest.fixture
+def session(allow_sync_orm):
+    return off_loop(factories.interview)
+
+
+def test_two_people_draw_on_one_board_that_survives_reloads_and_drops(
+    session,
+    signed_in,  # noqa: F811
+):
+    room_url = f"/interviews/{session.interview.pk}/"
+    interviewer = signed_in(session.interviewer)
+    candidate = signed_in(session.candidate)
+    candidate.context.add_init_script(TRACK_SOCKETS)
+    interviewer.context.add_init_script(TRACK_SOCKETS)
+    interviewer.goto(room_url)
+    candidate.goto(room_url)
+    board_ready(candidate)
+    board_ready(interviewer)
+    expect(candidate.locator("[data-connection]")).to_have_text("Connected")
+    # Before the start the board is read-only: no drawing tools.
+    expect(candidate.locator("[data-board] [data-testid='toolbar-rectangle']")).to_have_count(0)
+    interviewer.click("[data-action='interview.start']")
+    expect(candidate.locator("[data-board] [data-testid='toolbar-rectangle']")).to_be_visible()
+
+    draw(candidate, "rectangle", (60, 60), (220, 160))
+    draw(interviewer, "ellipse", (260, 80), (380, 180))
+    for page in (candidate, interviewer):
+        page.wait_for_function(f"{ELEMENTS}.length === 2")
+        assert types_on(page) == ["ellipse", "rectangle"]
+    expect(candidate.locator("[data-save-state=board]")).to_have_text("Saved")
+    expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
+    shot(candidate, "board-room-candidate-drawn")
+
+    # A moved element: the newer version wins on the other side.
+    rect_id = next(i for kind, i in candidate.evaluate(ELEMENTS) if kind == "rectangle")
+    candidate.evaluate(
+        """id => { const b = SevenstepsRoomBoard.board.handle;
+        b.updateScene(b.getSceneElementsIncludingDeleted().map(e => e.id === id ? {...e, x: 500} : e)); }""",
+        rect_id,
+    )
+    interviewer.wait_for_function(
+        "id => SevenstepsRoomBoard.board.handle.getSceneElements().find(e => e.id === id).x === 500",
+        arg=rect_id,
+    )
+
+    # A reload finds the board; so does a browser that never saw it (the server's copy).
+    candidate.reload()
+    board_ready(candidate)
+    candidate.wait_for_function(f"{ELEMENTS}.length === 2")
+    fresh = signed_in(session.candidate)
+    fresh.goto(room_url)
+    board_ready(fresh)
+    fresh.wait_for_function(f"{ELEMENTS}.length === 2")
+    assert types_on(fresh) == ["ellipse", "rectangle"]
+    fresh.context.close()
+
+    # The interviewer's socket drops; what each draws meanwhile meets after the reconnect.
+    interviewer.evaluate("window.__sockets.at(-1).close()")
+    expect(interviewer.locator("[data-connection]")).not_to_have_text("Connected")
+    draw(interviewer, "diamond", (60, 250), (160, 330))
+    expect(interviewer.locator("[data-connection]")).to_have_text("Connected", timeout=15_000)
+    candidate.wait_for_function(f"{ELEMENTS}.length === 3")
+    assert types_on(candidate) == ["diamond", "ellipse", "rectangle"]
+    expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
+    assert DocumentUpdate.objects.filter(interview=session.interview, doc="board").exists()
+    assert not candidate.js_errors and not interviewer.js_errors
+
+
+def test_the_board_image_reaches_the_report_and_a_diagram_goes_on_the_board(
+    session,
+    signed_in,  # noqa: F811
+):
+    room_url = f"/interviews/{session.interview.pk}/"
+    interviewer = signed_in(session.interviewer)
+    candidate = signed_in(session.candidate)
+    interviewer.goto(room_url)
+    candidate.goto(room_url)
+    expect(candidate.locator("[data-connection]")).to_have_text("Connected")
+    interviewer.click("[data-action='interview.start']")
+    board_ready(candidate)
+    candidate.click("[data-drawing-tab=diagram]")
+    candidate.fill(
+        "[data-diagram-editor]",
+        "flowchart LR\n  Query --> Retrieval[Candidate retrieval]\n  Retrieval --> Ranker",
+    )
+    candidate.click("[data-diagram-to-board]")
+    expect(candidate.locator("[data-drawing-panel=board]")).to_be_visible()
+    candidate.wait_for_function(
+        "SevenstepsRoomBoard.board.handle.getSceneElements()"
+        ".some(e => e.type === 'text' && e.text === 'Candidate retrieval')"
+    )
+    interviewer.wait_for_function(
+        "SevenstepsRoomBoard.board.handle.getSceneElements()"
+        ".filter(e => e.type === 'arrow').length === 2"
+    )
+    # The board's picture goes to the server when the interview ends.
+    interviewer.once("dialog", lambda dialog: dialog.accept())
+    interviewer.click("[data-action='interview.end']")
+    candidate.wait_for_url("**/wrap-up/")
+    image = BoardImage.objects.get(interview=session.interview)
+    assert image.png.startswith(b"\x89PNG") and image.width > 100 and image.height > 50
+    assert not candidate.js_errors and not interviewer.js_errors
+
+
+def test_at_laptop_size_the_work_is_on_screen_together(
+    session,
+    signed_in,  # noqa: F811
+):
+    room_url = f"/interviews/{session.interview.pk}/"
+    interviewer = signed_in(session.interviewer)
+    candidate = signed_in(session.candidate)
+    for page in (interviewer, candidate):
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(room_url)
+    expect(candidate.locator("[data-connection]")).to_have_text("Connected")
+    expect(candidate.locator("[data-prompt]")).to_have_attribute("open", "")
+    interviewer.click("[data-action='interview.start']")
+    expect(candidate.locator("[data-status-pill]")).to_have_text("Live")
+    board_ready(candidate)
+    board_ready(interviewer)
+    candidate.fill("[data-notes-editor]", "Users upload a photo; we return similar products.")
+    expect(interviewer.locator("[data-notes-view]")).to_contain_text("similar products")
+    chat = "Latency budget: 300 ms?"
+    candidate.fill("[data-chat-input]", chat)
+    candidate.press("[data-chat-input]", "Enter")
+    expect(interviewer.locator("[data-chat-log]")).to_contain_text(chat)
+
+    # The candidate: the prompt folded, the step's brief, the notes and the board in view.
+    expect(candidate.locator("[data-prompt]")).not_to_have_attribute("open", "")
+    expect(candidate.locator("[data-step-brief='clarify']")).to_be_visible()
+    interviewer.screenshot(path="test-artifacts/room-1366-interviewer.png")
+    candidate.screenshot(path="test-artifacts/room-1366-candidate.png")
+    for selector in ("[data-notes-editor]", "[data-board]", "[data-chat-input]", "[data-prompt]"):
+        assert in_viewport(candidate, selector), selector
+    # The interviewer: the candidate's notes and board beside the guide and the chat.
+    for selector in ("[data-notes-view]", "[data-board]", "[data-chat-input]"):
+        assert in_viewport(interviewer, selector), selector
+    assert in_viewport(interviewer, "[data-panel] [data-panel-tab=guide]", scrolls=True)
+    # The whole room fits the window (the site's footer may follow below it).
+    assert candidate.evaluate(
+        "document.querySelector('.room-grid').getBoundingClientRect().bottom <= innerHeight"
+    )
+
+    # A phone: tabs over the panels, the notes and the chat each one tap away.
+    candidate.set_viewport_size({"width": 390, "height": 844})
+    expect(candidate.locator("[data-pane-tabs]")).to_be_visible()
+    candidate.screenshot(path="test-artifacts/room-390-candidate-notes.png")
+    assert in_viewport(candidate, "[data-notes-editor]", scrolls=True)
+    expect(candidate.locator("[data-board]")).to_be_hidden()
+    candidate.screenshot(path="test-artifacts/room-390-candidate-notes.png")
+    candidate.click("[data-pane-tab=chat]")
+    expect(candidate.locator("[data-chat-input]")).to_be_visible()
+    expect(candidate.locator("[data-notes-editor]")).to_be_hidden()
+    assert candidate.evaluate("document.documentElement.scrollHeight") < 2000
+    candidate.screenshot(path="test-artifacts/room-390-candidate-chat.png")
+    candidate.click("[data-pane-tab=board]")
+    expect(candidate.locator("[data-board] canvas.interactive")).to_be_visible()
+    candidate.screenshot(path="test-artifacts/room-390-candidate-board.png")
+    interviewer.set_viewport_size({"width": 390, "height": 844})
+    interviewer.click("[data-pane-tab=guide]")
+    expect(interviewer.locator("[data-panel] [data-panel-tab=guide]")).to_be_visible()
+    interviewer.screenshot(path="test-artifacts/room-390-interviewer-guide.png")
+    assert not candidate.js_errors and not interviewer.js_errors

@@ -28,7 +28,8 @@ def clean_png(data: bytes) -> tuple[bytes, int, int]:
     """A re-encoded copy of ``data`` if it is a PNG of sensible size, with its width and height;
     ``BoardImageError`` otherwise."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise BoardImageError("too_large", f"The board's image is at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB.")
+        megabytes = MAX_UPLOAD_BYTES // 1024 // 1024
+        raise BoardImageError("too_large", f"The board's image is at most {megabytes} MB.")
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise BoardImageError("bad_image", "The board's image must be a PNG.")
     try:
@@ -37,7 +38,9 @@ def clean_png(data: bytes) -> tuple[bytes, int, int]:
                 raise BoardImageError("bad_image", "The board's image must be a PNG.")
             width, height = probe.size
             if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-                raise BoardImageError("too_large", f"The board's image is at most {MAX_SIDE} pixels a side.")
+                raise BoardImageError(
+                    "too_large", f"The board's image is at most {MAX_SIDE} pixels a side."
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -66,4 +69,3 @@ def board_image_save(*, interview: Interview, user, data: bytes) -> BoardImage:
 
 def board_image_of(interview: Interview) -> BoardImage | None:
     return BoardImage.objects.filter(interview=interview).first()
-

@@ -30,7 +30,7 @@
   function mount() {
     container.replaceChildren();
     board = window.SevenstepsSharedBoard.attach(container, room.doc("board"), { editable: room.can("board") });
-    board.ready.then(() => { root.dataset.board = "ready"; });
+    board.ready.then(() => { root.dataset.boardState = "ready"; });
     room.doc("board").on("update", () => {
       clearTimeout(uploadTimer);
       uploadTimer = setTimeout(uploadImage, UPLOAD_AFTER);

@@ -34,12 +34,13 @@ ELEMENTS = "SevenstepsRoomBoard.board.handle.getSceneElements().map(e => [e.type
 
 
 def board_ready(page) -> None:
-    expect(page.locator("#room")).to_have_attribute("data-board", "ready")
+    expect(page.locator("#room")).to_have_attribute("data-board-state", "ready")
 
 
 def draw(page, tool: str, start: tuple[int, int], end: tuple[int, int]) -> None:
     """Pick a tool from Excalidraw's toolbar and drag on the board with the mouse."""
-    page.click(f"[data-board] [data-testid='toolbar-{tool}']")
+    # The radio input sits under its icon: click the label that holds both, as a person does.
+    page.locator(f"[data-board] [data-testid='toolbar-{tool}']").locator("xpath=..").click()
     box = page.locator("[data-board] canvas.interactive").bounding_box()
     page.mouse.move(box["x"] + start[0], box["y"] + start[1])
     page.mouse.down()
@@ -56,9 +57,13 @@ def in_viewport(page, selector: str, *, scrolls: bool = False) -> bool:
     """Whether the element is wholly inside the window, without scrolling the page; for one
     that scrolls inside its own box (``scrolls``), whether at least 200 px of it show."""
     return page.evaluate(
-        """([sel, scrolls]) => { const r = document.querySelector(sel).getBoundingClientRect();
-        const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.right <= innerWidth;
-        return inside && (scrolls ? Math.min(r.bottom, innerHeight) - r.top >= 200 : r.bottom <= innerHeight); }""",
+        """([sel, scrolls]) => {
+          const r = document.querySelector(sel).getBoundingClientRect();
+          const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0
+            && r.right <= innerWidth;
+          const shown = scrolls ? Math.min(r.bottom, innerHeight) - r.top >= 200
+            : r.bottom <= innerHeight;
+          return inside && shown; }""",
         [selector, scrolls],
     )
 
@@ -87,44 +92,46 @@ def test_two_people_draw_on_one_board_that_survives_reloads_and_drops(
     interviewer.click("[data-action='interview.start']")
     expect(candidate.locator("[data-board] [data-testid='toolbar-rectangle']")).to_be_visible()
 
-    draw(candidate, "rectangle", (60, 60), (220, 160))
-    draw(interviewer, "ellipse", (260, 80), (380, 180))
+    draw(candidate, "rectangle", (60, 120), (200, 200))
+    draw(interviewer, "ellipse", (220, 130), (330, 220))
     for page in (candidate, interviewer):
-        page.wait_for_function(f"{ELEMENTS}.length === 2")
+        page.wait_for_function(f"() => {ELEMENTS}.length === 2")
         assert types_on(page) == ["ellipse", "rectangle"]
     expect(candidate.locator("[data-save-state=board]")).to_have_text("Saved")
     expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
     shot(candidate, "board-room-candidate-drawn")
 
-    # A moved element: the newer version wins on the other side.
+    # An element moved (as Excalidraw does it: a new version): the newer version wins.
     rect_id = next(i for kind, i in candidate.evaluate(ELEMENTS) if kind == "rectangle")
     candidate.evaluate(
         """id => { const b = SevenstepsRoomBoard.board.handle;
-        b.updateScene(b.getSceneElementsIncludingDeleted().map(e => e.id === id ? {...e, x: 500} : e)); }""",
+        b.updateScene(b.getSceneElementsIncludingDeleted()
+          .map(e => e.id === id ? {...e, x: 500, version: e.version + 1} : e)); }""",
         rect_id,
     )
     interviewer.wait_for_function(
-        "id => SevenstepsRoomBoard.board.handle.getSceneElements().find(e => e.id === id).x === 500",
+        "id => SevenstepsRoomBoard.board.handle.getSceneElements()"
+        ".find(e => e.id === id).x === 500",
         arg=rect_id,
     )
 
     # A reload finds the board; so does a browser that never saw it (the server's copy).
     candidate.reload()
     board_ready(candidate)
-    candidate.wait_for_function(f"{ELEMENTS}.length === 2")
+    candidate.wait_for_function(f"() => {ELEMENTS}.length === 2")
     fresh = signed_in(session.candidate)
     fresh.goto(room_url)
     board_ready(fresh)
-    fresh.wait_for_function(f"{ELEMENTS}.length === 2")
+    fresh.wait_for_function(f"() => {ELEMENTS}.length === 2")
     assert types_on(fresh) == ["ellipse", "rectangle"]
     fresh.context.close()
 
     # The interviewer's socket drops; what each draws meanwhile meets after the reconnect.
     interviewer.evaluate("window.__sockets.at(-1).close()")
     expect(interviewer.locator("[data-connection]")).not_to_have_text("Connected")
-    draw(interviewer, "diamond", (60, 250), (160, 330))
+    draw(interviewer, "diamond", (60, 240), (160, 320))
     expect(interviewer.locator("[data-connection]")).to_have_text("Connected", timeout=15_000)
-    candidate.wait_for_function(f"{ELEMENTS}.length === 3")
+    candidate.wait_for_function(f"() => {ELEMENTS}.length === 3")
     assert types_on(candidate) == ["diamond", "ellipse", "rectangle"]
     expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
     assert DocumentUpdate.objects.filter(interview=session.interview, doc="board").exists()
@@ -151,11 +158,11 @@ def test_the_board_image_reaches_the_report_and_a_diagram_goes_on_the_board(
     candidate.click("[data-diagram-to-board]")
     expect(candidate.locator("[data-drawing-panel=board]")).to_be_visible()
     candidate.wait_for_function(
-        "SevenstepsRoomBoard.board.handle.getSceneElements()"
+        "() => SevenstepsRoomBoard.board.handle.getSceneElements()"
         ".some(e => e.type === 'text' && e.text === 'Candidate retrieval')"
     )
     interviewer.wait_for_function(
-        "SevenstepsRoomBoard.board.handle.getSceneElements()"
+        "() => SevenstepsRoomBoard.board.handle.getSceneElements()"
         ".filter(e => e.type === 'arrow').length === 2"
     )
     # The board's picture goes to the server when the interview ends.

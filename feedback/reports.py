@@ -27,8 +27,8 @@ from casestudies.models import CaseStep, CaseStudy, FrameworkStep
 from interviews import flow
 from interviews.events import EventKind
 from interviews.models import (
-    BoardImage,
     Assessment,
+    BoardImage,
     Delivery,
     Document,
     Event,

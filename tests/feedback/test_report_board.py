@@ -72,9 +72,7 @@ def test_the_pdf_embeds_the_board(django_capture_on_commit_callbacks, client):
     response = client.get(reverse("report_pdf", kwargs={"interview_id": session.interview.pk}))
     assert response.status_code == 200
     reader = PdfReader(io.BytesIO(response.content))
-    sizes = [
-        (image.image.width, image.image.height) for p in reader.pages for image in p.images
-    ]
+    sizes = [(image.image.width, image.image.height) for p in reader.pages for image in p.images]
     assert (600, 300) in sizes
     assert "Your board" in "".join(p.extract_text() for p in reader.pages)
 

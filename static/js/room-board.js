@@ -1,5 +1,6 @@
-/* The board in the room: mounts the shared board (static/js/board.js) on the room's `board`
- * document once the first snapshot is in, makes it drawable or read-only as the server's list of
+/* The board in the room: loads the board bundle (4 MB: after the room has connected, so the
+ * notes and the chat never wait for it), mounts the shared board (static/js/board.js) on the
+ * room's `board` document, makes it drawable or read-only as the server's list of
  * actions says (can("board")), turns the candidate's Mermaid diagram into board elements, and
  * sends a PNG of the board to the server for the report (a while after the last change, and when
  * the interview ends).
@@ -9,9 +10,10 @@
 
   const root = document.getElementById("room");
   const room = window.SevenstepsRoom;
-  if (!root || !room || !window.SevenstepsBoard || !window.SevenstepsSharedBoard) return;
+  if (!root || !room || !window.SevenstepsSharedBoard) return;
   const container = root.querySelector("[data-board]");
   if (!container) return;
+  let bundle = null;
   const IMAGE_URL = root.dataset.boardImage;
   const UPLOAD_AFTER = 8000; // ms after the last change before the board's image is sent
   const toBoard = root.querySelector("[data-diagram-to-board]");
@@ -25,6 +27,21 @@
     } catch (err) {
       return "";
     }
+  }
+
+  /** The board bundle, loaded once (a script from this site: the CSP allows it). */
+  function loadBundle() {
+    if (!bundle) {
+      bundle = new Promise((resolve, reject) => {
+        if (window.SevenstepsBoard) return resolve();
+        const script = document.createElement("script");
+        script.src = container.dataset.bundle;
+        script.onload = () => resolve();
+        script.onerror = () => reject(new Error("the board could not be loaded"));
+        document.head.appendChild(script);
+      });
+    }
+    return bundle;
   }
 
   function mount() {
@@ -73,6 +90,7 @@
     toBoard.addEventListener("click", async () => {
       const status = root.querySelector("[data-board-status]");
       try {
+        await loadBundle();
         const elements = await window.SevenstepsBoard.fromMermaid(diagramText());
         await board.ready;
         board.addElements(elements);
@@ -85,9 +103,19 @@
     });
   }
 
+  let loading = false;
   function follow() {
-    if (!board) mount();
-    else board.setEditable(room.can("board"));
+    if (board) board.setEditable(room.can("board"));
+    else if (!loading) {
+      loading = true;
+      loadBundle().then(mount, () => {
+        container.replaceChildren();
+        const note = document.createElement("p");
+        note.className = "muted board-loading";
+        note.textContent = "The board could not be loaded. Reload the page to try again.";
+        container.appendChild(note);
+      }).then(renderButton);
+    }
     renderButton();
   }
   root.addEventListener("room:message", (event) => {

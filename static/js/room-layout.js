@@ -46,13 +46,34 @@
 
   // --- The board or the diagram ------------------------------------------------------------------
 
+  let drawingChosen = false; // once someone picks a tab, the room stops choosing for them
+
   function showDrawing(name) {
     $$("[data-drawing-tab]").forEach((tab) => tab.setAttribute("aria-selected", String(tab.dataset.drawingTab === name)));
     $$("[data-drawing-panel]").forEach((panel) => { panel.hidden = panel.dataset.drawingPanel !== name; });
     window.dispatchEvent(new Event("resize"));
   }
-  $$("[data-drawing-tab]").forEach((tab) => tab.addEventListener("click", () => showDrawing(tab.dataset.drawingTab)));
-  root.addEventListener("room:show-drawing", (event) => showDrawing(event.detail));
+  $$("[data-drawing-tab]").forEach((tab) => tab.addEventListener("click", () => {
+    drawingChosen = true;
+    showDrawing(tab.dataset.drawingTab);
+  }));
+  root.addEventListener("room:show-drawing", (event) => {
+    drawingChosen = true;
+    showDrawing(event.detail);
+  });
+
+  // Until someone picks: the Mermaid diagram shows while it is all there is, the board otherwise.
+  const room = window.SevenstepsRoom;
+  function followWork() {
+    if (drawingChosen || !room) return;
+    const diagram = room.doc("diagram").getText("diagram").toString().trim();
+    const drawn = Array.from(room.doc("board").getMap("elements").values()).some((e) => e && !e.isDeleted);
+    showDrawing(diagram && !drawn ? "diagram" : "board");
+  }
+  if (room) {
+    room.doc("diagram").on("update", followWork);
+    room.doc("board").on("update", followWork);
+  }
 
   // --- The prompt folds once the interview runs --------------------------------------------------
 

@@ -165,12 +165,42 @@ def test_the_board_image_reaches_the_report_and_a_diagram_goes_on_the_board(
         "() => SevenstepsRoomBoard.board.handle.getSceneElements()"
         ".filter(e => e.type === 'arrow').length === 2"
     )
+    # A while later (past the replay's few-second frames) the interviewer adds a box.
+    expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
+    interviewer.wait_for_timeout(6500)
+    interviewer.click("[data-drawing-tab=board]")
+    draw(interviewer, "rectangle", (40, 300), (140, 360))
+    candidate.wait_for_function(
+        "() => SevenstepsRoomBoard.board.handle.getSceneElements()"
+        ".filter(e => e.type === 'rectangle').length === 4"  # 3 from the diagram, 1 drawn
+    )
+    expect(interviewer.locator("[data-save-state=board]")).to_have_text("Saved")
+    drawn = len(candidate.evaluate("SevenstepsRoomBoard.board.handle.getSceneElements()"))
     # The board's picture goes to the server when the interview ends.
     interviewer.once("dialog", lambda dialog: dialog.accept())
     interviewer.click("[data-action='interview.end']")
     candidate.wait_for_url("**/wrap-up/")
     image = BoardImage.objects.get(interview=session.interview)
     assert image.png.startswith(b"\x89PNG") and image.width > 100 and image.height > 50
+
+    # The timeline plays the board back as it was built: the diagram first, then the box.
+    candidate.goto(f"/interviews/{session.interview.pk}/timeline/")
+    board = candidate.locator("[data-replay-board]")
+    expect(board).to_have_attribute("data-ready", "1", timeout=20_000)
+    expect(board).to_have_attribute("data-elements", str(drawn))  # the last moment
+    frames = candidate.evaluate(
+        "url => fetch(url).then(r => r.json()).then(d => d.frames.map(f => f.doc))",
+        f"/interviews/{session.interview.pk}/timeline/replay.json",
+    )
+    first_board = frames.index("board")
+    candidate.evaluate(
+        """i => { const s = document.querySelector('[data-replay-scrubber]');
+        s.value = String(i); s.dispatchEvent(new Event('input')); }""",
+        first_board,
+    )
+    expect(board).to_have_attribute("data-elements", str(drawn - 1))
+    expect(candidate.locator("[data-replay-time]")).not_to_have_text("0:00")
+    shot(candidate, "board-replay-first-moment")
     assert not candidate.js_errors and not interviewer.js_errors
 
 

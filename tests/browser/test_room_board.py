@@ -263,3 +263,28 @@ def test_at_laptop_size_the_work_is_on_screen_together(
     expect(interviewer.locator("[data-panel] [data-panel-tab=guide]")).to_be_visible()
     interviewer.screenshot(path="test-artifacts/room-390-interviewer-guide.png")
     assert not candidate.js_errors and not interviewer.js_errors
+
+
+def test_a_solo_drill_has_the_board_beside_the_notes(
+    signed_in,  # noqa: F811
+    allow_sync_orm,
+):
+    drill = off_loop(factories.solo_drill, finished=False)
+    page = signed_in(drill.candidate)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/interviews/{drill.interview.pk}/")
+    expect(page.locator("[data-connection]")).to_have_text("Connected")
+    page.click("[data-action='interview.start']")
+    expect(page.locator("[data-status-pill]")).to_have_text("Live")
+    board_ready(page)
+    page.fill("[data-notes-editor]", "Alone: requirements first.")
+    draw(page, "ellipse", (80, 140), (240, 240))
+    page.wait_for_function(f"() => {ELEMENTS}.length === 1")
+    expect(page.locator("[data-save-state=board]")).to_have_text("Saved")
+    for selector in ("[data-notes-editor]", "[data-board]"):
+        assert in_viewport(page, selector), selector
+    page.screenshot(path="test-artifacts/room-1366-solo.png")
+    page.reload()
+    board_ready(page)
+    page.wait_for_function(f"() => {ELEMENTS}.length === 1")
+    assert not page.js_errors

@@ -30,6 +30,10 @@ TRACK_SOCKETS = """
 })();
 """
 
+WIDE_DIAGRAM = (
+    "flowchart LR\n  Upload[Photo upload] --> Detect[Object detector] --> Embed[Image encoder]"
+    " --> Index[ANN index] --> Rerank[Re-ranker] --> Results[Similar products]"
+)
 ELEMENTS = "SevenstepsRoomBoard.board.handle.getSceneElements().map(e => [e.type, e.id])"
 
 
@@ -243,6 +247,26 @@ def test_at_laptop_size_the_work_is_on_screen_together(
         "document.querySelector('.room-grid').getBoundingClientRect().bottom <= innerHeight"
     )
 
+    # The Mermaid diagram: its preview starts at full size (readable labels), zooms and pans.
+    candidate.click("[data-drawing-tab=diagram]")
+    candidate.fill("[data-diagram-editor]", WIDE_DIAGRAM)
+    interviewer.click("[data-drawing-tab=diagram]")
+    preview = interviewer.locator("[data-diagram-preview]")
+    expect(preview.locator("svg")).to_be_visible()
+    label_height = """el => Math.max(...[...el.querySelectorAll('svg .nodeLabel, svg text')]
+        .map(t => t.getBoundingClientRect().height))"""
+    assert preview.evaluate(label_height) >= 12  # px: readable, not shrunk to fit
+    interviewer.click("[data-zoom-bar] [data-zoom=fit]")
+    expect(preview).not_to_have_attribute("data-zoom", "1")
+    interviewer.click("[data-zoom-bar] [data-zoom=reset]")
+    expect(preview).to_have_attribute("data-zoom", "1")
+    interviewer.click("[data-zoom-bar] [data-zoom=in]")
+    expect(preview).to_have_attribute("data-zoom", "1.25")
+    scrolled = preview.evaluate("el => { el.scrollLeft = 120; return el.scrollLeft; }")
+    assert scrolled > 0  # wider than its box: it pans
+    interviewer.screenshot(path="test-artifacts/room-1366-interviewer-diagram.png")
+    candidate.screenshot(path="test-artifacts/room-1366-candidate-diagram.png")
+
     # A phone: tabs over the panels, the notes and the chat each one tap away.
     candidate.set_viewport_size({"width": 390, "height": 844})
     expect(candidate.locator("[data-pane-tabs]")).to_be_visible()
@@ -256,6 +280,7 @@ def test_at_laptop_size_the_work_is_on_screen_together(
     assert candidate.evaluate("document.documentElement.scrollHeight") < 2000
     candidate.screenshot(path="test-artifacts/room-390-candidate-chat.png")
     candidate.click("[data-pane-tab=board]")
+    candidate.click("[data-drawing-tab=board]")
     expect(candidate.locator("[data-board] canvas.interactive")).to_be_visible()
     candidate.screenshot(path="test-artifacts/room-390-candidate-board.png")
     interviewer.set_viewport_size({"width": 390, "height": 844})

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from interviews import boardimage
 from interviews.models import Document, Report
 from tests import factories
+from tests.conftest import ROOT
 from tests.feedback.test_reports import completed
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,7 @@ def test_the_pdf_embeds_the_board(django_capture_on_commit_callbacks, client):
     assert "Your diagram" not in page.content.decode()  # only the board was used
     response = client.get(reverse("report_pdf", kwargs={"interview_id": session.interview.pk}))
     assert response.status_code == 200
+    (ROOT / "test-artifacts" / "report-with-board.pdf").write_bytes(response.content)
     reader = PdfReader(io.BytesIO(response.content))
     sizes = [(image.image.width, image.image.height) for p in reader.pages for image in p.images]
     assert (600, 300) in sizes

@@ -264,6 +264,7 @@ def test_at_laptop_size_the_work_is_on_screen_together(
     expect(preview).to_have_attribute("data-zoom", "1.25")
     scrolled = preview.evaluate("el => { el.scrollLeft = 120; return el.scrollLeft; }")
     assert scrolled > 0  # wider than its box: it pans
+    assert in_viewport(interviewer, "[data-diagram-preview]")  # inside its column
     interviewer.screenshot(path="test-artifacts/room-1366-interviewer-diagram.png")
     candidate.screenshot(path="test-artifacts/room-1366-candidate-diagram.png")
 

@@ -96,6 +96,7 @@
       const stored = elementsOf(ydoc);
       if (stored.length) handle.reconcile(stored);
       started = true;
+      handle.setViewMode(!editable); // it may have changed while Excalidraw was starting
       lastVersion = B.sceneVersion(handle.getSceneElementsIncludingDeleted());
       if (stored.length) handle.scrollToContent();
       schedule();

@@ -2,6 +2,7 @@
 diagrams drawn on the server (a PDF runs no JavaScript). WeasyPrint is heavy, so only this
 module imports it, and only the report worker and the download need it."""
 
+import base64
 import logging
 import re
 from collections.abc import Mapping
@@ -56,7 +57,9 @@ def _prefixed_ids(svg: str | None, prefix: str) -> str | None:
     return svg.replace('href="#', f'href="#{prefix}').replace("url(#", f"url(#{prefix}")
 
 
-def report_pdf(data: Mapping[str, Any]) -> bytes:
+def report_pdf(data: Mapping[str, Any], *, board_png: bytes | None = None) -> bytes:
+    """The PDF; ``board_png`` is the board's picture (checked and re-encoded on upload), embedded
+    as a data URI so that WeasyPrint fetches nothing."""
     from weasyprint import CSS, HTML
 
     weasyprint_log = logging.getLogger("weasyprint")
@@ -66,6 +69,9 @@ def report_pdf(data: Mapping[str, Any]) -> bytes:
     context = {
         **report_context(data),
         "pdf": True,
+        "board_src": "data:image/png;base64," + base64.b64encode(board_png).decode("ascii")
+        if board_png
+        else "",
         "reference_diagram_svg": diagrams.flowchart_svg(data["diagram"]["reference"]),
         # Graphviz names the elements of every drawing alike (graph0, node1…): the second
         # drawing's ids get a prefix, so the PDF's anchors are unique.

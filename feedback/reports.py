@@ -30,6 +30,7 @@ from interviews import flow
 from interviews.events import EventKind
 from interviews.models import (
     Assessment,
+    BoardImage,
     Delivery,
     Document,
     Event,
@@ -762,6 +763,14 @@ def _suggestions(inputs: _Inputs, steps: list[dict], overall: dict) -> dict[str,
     }
 
 
+def board_summary(interview: Interview) -> dict[str, Any] | None:
+    """The board picture's size and where the report serves it, or None. One query."""
+    found = BoardImage.objects.filter(interview=interview).values("width", "height").first()
+    if found is None:
+        return None
+    return {**found, "url": reverse("report_board", kwargs={"interview_id": interview.pk})}
+
+
 def report_data(interview_id: UUID) -> ReportData:
     """Everything the report shows, as JSON-ready data. Reads only; a fixed number of queries."""
     inputs = _read(interview_id)
@@ -799,6 +808,9 @@ def report_data(interview_id: UUID) -> ReportData:
             "candidate": inputs.documents.get("diagram", ""),
             "reference": inputs.case.diagram,
         },
+        # The shared board's final picture, if one was drawn (interviews.BoardImage; the page,
+        # the PDF and the Markdown show it beside or instead of the Mermaid diagram).
+        "board": board_summary(inputs.interview),
         **_suggestions(inputs, steps, overall),
         "rubric": {
             "title": inputs.rubric.title,

@@ -13,6 +13,9 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/report/", views.report, name="report"),
     path("interviews/<uuid:interview_id>/report.pdf", views.report_pdf, name="report_pdf"),
     path("interviews/<uuid:interview_id>/report.md", views.report_md, name="report_md"),
+    path(
+        "interviews/<uuid:interview_id>/report/board.png", views.report_board, name="report_board"
+    ),
     path("interviews/<uuid:interview_id>/report/retry/", views.report_retry, name="report_retry"),
     path("interviews/<uuid:interview_id>/report/nudge/", views.report_nudge, name="report_nudge"),
     path("interviews/<uuid:interview_id>/timeline/", views.session_timeline, name="timeline"),

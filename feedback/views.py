@@ -22,7 +22,7 @@ from interviews import flow
 from interviews import selectors as room
 from interviews import services as room_services
 from interviews.errors import ServiceError
-from interviews.models import Interview, Report, Role, Score
+from interviews.models import BoardImage, Interview, Report, Role, Score
 from interviews.services import Actor
 from interviews.views import access_or_404, guide_refused
 from rubrics.selectors import scoring_policy
@@ -497,10 +497,24 @@ def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
     if pdf is None:
         from .pdf import report_pdf  # WeasyPrint: loaded only for a download
 
-        pdf = report_pdf(report.data)
+        board = BoardImage.objects.filter(interview_id=report.interview_id).first()
+        pdf = report_pdf(report.data, board_png=bytes(board.png) if board else None)
         cache.set(key, pdf, timeout=24 * 3600)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "pdf")}"'
+    return response
+
+
+@require_GET
+def report_board(request: HttpRequest, interview_id) -> HttpResponse:
+    """The board's final picture, to whoever may read the report (a PNG re-encoded on upload)."""
+    report = _ready_report(request, interview_id, "report board")
+    image = BoardImage.objects.filter(interview_id=report.interview_id).first()
+    if image is None:
+        raise Http404("No board was drawn.")
+    response = HttpResponse(bytes(image.png), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = 'inline; filename="board.png"'
     return response
 
 

@@ -149,6 +149,26 @@ const englishOnly = {
   },
 };
 
+// Excalidraw lists a CDN (esm.sh) after the asset path as a second source of every font face.
+// A page under a Content-Security-Policy (font-src 'self') reports each of those URLs as a
+// violation as soon as the font face is created, and an offline install has no use for them:
+// the fallback is taken out, so the fonts come from the vendored folder only.
+let fallbackRemoved = 0;
+const noFontCdn = {
+  name: "excalidraw-no-font-cdn",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@excalidraw[\\/]excalidraw[\\/]dist[\\/]prod[\\/].*\.js$/ }, (args) => {
+      const source = fs.readFileSync(args.path, "utf8");
+      const pattern = /(\w+)\.push\(new URL\(\w+,\w+\.ASSETS_FALLBACK_URL\)\),/g;
+      const contents = source.replace(pattern, () => {
+        fallbackRemoved += 1;
+        return "";
+      });
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 async function bundle({ entry, outfile, versions, plugins = [] }) {
   const result = await esbuild.build({
     absWorkingDir: HERE,
@@ -248,10 +268,13 @@ async function main() {
     "react-dom": v("react-dom"),
   };
   const boardMeta = await bundle({
-    entry: "board.js", outfile: path.join(OUT, board, "sevensteps-board.min.js"), versions: boardVersions, plugins: [englishOnly],
+    entry: "board.js", outfile: path.join(OUT, board, "sevensteps-board.min.js"), versions: boardVersions, plugins: [englishOnly, noFontCdn],
   });
+  if (fallbackRemoved !== 1) throw new Error(`expected one font CDN fallback in Excalidraw, removed ${fallbackRemoved}`);
   // Liberation Sans only serves Excalidraw's server-side export (see licenses/excalidraw-fonts.txt).
   copyTree(path.join(MODULES, "@excalidraw/excalidraw/dist/prod/fonts"), path.join(OUT, board, "fonts"), (name) => name === "Liberation");
+  // The stylesheet as a file beside the bundle, linked (a strict CSP refuses an inline <style>).
+  copy(path.join(MODULES, "@excalidraw/excalidraw/dist/prod/index.css"), path.join(OUT, board, "excalidraw.css"));
   copy(EXCALIDRAW_LICENCE, path.join(OUT, board, "LICENSE"));
   copy(path.join(HERE, "licenses", "excalidraw-fonts.txt"), path.join(OUT, board, "fonts", "LICENSES.txt"));
   const boardLicences = thirdPartyLicences(boardMeta, `Third-party licences in sevensteps-board.min.js`);
@@ -260,9 +283,9 @@ async function main() {
     name: "Excalidraw (`@excalidraw/excalidraw`, with `react`, `react-dom`, `@excalidraw/mermaid-to-excalidraw`)",
     version: `${v("@excalidraw/excalidraw")} (React ${v("react")}, mermaid-to-excalidraw ${v("@excalidraw/mermaid-to-excalidraw")})`,
     licence: installed("@excalidraw/excalidraw").license + "; fonts: OFL-1.1 and MIT (`fonts/LICENSES.txt`)",
-    files: [`${board}/sevensteps-board.min.js`, `${board}/fonts/`],
-    use: "the shared board, only on pages that show it: `window.SevenstepsBoard` (`mount`, `fromMermaid`, `exportSvg`, `reconcileElements`, `restoreElements`, `sceneVersion`)",
-    how: "esbuild bundle (IIFE) of `frontend/src/board.js`, stylesheet inlined, English only; fonts copied from `dist/prod/fonts/` (without Liberation)",
+    files: [`${board}/sevensteps-board.min.js`, `${board}/excalidraw.css`, `${board}/fonts/`],
+    use: "the shared board, only on pages that show it: `window.SevenstepsBoard` (`mount`, `fromMermaid`, `exportSvg`, `exportPng`, `reconcileElements`, `restoreElements`, `sceneVersion`); `static/js/board.js` binds it to the room's shared document",
+    how: "esbuild bundle (IIFE) of `frontend/src/board.js`, English only; the stylesheet `dist/prod/index.css` copied as `excalidraw.css` (the bundle links it: no inline style under the CSP); fonts copied from `dist/prod/fonts/` (without Liberation)",
   });
 
   for (const { missing } of [yjsLicences, boardLicences]) {
@@ -315,7 +338,9 @@ ${table}
   breaks \`instanceof\` checks.
 - **The board bundle is large**; include it only on pages that show a board, with \`defer\`.
   It sets \`window.EXCALIDRAW_ASSET_PATH\` to its own folder unless the page set it first, so
-  the fonts come from \`fonts/\` beside it, never from Excalidraw's CDN. Excalidraw's interface
+  the fonts come from \`fonts/\` beside it, never from Excalidraw's CDN. The build also takes the CDN (esm.sh) out of
+  each font face's sources, where Excalidraw lists it as a fallback: under the site's CSP every
+  such URL was reported as a violation. Excalidraw's interface
   is English only (other translations are left out of the bundle). Mermaid-to-Excalidraw is
   pinned once (an npm \`overrides\` entry makes Excalidraw use the same copy), which keeps the
   full Mermaid library out of the board bundle.

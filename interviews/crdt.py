@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from pycrdt import Array, Doc, Map, Text, merge_updates
 
+from . import board
+
 MAX_UPDATE_BYTES = 48 * 1024  # one update (a protocol message is at most 64 KiB of JSON)
 MAX_TEXT_CHARS = 20_000  # one text: a step's notes, the diagram, the private notes
 MAX_DOC_BYTES = 512 * 1024  # a whole document's encoded state
@@ -92,13 +94,18 @@ class SharedDoc:
             raise CrdtError("bad_message", "an update may not be empty")
         if len(update) > MAX_UPDATE_BYTES:
             raise CrdtError("too_large", f"an update is at most {MAX_UPDATE_BYTES} bytes")
+        changed: list[dict] = []
+        watched = self._watch_board(changed)
         try:
             self.doc.apply_update(update)
         except (ValueError, RuntimeError, OverflowError) as exc:
             # Nothing was integrated: decoding fails before anything is applied.
             raise CrdtError("bad_message", "that is not a document update") from exc
+        finally:
+            if watched is not None:
+                watched[0].unobserve(watched[1])
         self._since_bytes += len(update)
-        problem = self._problem()
+        problem = self._problem() or _board_problem(changed, self)
         if problem:
             self._since_bytes -= len(update)
             self._rebuild()
@@ -106,6 +113,17 @@ class SharedDoc:
         self._since_base.append(update)
         if len(self._since_base) >= COMPACT_EVERY:
             self._base, self._since_base, self._since_bytes = self.doc.get_update(), [], 0
+
+    def _watch_board(self, changed: list[dict]) -> tuple[Map, object] | None:
+        """Collect the board entries an update adds, changes or removes (only those are
+        checked: the rest were checked when they came)."""
+        if self.name != BOARD:
+            return None
+        try:
+            elements = self.doc.get(BOARD_ROOT, type=Map)
+        except (TypeError, ValueError):
+            return None
+        return elements, elements.observe(lambda event: changed.append(event.keys))
 
     def _problem(self) -> tuple[str, str] | None:
         """The limits, checked after each update, cheaply: this runs once per keystroke's
@@ -195,6 +213,25 @@ class SharedDoc:
         except (TypeError, ValueError):
             return []
         return [_plain(value) for value in elements.values()]
+
+
+def _board_problem(changed: list[dict], shared: SharedDoc) -> tuple[str, str] | None:
+    """Whether the board entries an update touched are elements the board may hold."""
+    if shared.name != BOARD or not changed:
+        return None
+    for keys in changed:
+        for key, change in keys.items():
+            if change.get("action") == "delete":
+                # Excalidraw deletes by marking (isDeleted); an entry never goes away, which
+                # keeps the board's history whole for the replay.
+                return "bad_message", "a board element is deleted by marking it, not removed"
+            try:
+                board.check_element(key, _plain(change.get("newValue")))
+            except board.ElementError as exc:
+                return "bad_message", str(exc)
+    if len(shared.doc.get(BOARD_ROOT, type=Map)) > board.MAX_ELEMENTS:
+        return "too_large", f"the board holds at most {board.MAX_ELEMENTS} elements"
+    return None
 
 
 def _plain(value: object) -> object:

@@ -210,6 +210,26 @@ class DocumentState(models.Model):
         return f"{self.doc} state at {self.at:%H:%M:%S}"
 
 
+class BoardImage(models.Model):
+    """The shared board as a picture, for the report and its PDF: a PNG the browser exports from
+    the board and the server checks and re-encodes (interviews/boardimage.py). One per interview,
+    replaced as the board changes; the last one sent before the wrap-up is the final board."""
+
+    interview = models.OneToOneField(
+        Interview, on_delete=models.CASCADE, related_name="board_image"
+    )
+    png = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"board image {self.width}×{self.height}"
+
+
 class ChatMessage(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="chat")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

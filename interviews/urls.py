@@ -13,4 +13,5 @@ urlpatterns = [
     path("interviews/<uuid:interview_id>/invite/", views.invite_renew, name="invite_renew"),
     path("interviews/<uuid:interview_id>/abandon/", views.interview_abandon, name="abandon"),
     path("interviews/<uuid:interview_id>/call-link/", views.call_link_edit, name="call_link"),
+    path("interviews/<uuid:interview_id>/board.png", views.board_image, name="board_image"),
 ]

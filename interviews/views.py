@@ -18,7 +18,7 @@ from casestudies import views as bank_views
 from casestudies.models import CaseStudy, Framework, GuideView
 from rubrics import views as rubric_views
 
-from . import flow, selectors, services
+from . import boardimage, flow, selectors, services
 from .forms import CallLinkForm, InterviewForm
 from .models import Interview, Invite, Role
 
@@ -285,6 +285,8 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
         "interview": interview,
         "role": access.role,
         "steps": steps,
+        # Each step's purpose and what it should cover, shown to both roles beside the notes.
+        "framework_steps": list(selectors.framework_of(interview).steps.all()),
         "total_minutes": sum(s.minutes for s in steps),
         "invite_url": request.build_absolute_uri(reverse("join", args=[invite.token]))
         if invite
@@ -304,6 +306,28 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
         scores = selectors.interviewer_scores(interview)
         context["panel_html"] = selectors.panel_html(interview, key, scores=scores)
     return render(request, "interviews/room.html", context)
+
+
+@require_POST
+def board_image(request: HttpRequest, interview_id) -> JsonResponse:
+    """A participant's browser sends the board as a PNG (for the report); 400 with a code for
+    anything that is not a sensible PNG, 409 once the interview is over."""
+    access = access_or_404(request, interview_id)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"code": "bad_image", "message": "No image was sent."}, status=400)
+    if upload.size > boardimage.MAX_UPLOAD_BYTES:
+        data = b"x" * (boardimage.MAX_UPLOAD_BYTES + 1)  # refused by size, unread
+    else:
+        data = upload.read()
+    try:
+        image = boardimage.board_image_save(
+            interview=access.interview, user=request.user, data=data
+        )
+    except boardimage.BoardImageError as exc:
+        status = 409 if exc.code == "invalid_state" else 400
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=status)
+    return JsonResponse({"width": image.width, "height": image.height})
 
 
 @require_POST

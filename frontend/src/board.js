@@ -1,6 +1,7 @@
 // Entry of static/vendor/excalidraw-<version>/sevensteps-board.min.js: Excalidraw with React,
-// ReactDOM, its stylesheet and Mermaid-to-Excalidraw in one file, behind window.SevenstepsBoard.
-// Fonts load from the folder next to the bundle (see asset-path.js).
+// ReactDOM and Mermaid-to-Excalidraw in one file, behind window.SevenstepsBoard. Its stylesheet
+// (excalidraw.css) and fonts load from the folder next to the bundle (see asset-path.js): a
+// <link>, not an inline <style>, so that pages under a strict Content-Security-Policy show it.
 import { ASSET_BASE } from "./asset-path.js";
 import { createElement } from "react";
 import { flushSync } from "react-dom";
@@ -10,26 +11,29 @@ import {
   Excalidraw,
   MainMenu,
   convertToExcalidrawElements,
+  exportToBlob,
   exportToSvg,
   getSceneVersion,
   reconcileElements,
   restoreElements,
 } from "@excalidraw/excalidraw";
 import { parseMermaidToExcalidraw } from "@excalidraw/mermaid-to-excalidraw";
-import stylesheet from "@excalidraw/excalidraw/index.css";
-
 const STYLE_ID = "sevensteps-board-style";
 
-// The stylesheet refers to its UI font as ./fonts/…; inside a <style> element that would resolve
-// against the page, so it is rewritten against the asset folder.
+// Excalidraw's stylesheet, copied beside the bundle as excalidraw.css (its ./fonts/ URLs resolve
+// against that file). A page may link it itself (with this id) to have it load earlier.
 function injectStylesheet() {
   if (document.getElementById(STYLE_ID)) return;
   const base = String(window.EXCALIDRAW_ASSET_PATH || ASSET_BASE).replace(/\/*$/, "/");
-  const style = document.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = stylesheet.replace(/url\((["']?)\.\/fonts\//g, `url($1${base}fonts/`);
-  document.head.appendChild(style);
+  const link = document.createElement("link");
+  link.id = STYLE_ID;
+  link.rel = "stylesheet";
+  link.href = `${base}excalidraw.css`;
+  document.head.appendChild(link);
 }
+
+// Element types the board keeps (images would need files the room does not sync).
+const TOOLS = { image: false };
 
 async function svgOf(elements, appState, files) {
   const svg = await exportToSvg({
@@ -54,6 +58,20 @@ function menu() {
     createElement(items.ClearCanvas),
     createElement(items.ChangeCanvasBackground),
   );
+}
+
+function pngOf(elements, files, maxSide) {
+  return exportToBlob({
+    elements,
+    appState: { exportBackground: true, viewBackgroundColor: "#ffffff", exportWithDarkMode: false },
+    files: files || null,
+    exportPadding: 24,
+    mimeType: "image/png",
+    getDimensions: (width, height) => {
+      const scale = Math.min(2, maxSide / Math.max(width, height, 1));
+      return { width: Math.round(width * scale), height: Math.round(height * scale), scale };
+    },
+  });
 }
 
 /**
@@ -97,7 +115,7 @@ function mount(element, options = {}) {
     viewModeEnabled: Boolean(viewModeEnabled),
     theme: theme === "dark" ? "dark" : "light",
     langCode: "en",
-    UIOptions: { canvasActions: { loadScene: false, saveToActiveFile: false } },
+    UIOptions: { canvasActions: { loadScene: false, saveToActiveFile: false }, tools: TOOLS },
     onChange: typeof onChange === "function" ? (elements, appState) => onChange(elements, appState) : undefined,
   };
 
@@ -149,6 +167,20 @@ function mount(element, options = {}) {
       const board = ready();
       return svgOf(board.getSceneElements(), board.getAppState(), board.getFiles());
     },
+    /** A PNG (Blob) of the board on a white background, at most maxSide pixels on a side. */
+    exportPng({ maxSide = 2400 } = {}) {
+      const board = ready();
+      return pngOf(board.getSceneElements(), board.getFiles(), maxSide);
+    },
+    /** Read-only (true) or drawable (false), for when the interview's phase changes. */
+    setViewMode(viewMode) {
+      ready().updateScene({ appState: { viewModeEnabled: Boolean(viewMode) } });
+    },
+    /** Scrolls and zooms so every element is in view. */
+    scrollToContent() {
+      const board = ready();
+      board.scrollToContent(board.getSceneElements(), { fitToContent: true });
+    },
     unmount() {
       if (!mounted) return;
       mounted = false;
@@ -184,6 +216,8 @@ window.SevenstepsBoard = Object.freeze({
   fromMermaid,
   /** An SVG string of the given elements, without a mounted board. */
   exportSvg: (elements) => svgOf(restoreElements(elements, null), {}, null),
+  /** A PNG (Blob) of the given elements, without a mounted board. */
+  exportPng: (elements, { maxSide = 2400 } = {}) => pngOf(restoreElements(elements, null), null, maxSide),
   // Excalidraw's own merge model, for the room and for tests.
   reconcileElements,
   restoreElements,

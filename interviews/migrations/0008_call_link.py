@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interviews", "0006_marks"),
+        ("interviews", "0007_board_image"),
     ]
 
     operations = [

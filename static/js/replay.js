@@ -3,7 +3,9 @@
  * The server sends frames (feedback/timeline.py, `replay`): each is the Yjs updates of one
  * document within a few seconds, with its time since the start. Moving the scrubber to frame i
  * shows every document as it stood after frames 0..i. Forward moves apply the frames between;
- * backward moves start again from a copy kept every CHECKPOINT frames.
+ * backward moves start again from a copy kept every CHECKPOINT frames. The board's frames are
+ * its elements as the write-behind stored them, a few seconds apart: the board is drawn again at
+ * each one, so it plays back as it was built.
  */
 (function () {
   "use strict";
@@ -85,6 +87,10 @@
       notes.appendChild(empty);
     }
     $("[data-replay-diagram]").textContent = docs.diagram.getText("diagram").toString();
+    // The board as it stood at this moment, drawn by static/js/replay-board.js.
+    if (docs.board && window.SevenstepsReplayBoard) {
+      window.SevenstepsReplayBoard.show(Array.from(docs.board.getMap("elements").values()));
+    }
     const privateBox = $("[data-replay-private]");
     if (privateBox && docs.private) privateBox.textContent = docs.private.getText("private").toString();
   }

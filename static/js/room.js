@@ -192,6 +192,10 @@
     send: send,
     pending: (type) => Array.from(outbox.values()).filter((item) => item.type === type).map((item) => item.payload),
     can: can,
+    // A shared document (notes, diagram, board, private) as a Y.Doc, synced by this script.
+    doc: (name) => (docs[name] || setupDoc(name)).ydoc,
+    phase: () => (state ? state.phase : null),
+    beforeLeaving: (task) => leaveTasks.push(task),
   };
 
   // --- Shared documents --------------------------------------------------------------------------
@@ -389,13 +393,17 @@
     },
   };
 
+  const leaveTasks = []; // functions returning promises, run before leaving (the board's image)
+
   function leaveWhenSaved(url) {
     // Typing in flight when the interview ended is still accepted for a few seconds: wait for
     // the server to confirm it (at most 3 s), then forget this browser's copies.
     const started = Date.now();
+    let tasksDone = false;
+    Promise.allSettled(leaveTasks.map((task) => task())).then(() => { tasksDone = true; });
     (function wait() {
       const waiting = Object.values(docs).some((d) => d.pending.length || d.unacked.size);
-      if (waiting && Date.now() - started < 3000) return setTimeout(wait, 100);
+      if ((waiting || !tasksDone) && Date.now() - started < 5000) return setTimeout(wait, 100);
       if (!waiting) {
         Object.keys(docs).forEach((name) => YJS.clearDocument(STORE + name));
         localStorage.removeItem(STORE + "outbox");
@@ -506,6 +514,8 @@
       tab.classList.toggle("current-step", key === stepKey(state.step_index));
       tab.classList.toggle("has-notes", !!notesText(key).trim());
     });
+    // The step's purpose and what it should cover, for the step whose notes are shown.
+    $$("[data-step-brief]").forEach((brief) => { brief.hidden = brief.dataset.stepBrief !== selectedStep; });
   }
 
   let boundStep = null;
@@ -913,7 +923,7 @@
 
   window.addEventListener("beforeunload", () => Object.values(docs).forEach(flushDoc));
 
-  ["notes", "diagram"].forEach(setupDoc);
+  ["notes", "diagram", "board"].forEach(setupDoc);
   if (ROLE === "interviewer") setupDoc("private");
   setInterval(() => { if (state) renderRail(); }, 1000);
   connect();

@@ -167,6 +167,7 @@ def test_the_room_works_under_the_policy(watched):
     interviewer.press("[data-chat-input]", "Enter")
     expect(candidate.locator("[data-chat-log]")).to_contain_text("Please do.")
 
+    candidate.click("[data-drawing-tab=diagram]")  # the board shows first
     candidate.fill("[data-diagram-editor]", "flowchart LR\n  Photo --> Index[ANN index]")
     expect(interviewer.locator("[data-diagram-preview] svg")).to_contain_text("ANN index")
     interviewer.click("[data-panel] [data-kind=hint][data-index='0'] [data-send-hint]")

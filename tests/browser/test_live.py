@@ -159,6 +159,7 @@ def test_a_step_move_does_not_cut_a_sentence_and_the_diagram_keeps_its_drawing(
     assert clarify.get().text.endswith("from photo searches.")
     assert not Document.objects.filter(interview=interview, slot="notes:frame").exists()
 
+    candidate.click("[data-drawing-tab=diagram]")  # the board shows first
     diagram = candidate.locator("[data-diagram-editor]")
     diagram.fill("flowchart LR\n  Photo --> Encoder --> Index")
     expect(interviewer.locator("[data-diagram-preview] svg")).to_be_visible()

@@ -66,6 +66,7 @@ def test_two_people_run_a_whole_interview(live_server_url, context_factory):
             candidate.press("[data-chat-input]", "Enter")
             expect(interviewer.locator("[data-chat-log]")).to_contain_text("90 queries")
         if key == "frame":
+            candidate.click("[data-drawing-tab=diagram]")  # the board shows first
             candidate.fill("[data-diagram-editor]", DIAGRAM)
             expect(interviewer.locator("[data-diagram-preview] svg")).to_be_visible()
             expect(candidate.locator("[data-save-state=diagram]")).to_have_text("Saved")

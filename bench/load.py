@@ -690,7 +690,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], required=True)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per stage")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after opening rooms")
-    parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for stragglers")
+    parser.add_argument("--grace", type=float, default=30.0, help="seconds to wait for stragglers")
     parser.add_argument("--lag-every", type=float, default=0.1, help="typing-lag sampling, s")
     parser.add_argument("--connect-concurrency", type=int, default=8)
     parser.add_argument("--database-url", help="check acknowledged messages in this database")

@@ -67,6 +67,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bench import stats
 from bench.checks import AckChecker
+from bench.stats import Tracker
 
 MAX_SESSIONS = 1000
 RAMP_ALLOWANCE = 150  # seconds a stage may take to open its rooms on a loaded machine
@@ -157,60 +158,6 @@ class Room:
             if typist and typist.first_key is not None:
                 oldest = typist.first_key if oldest is None else min(oldest, typist.first_key)
         return oldest
-
-
-class Tracker:
-    """Every timed message as ``[sent_at, kind, delay]``, the receipts still expected, the
-    acknowledgements still expected, errors and counters."""
-
-    def __init__(self) -> None:
-        self.records: list[list] = []
-        self.pending: dict[tuple, list] = {}
-        self.keys_of: dict[str, list[tuple]] = {}  # message id -> its expected receipts
-        self.acks: list[list] = []  # [sent_at, kind, delay]
-        self.ack_pending: dict[tuple[int, str], list] = {}
-        self.lag_samples: list[tuple[float, float]] = []
-        self.errors: list[tuple[float, str]] = []
-        self.sent = 0  # every client message, pings included
-        self.received = 0
-        self.duplicates = 0
-
-    def expect(self, key: tuple, kind: str, at: float, message_id: str) -> None:
-        record = [at, kind, None]
-        if key in self.pending:
-            self.duplicates += 1  # cannot be told apart from the earlier one: not timed
-            return
-        self.records.append(record)
-        self.pending[key] = record
-        self.keys_of.setdefault(message_id, []).append(key)
-
-    def arrive(self, key: tuple, at: float) -> None:
-        record = self.pending.pop(key, None)
-        if record is not None:
-            record[2] = at - record[0]
-
-    def expect_ack(self, room: int, message_id: str, kind: str, at: float) -> None:
-        record = [at, kind, None]
-        self.acks.append(record)
-        self.ack_pending[(room, message_id)] = record
-
-    def acked(self, room: int, message_id: str, at: float) -> list | None:
-        record = self.ack_pending.pop((room, message_id), None)
-        if record is not None:
-            record[2] = at - record[0]
-        return record
-
-    def refuse(self, room: int, message_id: str | None, code: str, at: float) -> None:
-        """An error envelope: counted as an error; what it refused is no longer expected
-        (refused is not lost)."""
-        self.errors.append((at, code))
-        if message_id is None:
-            return
-        self.ack_pending.pop((room, message_id), None)
-        for key in self.keys_of.pop(message_id, []):
-            record = self.pending.pop(key, None)
-            if record is not None:
-                record[1] = None  # refused: neither timed nor lost (bench.stats skips it)
 
 
 class Load:
@@ -690,7 +637,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--stages", type=lambda s: [int(x) for x in s.split(",")], required=True)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured per stage")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after opening rooms")
-    parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for stragglers")
+    parser.add_argument("--grace", type=float, default=30.0, help="seconds to wait for stragglers")
     parser.add_argument("--lag-every", type=float, default=0.1, help="typing-lag sampling, s")
     parser.add_argument("--connect-concurrency", type=int, default=8)
     parser.add_argument("--database-url", help="check acknowledged messages in this database")

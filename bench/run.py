@@ -298,7 +298,7 @@ def run_configuration(args, name: str, mode: str, processes: int) -> dict:
         proxy_pid = proxy.process.pid if proxy else None
         with Monitor(servers, load.pid, args.db_name, proxy_pid) as monitor:
             # The load generator's own bound (bench.load.main), and a minute to write its result.
-            budget = 660 + len(args.sessions) * (args.duration + 3 + RAMP_ALLOWANCE) + 15
+            budget = 660 + len(args.sessions) * (args.duration + 3 + RAMP_ALLOWANCE) + 30
             try:
                 code = load.wait(timeout=budget)
             except subprocess.TimeoutExpired:

@@ -95,3 +95,57 @@ def typing_lag(samples: list[tuple[float, float]], start: float, end: float) -> 
         "p99_ms": round(percentile(inside, 0.99) * 1000, 1),
         "max_ms": round(inside[-1] * 1000, 1),
     }
+
+
+class Tracker:
+    """Every timed message as ``[sent_at, kind, delay]``, the receipts still expected, the
+    acknowledgements still expected, errors and counters."""
+
+    def __init__(self) -> None:
+        self.records: list[list] = []
+        self.pending: dict[tuple, list] = {}
+        self.keys_of: dict[str, list[tuple]] = {}  # message id -> its expected receipts
+        self.acks: list[list] = []  # [sent_at, kind, delay]
+        self.ack_pending: dict[tuple[int, str], list] = {}
+        self.lag_samples: list[tuple[float, float]] = []
+        self.errors: list[tuple[float, str]] = []
+        self.sent = 0  # every client message, pings included
+        self.received = 0
+        self.duplicates = 0
+
+    def expect(self, key: tuple, kind: str, at: float, message_id: str) -> None:
+        record = [at, kind, None]
+        if key in self.pending:
+            self.duplicates += 1  # cannot be told apart from the earlier one: not timed
+            return
+        self.records.append(record)
+        self.pending[key] = record
+        self.keys_of.setdefault(message_id, []).append(key)
+
+    def arrive(self, key: tuple, at: float) -> None:
+        record = self.pending.pop(key, None)
+        if record is not None:
+            record[2] = at - record[0]
+
+    def expect_ack(self, room: int, message_id: str, kind: str, at: float) -> None:
+        record = [at, kind, None]
+        self.acks.append(record)
+        self.ack_pending[(room, message_id)] = record
+
+    def acked(self, room: int, message_id: str, at: float) -> list | None:
+        record = self.ack_pending.pop((room, message_id), None)
+        if record is not None:
+            record[2] = at - record[0]
+        return record
+
+    def refuse(self, room: int, message_id: str | None, code: str, at: float) -> None:
+        """An error envelope: counted as an error; what it refused is no longer expected
+        (refused is not lost)."""
+        self.errors.append((at, code))
+        if message_id is None:
+            return
+        self.ack_pending.pop((room, message_id), None)
+        for key in self.keys_of.pop(message_id, []):
+            record = self.pending.pop(key, None)
+            if record is not None:
+                record[1] = None  # refused: neither timed nor lost (bench.stats skips it)

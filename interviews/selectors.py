@@ -522,11 +522,14 @@ def document_parts(interview_id: UUID) -> dict[str, list[bytes]]:
     parts: dict[str, list[bytes]] = {name: [] for name in states}
     for name, row in states.items():
         parts[name].append(bytes(row.state))
-    updates = DocumentUpdate.objects.filter(interview_id=interview_id).order_by("id")
-    for doc, data, at in updates.values_list("doc", "data", "at"):
-        state = states.get(doc)
-        if state is None or at >= state.at - STATE_OVERLAP:
-            parts.setdefault(doc, []).append(bytes(data))
+    # Only the rows that count are read: a document's updates from shortly before its state
+    # on, all of a document without one (a long session has thousands of older rows).
+    wanted = ~Q(doc__in=list(states))
+    for name, row in states.items():
+        wanted |= Q(doc=name, at__gte=row.at - STATE_OVERLAP)
+    updates = DocumentUpdate.objects.filter(wanted, interview_id=interview_id).order_by("id")
+    for doc, data in updates.values_list("doc", "data"):
+        parts.setdefault(doc, []).append(bytes(data))
     return parts
 
 

@@ -258,6 +258,22 @@ def _rows(
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+        # One array per column, unnested into rows: the statement has one placeholder per
+        # column whatever the number of rows, so psycopg parses it once and caches it (a VALUES
+        # list with a placeholder per value was parsed anew at every flush: 13% of a loaded
+        # server's CPU in a profile).
+        arrays = [
+            [f.get_db_prep_save(row[i], connection) for row in rows]  # type: ignore[union-attr]
+            for i, f in enumerate(fields)
+        ]
+        casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)  # type: ignore[union-attr]
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({casts})"  # noqa: S608
+            + (f" {tail}" if tail else ""),
+            arrays,
+        )
+        return
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]

@@ -4,16 +4,19 @@ blocking the others, and writes kept while the database does not answer."""
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
+from pycrdt import Doc, Text
 
-from interviews import crdt, writebehind
+from interviews import crdt, selectors, writebehind
 from interviews.models import (
     ChatMessage,
     Delivery,
     Document,
+    DocumentState,
     DocumentUpdate,
     Event,
     Mark,
@@ -189,3 +192,45 @@ def _peer():
 
 async def _until(check, timeout: float = 5) -> None:
     await sync_to_async(wait_until)(check, timeout=timeout, what="the flush")
+
+
+def test_a_room_loads_its_state_and_only_the_updates_from_shortly_before_it(
+    case, django_assert_num_queries
+):
+    """A long session has thousands of update rows; loading its room reads the folded state
+    and the updates from STATE_OVERLAP before it on (a document without a state: all of its
+    updates), not every row, and still rebuilds every document whole."""
+    peer = make_peer(case)
+    browser, updates = Doc(), []
+    browser.observe(lambda event: updates.append(event.update))
+    notes = browser.get("notes:clarify", type=Text)
+    now = timezone.now()
+    folded_at = now - timedelta(minutes=30)
+    for n in range(40):
+        notes.insert(len(notes), f"{n} ")
+        if n == 29:
+            state = browser.get_update()
+    rows = [
+        DocumentUpdate(
+            interview=peer.interview, doc="notes", data=u, at=folded_at - timedelta(minutes=10)
+        )
+        for u in updates[:30]
+    ] + [
+        DocumentUpdate(interview=peer.interview, doc="notes", data=u, at=now) for u in updates[30:]
+    ]
+    diagram = Doc()
+    diagram["diagram"] = Text("flowchart LR")
+    rows.append(
+        DocumentUpdate(
+            interview=peer.interview, doc="diagram", data=diagram.get_update(), at=folded_at
+        )
+    )
+    DocumentUpdate.objects.bulk_create(rows)
+    DocumentState.objects.create(interview=peer.interview, doc="notes", state=state, at=folded_at)
+
+    with django_assert_num_queries(2):
+        parts = selectors.document_parts(peer.interview.pk)
+    assert len(parts["notes"]) == 1 + 10  # the state, then the ten later updates
+    assert len(parts["diagram"]) == 1
+    shared = crdt.SharedDoc.load(crdt.NOTES, frozenset({"notes:clarify"}), parts["notes"])
+    assert shared.text("notes:clarify") == str(notes)

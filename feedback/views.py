@@ -218,7 +218,7 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     if refused := _guide_refusal(request, access):
         return refused
     if interview.status == Interview.Status.ABANDONED:
-        messages.info(request, "That interview was abandoned.")
+        messages.info(request, f"That {interview.noun} was abandoned.")
         return redirect("dashboard")
     if interview.status == Interview.Status.COMPLETED:
         url = reverse("report", kwargs={"interview_id": interview.pk})

@@ -412,6 +412,8 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     context = {
         "interview": interview,
         "role": access.role,
+        # The page speaks to the candidate; the interviewer (or a reviewer) reads about them.
+        "about_candidate": access.role != Role.CANDIDATE,
         "report": report,
         "polling": report is not None
         and report.status in (Report.Status.PENDING, Report.Status.RUNNING),

@@ -759,7 +759,7 @@ def test_the_interviewers_copy_speaks_about_the_candidate(
     url = reverse("report", args=[session.interview.pk])
     client.force_login(session.interviewer)
     theirs = client.get(url).content.decode()
-    assert "The candidate&#x27;s reflection" in theirs
+    assert "The candidate's reflection" in theirs
     assert "Your reflection" not in theirs and "Your notes" not in theirs
     assert "Feedback from your interviewer" not in theirs
     client.force_login(session.candidate)

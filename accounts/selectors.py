@@ -11,7 +11,8 @@ def profile_for(*, user: User) -> Profile:
     try:
         return user.profile
     except Profile.DoesNotExist:
-        fallback = (user.get_username() or "").split("@")[0] or "Someone"
+        # Never the username: allauth generates it from the e-mail with digits appended.
+        fallback = (getattr(user, "email", "") or "").split("@")[0] or "Someone"
         return Profile(display_name=fallback, target_level=TargetLevel.SENIOR)
 
 

@@ -80,7 +80,30 @@
     });
   }
 
+  /* A table or chart wider than a phone scrolls inside its frame: keyboard users must be able
+     to reach it to scroll it, so a frame that scrolls becomes a labelled, focusable region. */
+  function markScrollers() {
+    document.querySelectorAll(".table-wrap, .chart-frame").forEach(function (frame) {
+      var scrolls = frame.scrollWidth > frame.clientWidth + 1;
+      if (scrolls && !frame.hasAttribute("tabindex")) {
+        frame.tabIndex = 0;
+        frame.setAttribute("role", "region");
+        var heading = frame.closest("section") && frame.closest("section").querySelector("h2, h3");
+        frame.setAttribute(
+          "aria-label",
+          frame.dataset.scrollLabel || (heading ? heading.textContent.trim() : "Table") + " (scrolls sideways)"
+        );
+      } else if (!scrolls && frame.getAttribute("role") === "region") {
+        frame.removeAttribute("tabindex");
+        frame.removeAttribute("role");
+        frame.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function start() {
+    markScrollers();
+    window.addEventListener("resize", markScrollers);
     setUpMenu();
     document.querySelectorAll("[role=tablist]").forEach(setUpTabs);
   }

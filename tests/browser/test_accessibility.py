@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from casestudies.models import CaseStudy
 from interviews import services as interview_services
-from interviews.models import Interview
 from tests import factories
 from tests.browser.conftest import shot
 from tests.conftest import ROOT
@@ -174,6 +174,11 @@ def test_practice_pages_have_no_violations(auditor):
     auditor.check(page, "timeline, interviewer", f"/interviews/{iid}/timeline/")
     auditor.check(page, "interviewer preview", "/library/visual-search/preview/interviewer/")
 
+    phone = auditor.page(candidate, width=390, height=844)
+    auditor.check(phone, "report on a phone", f"/interviews/{iid}/report/")
+    phone.click("[data-menu-toggle]")
+    auditor.check(phone, "phone menu open")
+
     # A flash message on a page.
     abandoned = off_loop(factories.interview, bank=True, interviewer=candidate)
     message_page.goto(f"/interviews/{abandoned.interview.pk}/")
@@ -192,9 +197,7 @@ def test_join_and_wrapup_pages_have_no_violations(auditor):
     created = off_loop(
         interview_services.interview_create,
         user=host,
-        case_study=Interview._meta.get_field("case_study").related_model.objects.get(
-            slug="visual-search"
-        ),
+        case_study=CaseStudy.objects.get(slug="visual-search"),
         role="interviewer",
         target_level="senior",
     )
@@ -219,11 +222,26 @@ def test_join_and_wrapup_pages_have_no_violations(auditor):
 
 
 def test_the_room_has_no_violations_for_either_role(auditor):
-    session = off_loop(factories.interview, bank=True)
-    room = f"/interviews/{session.interview.pk}/"
-    interviewer = auditor.page(session.interviewer)
-    candidate = auditor.page(session.candidate)
+    factories.load_bank()
+    host, guest = factories.user(name="Ines Interviewer"), factories.user(name="Carl Candidate")
+    created = off_loop(
+        interview_services.interview_create,
+        user=host,
+        case_study=CaseStudy.objects.get(slug="visual-search"),
+        role="interviewer",
+        target_level="senior",
+    )
+    room = f"/interviews/{created.pk}/"
+    interviewer = auditor.page(host)
     interviewer.goto(room)
+    expect(interviewer.locator("[data-connection]")).to_have_text("Connected")
+    expect(interviewer.locator("[data-presence]")).to_contain_text("Candidate: waiting to join")
+    # Nothing to start before the peer is there.
+    expect(interviewer.locator("[data-action='interview.start']")).to_be_hidden()
+    auditor.check(interviewer, "room waiting for the peer, interviewer")
+    off_loop(interview_services.invite_accept, user=guest, token=created.invite.token)
+    expect(interviewer.locator("[data-action='interview.start']")).to_be_visible()
+    candidate = auditor.page(guest)
     candidate.goto(room)
     expect(interviewer.locator("[data-connection]")).to_have_text("Connected")
     expect(candidate.locator("[data-connection]")).to_have_text("Connected")
@@ -313,6 +331,10 @@ def test_error_pages_have_no_violations(auditor):
         page.route(url, serve)
         auditor.check(page, f"error {code}", url)
         shot(page, f"error-{code}-{auditor.scheme}")
+        phone = auditor.page(user, width=390, height=844)
+        phone.route(url, serve)
+        phone.goto(url)
+        shot(phone, f"error-{code}-phone-{auditor.scheme}")
     auditor.finish("errors")
 
 

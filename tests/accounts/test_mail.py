@@ -74,3 +74,11 @@ def test_sign_up_messages_and_mail_use_the_display_name_not_the_username(client,
     [message] = mail.outbox  # the address confirmation
     assert message.body.startswith("Hello Nia Newbie,")
     assert "Hello from" not in message.body  # allauth's greeting named the host
+
+
+def test_a_reset_for_an_unknown_address_sends_a_plain_notice(client):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.body.startswith("Hello,")
+    assert "no account uses it" in message.body

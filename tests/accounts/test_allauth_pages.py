@@ -52,3 +52,10 @@ def test_the_email_page_has_one_primary_button_per_form(client):
     assert found["Re-send verification"] == "secondary"
     assert found["Remove"] == "secondary danger-text"
     assert found["Add email"] == ""  # the add form's one primary button
+
+
+def test_a_checkbox_comes_before_its_label(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert re.search(
+        r'<input type="checkbox" name="remember"[^>]*>\s*<label for="id_remember">', html
+    )

@@ -162,16 +162,20 @@ def test_the_theme_toggle_is_remembered_and_applies_before_the_first_paint(
 ):
     user = factories.user(name="Theo Theme")
     context = signed_in(browser, live_server_url, user, size="laptop", scheme="light")
-    # Record the page's background the moment the body exists, before any deferred script.
+    # The theme must be on <html> the moment the body exists (the stylesheet holds the first
+    # paint until it loads, and the theme is set before it); the background is read once the
+    # document is parsed, before anything the user could see change.
     context.add_init_script(
         """
         new MutationObserver((_, observer) => {
-          if (document.body && !window.firstBackground) {
-            window.firstBackground = getComputedStyle(document.body).backgroundColor;
+          if (document.body && window.firstTheme === undefined) {
             window.firstTheme = document.documentElement.dataset.theme || "";
             observer.disconnect();
           }
         }).observe(document, {childList: true, subtree: true});
+        document.addEventListener("DOMContentLoaded", () => {
+          window.firstBackground = getComputedStyle(document.body).backgroundColor;
+        });
         """
     )
     page = context.new_page()

@@ -22,6 +22,10 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sevensteps
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+# The project installs no package of its own (pyproject: packages = []): pip installs its
+# dependencies. A plain install, not an editable one, so setuptools has no editable-install
+# warning to print; no version nag, no progress bars.
+PIP_QUIET := --quiet --disable-pip-version-check --progress-bar off --no-warn-script-location
 
 .PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz check-haproxy check-coturn clean
 
@@ -35,18 +39,18 @@ help:
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is required (Django 6). Install it, or pass PYTHON=/path/to/python3.12."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install $(PIP_QUIET) .
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install $(PIP_QUIET) ".[test]"
 	@touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test,bench]"
+	$(PY) -m pip install $(PIP_QUIET) ".[test,bench]"
 	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 install: $(VENV)/.installed

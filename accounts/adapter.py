@@ -1,10 +1,14 @@
-"""allauth, adapted: failed logins are counted per address and account together."""
+"""allauth, adapted: failed logins are counted per address and account together, and its
+e-mails keep their links whole and come with an HTML version (accounts/mail.py)."""
 
 import ipaddress
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.mail import EmailMessage
 from django.http import HttpRequest
+
+from .mail import as_mail, html_from_text
 
 IPV6_PREFIX = 64  # an IPv6 client usually holds a whole /64: count it as one address
 
@@ -30,3 +34,15 @@ class AccountAdapter(DefaultAccountAdapter):
         FORWARDED_ALLOW_IPS)."""
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{client_address(self.get_client_ip(request))}:{account}"
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        mail = as_mail(super().render_mail(template_prefix, email, context, headers))
+        if mail.content_subtype == "plain" and not mail.alternatives:
+            mail.attach_alternative(html_from_text(mail.body, title=mail.subject), "text/html")
+        return mail

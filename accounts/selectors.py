@@ -10,8 +10,9 @@ def profile_for(*, user: User) -> Profile:
     """The user's profile, or an unsaved default for accounts made outside sign-up."""
     try:
         return user.profile
-    except Profile.DoesNotExist:
-        fallback = (user.get_username() or "").split("@")[0] or "Someone"
+    except (Profile.DoesNotExist, AttributeError):  # AttributeError: an anonymous user
+        # Never the username: allauth generates it from the e-mail with digits appended.
+        fallback = (getattr(user, "email", "") or "").split("@")[0] or "Someone"
         return Profile(display_name=fallback, target_level=TargetLevel.SENIOR)
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import yaml
 
@@ -702,13 +703,30 @@ def _reading(item: Reader) -> dict:
     return reading
 
 
+# Further reading without a url of its own links to a search for its title, authors and year:
+# always a working link, where a guessed address could be wrong.
+READING_SEARCH = "https://scholar.google.com/scholar?q="
+
+
+def reading_url(reading: dict | str) -> str:
+    """Where a further-reading item is read: its url, or a scholarly search for it."""
+    if isinstance(reading, str):
+        return READING_SEARCH + quote_plus(reading)
+    if reading.get("url"):
+        return reading["url"]
+    words = " ".join(
+        str(part) for part in (reading.get("title"), reading.get("authors"), reading.get("year"))
+    )
+    return READING_SEARCH + quote_plus(words)
+
+
 def reading_markdown(reading: dict | str) -> str:
-    """A further-reading item as one line of Markdown: the title (a link when there is a url),
-    then authors and year. Old rows (plain text) pass through."""
+    """A further-reading item as one line of Markdown: the title as a link (to its url, or to
+    a search for it), then authors and year. Old rows (plain text) pass through."""
     if isinstance(reading, str):
         return reading
-    title = reading.get("title", "")
-    text = f"[{title}]({reading['url']})" if reading.get("url") else f"*{title}*"
+    title = reading.get("title", "").replace("[", "(").replace("]", ")")
+    text = f"[{title}]({reading_url(reading)})"
     credit = ", ".join(str(part) for part in (reading.get("authors"), reading.get("year")) if part)
     return f"{text}, {credit}" if credit else text
 

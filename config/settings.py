@@ -289,6 +289,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# People are named by their display name, never the username allauth generates from the e-mail.
+ACCOUNT_USER_DISPLAY = "accounts.selectors.display_name"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sevensteps] "
 # allauth's defaults, with the failed-login lock keyed by (address, account) (see the adapter):
 # at most 10 failed logins a minute from one address, and 5 per 5 minutes for one account from
 # one address. Counters live in the cache (Redis, or this process's memory while Redis is down:

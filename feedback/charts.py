@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-STEP_COLOURS = ("#4a7fb5", "#5c6fc2", "#3f9a8a", "#6b9a3f", "#c28a2c", "#c2602c", "#9a4a7f")
+# The step colours of static/css/app.css (--step-1 … --step-7): white text on each passes WCAG AA.
+STEP_COLOURS = ("#41719f", "#5c6fc2", "#2f7a6d", "#53792f", "#8f661f", "#a9532a", "#9a4a7f")
 CROSS_COLOUR = "#4a4f59"
-INK, INK_2, MUTED, LINE = "#1d1f24", "#4a4f59", "#6b707a", "#e1ded6"
-OVER, UNDER, ACCENT = "#a1620a", "#2f5d8a", "#2f5d8a"
+INK, INK_2, MUTED, LINE = "#1d1f24", "#4a4f59", "#5f646d", "#e1ded6"
+OVER, UNDER, ACCENT = "#8f5708", "#2f5d8a", "#2f5d8a"
 FONT = "DejaVu Sans, system-ui, sans-serif"
 LEVEL_MAX = 4
 

@@ -171,9 +171,11 @@ def to_dot(direction: str, nodes: dict[str, Node], edges: list[Edge]) -> graphvi
     return graph
 
 
-def flowchart_svg(source: str) -> str | None:
+def flowchart_svg(source: str, *, id_prefix: str = "") -> str | None:
     """The flowchart as an ``<svg>`` string, or None when the text is not a flowchart this
-    module can read, or Graphviz cannot draw it here (the caller shows the Mermaid source)."""
+    module can read, or Graphviz cannot draw it here (the caller shows the Mermaid source).
+    ``id_prefix`` goes before every id Graphviz writes ("graph0", "node1"), so that two
+    diagrams in one document do not define the same anchors."""
     if not source or not source.strip() or len(source) > MAX_SOURCE:
         return None
     try:
@@ -198,7 +200,8 @@ def flowchart_svg(source: str) -> str | None:
     assert best is not None
     svg = best[1]
     # The document starts at <svg>; drop the XML prologue and doctype before the element.
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r'(\s)id="', rf'\1id="{id_prefix}', svg) if id_prefix else svg
 
 
 PAGE_W, PAGE_H = 700.0, 860.0  # points a diagram gets on an A4 page of the report

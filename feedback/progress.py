@@ -8,7 +8,9 @@ from interviews.models import Interview, Role
 from rubrics import scoring
 
 from . import charts
+from .reports import lowest_without_ties
 
+WEAKEST_TRENDS = 3  # at most this many steps are named as the weakest
 RECENT = 5  # sessions the "weakest steps" average looks back over
 
 
@@ -74,7 +76,7 @@ def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[st
                 ),
             }
         )
-    weakest = sorted((t for t in trends if t["average"] is not None), key=lambda t: t["average"])
+    weakest = lowest_without_ties(trends, "average", WEAKEST_TRENDS)
     calibrated = [
         (i, summary["calibration"])
         for i, summary in scored
@@ -101,7 +103,7 @@ def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[st
         else "",
         "bar_level": scoring.LEVEL_LABELS.get(bar_level, bar_level),
         "trends": trends,
-        "weakest": weakest[:3],
+        "weakest": weakest,
         "calibration_chart": charts.delta_bars(
             [charts.Point(label(i), value) for i, value in calibrated],
             title="Self minus interviewer, per session",

@@ -157,11 +157,28 @@ def _overall(
     }
 
 
+def lowest_without_ties(items: Sequence[dict], field: str, limit: int) -> list[dict]:
+    """Up to ``limit`` items with the lowest ``field`` (as shown: two decimals), leaving out a
+    group of equal values that would not fit whole, and the items at the best value: a tie is
+    no ranking, and when everything scored the same, nothing is the weakest."""
+    shown = [(round(float(item[field]), 2), item) for item in items if item[field] is not None]
+    shown.sort(key=lambda pair: pair[0])
+    if not shown:
+        return []
+    best = shown[-1][0]
+    picked: list[dict] = []
+    for value in sorted({value for value, _ in shown}):
+        group = [item for v, item in shown if v == value]
+        if value == best or len(picked) + len(group) > limit:
+            break
+        picked += group
+    return picked
+
+
 def _weakest(steps: list[dict]) -> list[dict]:
-    """The lowest-scored steps (ties: the earlier step); steps the session never scored fill in
-    when fewer than two were scored, since not getting there is a weakness too."""
-    scored = sorted((s for s in steps if s["value"] is not None), key=lambda s: s["value"])
-    picked = scored[:WEAKEST_STEPS]
+    """The lowest-scored steps (never an arbitrary pick among equals); steps the session never
+    scored fill in when fewer than two were scored, since not getting there is a weakness too."""
+    picked = lowest_without_ties(steps, "value", WEAKEST_STEPS)
     if len(picked) < WEAKEST_STEPS:
         picked += [s for s in steps if s["value"] is None][: WEAKEST_STEPS - len(picked)]
     return [

@@ -6,6 +6,7 @@ rather than an if-chain; a test checks that every kind has one.
 
 import base64
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from interviews import crdt
 from interviews.events import EventKind
 from interviews.models import DocumentUpdate, Event, Interview, Role
 from interviews.selectors import steps_of
+from rubrics.models import Criterion
 
 STATUS_WORDS = {
     "scheduled": "scheduled",
@@ -22,7 +24,19 @@ STATUS_WORDS = {
     "completed": "completed",
     "abandoned": "abandoned",
 }
-Describer = Callable[[Mapping[str, Any], str, Mapping[str, str]], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Names:
+    """What a timeline row calls things: step and criterion titles by key, and the session's
+    noun ("interview" or "drill"). Rows never show an internal key when a title exists."""
+
+    steps: Mapping[str, str] = field(default_factory=dict)
+    criteria: Mapping[str, str] = field(default_factory=dict)
+    noun: str = "interview"
+
+
+Describer = Callable[[Mapping[str, Any], str, Names], tuple[str, str]]
 
 
 def _clock(seconds: float) -> str:
@@ -30,14 +44,21 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _step_move(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
-    old = steps.get(data.get("old", ""), data.get("old", ""))
+def _step_move(data: Mapping[str, Any], step: str, names: Names) -> tuple[str, str]:
+    old = names.steps.get(data.get("old", ""), data.get("old", ""))
     return f"Moved to {step}", f"after {_clock(data.get('seconds_on_old', 0))} on {old}"
 
 
-def _score(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
-    level = "not observed" if data.get("not_observed") else data.get("level")
-    return f"Scored {data.get('criterion')}: {level}", data.get("evidence", "")
+def _score(data: Mapping[str, Any], step: str, names: Names) -> tuple[str, str]:
+    key = data.get("criterion", "")
+    title = names.criteria.get(key, key)
+    level = "not observed" if data.get("not_observed") else f"{data.get('level')} of 4"
+    return f"Scored “{title}”: {level}", data.get("evidence", "")
+
+
+def _self_score(data: Mapping[str, Any], step: str, names: Names) -> tuple[str, str]:
+    headline, detail = _score(data, step, names)
+    return headline.replace("Scored", "Self-assessed", 1), detail
 
 
 MARK_WORDS = {
@@ -49,7 +70,7 @@ MARK_WORDS = {
 }
 
 
-def _mark(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
+def _mark(data: Mapping[str, Any], step: str, names: Names) -> tuple[str, str]:
     value = MARK_WORDS.get(data.get("value", ""), data.get("value", ""))
     label = data.get("label") or data.get("key", "")
     if data.get("mark") == "flag":
@@ -58,50 +79,77 @@ def _mark(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple
     return f"Checklist concept {value}", label
 
 
-def _assessment(data: Mapping[str, Any], step: str, steps: Mapping[str, str]) -> tuple[str, str]:
+def _assessment(data: Mapping[str, Any], step: str, names: Names) -> tuple[str, str]:
     who = "Self-assessment" if data.get("source") == "self" else "Scorecard"
     return f"{who} submitted" + (" (skipped)" if data.get("skipped") else ""), ""
 
 
 DESCRIBERS: dict[EventKind, Describer] = {
-    EventKind.CREATED: lambda d, s, steps: (
+    EventKind.CREATED: lambda d, s, names: (
         f"Created as the {d.get('role', '')}",
         f"case version {d.get('case_version')}",
     ),
-    EventKind.JOINED: lambda d, s, steps: (f"Joined as the {d.get('role', '')}", ""),
-    EventKind.ONLINE: lambda d, s, steps: ("Connected", ""),
-    EventKind.OFFLINE: lambda d, s, steps: ("Disconnected", ""),
-    EventKind.STATUS: lambda d, s, steps: (
-        f"Interview {STATUS_WORDS.get(d.get('new', ''), d.get('new'))}",
+    EventKind.JOINED: lambda d, s, names: (f"Joined as the {d.get('role', '')}", ""),
+    EventKind.ONLINE: lambda d, s, names: ("Connected", ""),
+    EventKind.OFFLINE: lambda d, s, names: ("Disconnected", ""),
+    EventKind.STATUS: lambda d, s, names: (
+        f"{names.noun.capitalize()} {STATUS_WORDS.get(d.get('new', ''), d.get('new'))}",
         d.get("reason", ""),
     ),
     EventKind.STEP: _step_move,
-    EventKind.PAUSED: lambda d, s, steps: ("Clock paused", ""),
-    EventKind.RESUMED: lambda d, s, steps: ("Clock resumed", ""),
-    EventKind.NOTES_REVISED: lambda d, s, steps: (f"Notes for {s}", d.get("text", "")),
-    EventKind.DIAGRAM_REVISED: lambda d, s, steps: ("Diagram", d.get("text", "")),
-    EventKind.PRIVATE_REVISED: lambda d, s, steps: ("Private notes", d.get("text", "")),
-    EventKind.CHAT: lambda d, s, steps: ("Chat", d.get("text", "")),
-    EventKind.HINT_SENT: lambda d, s, steps: (f"Hint sent ({s})", d.get("text", "")),
-    EventKind.CURVEBALL_SENT: lambda d, s, steps: (f"Curveball sent ({s})", d.get("text", "")),
+    EventKind.PAUSED: lambda d, s, names: ("Clock paused", ""),
+    EventKind.RESUMED: lambda d, s, names: ("Clock resumed", ""),
+    EventKind.NOTES_REVISED: lambda d, s, names: (f"Notes for {s}", d.get("text", "")),
+    EventKind.DIAGRAM_REVISED: lambda d, s, names: ("Diagram", d.get("text", "")),
+    EventKind.PRIVATE_REVISED: lambda d, s, names: ("Private notes", d.get("text", "")),
+    EventKind.CHAT: lambda d, s, names: ("Chat", d.get("text", "")),
+    EventKind.HINT_SENT: lambda d, s, names: (f"Hint sent ({s})", d.get("text", "")),
+    EventKind.CURVEBALL_SENT: lambda d, s, names: (f"Curveball sent ({s})", d.get("text", "")),
     EventKind.SCORE_INTERVIEWER: _score,
-    EventKind.SCORE_SELF: _score,
+    EventKind.SCORE_SELF: _self_score,
     EventKind.MARK: _mark,
-    EventKind.REFERENCE_REVEALED: lambda d, s, steps: (f"Reference notes revealed ({s})", ""),
+    EventKind.REFERENCE_REVEALED: lambda d, s, names: (f"Reference notes revealed ({s})", ""),
     EventKind.ASSESSMENT_SUBMITTED: _assessment,
-    EventKind.REPORT_READY: lambda d, s, steps: ("Report ready", ""),
-    EventKind.REPORT_RETRIED: lambda d, s, steps: ("Report retried", ""),
+    EventKind.REPORT_READY: lambda d, s, names: ("Report ready", ""),
+    EventKind.REPORT_RETRIED: lambda d, s, names: ("Report retried", ""),
 }
 
 
-def describe(event: Event, steps: Mapping[str, str]) -> tuple[str, str]:
+def describe(event: Event, names: Names) -> tuple[str, str]:
     """(headline, detail) of one timeline row, in words."""
-    step = steps.get(event.step_key, event.step_key)
+    step = names.steps.get(event.step_key, event.step_key)
     try:
         describer = DESCRIBERS[EventKind(event.kind)]
     except ValueError:  # a kind from a newer version of the code: show it plainly
         return event.kind, ""
-    return describer(event.data, step, steps)
+    return describer(event.data, step, names)
+
+
+def _fold_presence(rows: list[dict[str, Any]], row: dict[str, Any], kind: str, actor) -> bool:
+    """Fold a person's reconnects into one row. A drop and the return are one "Reconnected"
+    row (with the time away); further drops right after it count on that row. Returns True
+    when ``row`` was folded away and must not be added."""
+    mine = [r for r in rows if r.get("presence") == actor]
+    last = mine[-1] if mine else None
+    if kind == EventKind.ONLINE:
+        if last is None:
+            return False  # the first connection: "Connected"
+        if last["headline"] == "Disconnected":
+            last["headline"], last["reconnects"] = "Reconnected", 1
+            last["detail"] = f"after {_clock((row['at'] - last['at']).total_seconds())} away"
+            return True
+        if last.get("dropped"):
+            last["reconnects"] += 1
+            last["dropped"] = False
+            last["headline"] = f"Reconnected {last['reconnects']} times"
+            last["detail"] = ""
+            return True
+        return False
+    # Offline: right after a reconnect with nothing in between, it waits on that row.
+    if last is not None and last is rows[-1] and last.get("reconnects"):
+        last["dropped"] = True
+        return True
+    return False
 
 
 def timeline(*, interview: Interview, role: str) -> list[dict[str, Any]]:
@@ -111,11 +159,17 @@ def timeline(*, interview: Interview, role: str) -> list[dict[str, Any]]:
     events = Event.objects.filter(interview=interview).select_related("actor__profile")
     if role == Role.CANDIDATE:
         events = events.filter(visibility=Event.Visibility.ALL)
-    steps = {step.key: step.title for step in steps_of(interview)}
+    names = Names(
+        steps={step.key: step.title for step in steps_of(interview)},
+        criteria=dict(
+            Criterion.objects.filter(rubric_id=interview.rubric_id).values_list("key", "title")
+        ),
+        noun=interview.noun,
+    )
     start = interview.started_at
     rows: list[dict[str, Any]] = []
     for event in events:
-        headline, detail = describe(event, steps)
+        headline, detail = describe(event, names)
         slot = event.data.get("slot") if event.kind.endswith(".revised") else None
         if slot and rows and rows[-1]["slot"] == slot:
             last = rows[-1]
@@ -138,6 +192,13 @@ def timeline(*, interview: Interview, role: str) -> list[dict[str, Any]]:
                 else None,
             }
         )
+        if event.kind in (EventKind.ONLINE, EventKind.OFFLINE):
+            rows[-1]["presence"] = event.actor_id
+            if _fold_presence(rows[:-1], rows[-1], event.kind, event.actor_id):
+                rows.pop()
+    for row in rows:
+        if row.pop("dropped", False):  # the last drop had no return
+            row["headline"] += ", then disconnected"
     return rows
 
 

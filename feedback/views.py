@@ -219,7 +219,7 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     if refused := _guide_refusal(request, access):
         return refused
     if interview.status == Interview.Status.ABANDONED:
-        messages.info(request, "That interview was abandoned.")
+        messages.info(request, f"That {interview.noun} was abandoned.")
         return redirect("dashboard")
     if interview.status == Interview.Status.COMPLETED:
         url = reverse("report", kwargs={"interview_id": interview.pk})
@@ -461,6 +461,8 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     context = {
         "interview": interview,
         "role": access.role,
+        # The page speaks to the candidate; the interviewer (or a reviewer) reads about them.
+        "about_candidate": access.role != Role.CANDIDATE,
         "report": report,
         "polling": report is not None
         and report.status in (Report.Status.PENDING, Report.Status.RUNNING),

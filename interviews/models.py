@@ -81,6 +81,11 @@ class Interview(models.Model):
     def is_solo(self) -> bool:
         return self.kind == self.Kind.SOLO
 
+    @property
+    def noun(self) -> str:
+        """What pages and messages call it: a drill is not an interview."""
+        return "drill" if self.is_solo else "interview"
+
 
 class Participant(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="participants")

@@ -36,6 +36,7 @@ from .models import (
     DocumentUpdate,
     Event,
     Interview,
+    Invite,
     Mark,
     Participant,
     Role,
@@ -767,6 +768,22 @@ def guide_access(*, user: User, case: CaseStudy, session: Interview | None = Non
     if earned == Role.CANDIDATE:
         return GuideAccess(True, "finished")
     return GuideAccess(False, "not_yet")
+
+
+def invite_refusal(*, invite: Invite, user: User) -> str:
+    """Why ``user`` cannot join through ``invite`` now, or "" if they can: the join page says
+    it before anyone presses "Join", and ``services.invite_accept`` refuses for the same
+    reasons (it also claims the invite by compare-and-set, for two people at once)."""
+    interview = invite.interview
+    if interview.created_by_id == user.pk:
+        return "This is your own invite link: send it to your peer."
+    if invite.accepted_at is not None:
+        return "This invite link has already been used. Ask your peer for a new one."
+    if invite.expires_at <= timezone.now():
+        return "This invite link has expired. Ask your peer for a new one."
+    if interview.status not in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
+        return "This interview is over."
+    return ""
 
 
 def session_refusal(*, user: User, case_id: int, role: str) -> str:

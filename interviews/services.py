@@ -212,17 +212,14 @@ def invite_accept(*, user: User, token: str) -> Interview:
         if invite.accepted_by_id == user.pk:
             return interview  # opening the link again after joining just goes back in
         raise InviteError("You cannot interview yourself: this link is for your peer.")
-    if invite.accepted_at is not None:
-        raise InviteError("This invite link has already been used.")
-    if invite.expires_at <= timezone.now():
-        raise InviteError("This invite link has expired. Ask your peer for a new one.")
-    if interview.status not in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
-        raise InviteError("This interview is over.")
+    refusal = selectors.invite_refusal(invite=invite, user=user)
+    if refusal:
+        raise InviteError(refusal)
     claimed = Invite.objects.filter(pk=invite.pk, accepted_at__isnull=True).update(
         accepted_at=timezone.now(), accepted_by=user
     )
     if not claimed:
-        raise InviteError("This invite link has already been used.")
+        raise InviteError("This invite link has already been used. Ask your peer for a new one.")
     try:
         with transaction.atomic():
             Participant.objects.create(interview=interview, user=user, role=invite.role)

@@ -173,7 +173,8 @@ def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
 def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
     cases = list(CaseStudy.objects.published().order_by("title"))
     profile = profile_for(user=request.user)
-    initial = {"target_level": profile.target_level, "role": Role.CANDIDATE}
+    # The README's flow: the interviewer creates the interview and sends the candidate the link.
+    initial = {"target_level": profile.target_level, "role": Role.INTERVIEWER}
     if request.GET.get("framework"):
         initial["framework"] = request.GET["framework"]  # from the library's filter
     chosen = request.GET.get("case")
@@ -231,7 +232,10 @@ def invite_join(request: HttpRequest, token: str) -> HttpResponse:
     if invite is not None and invite.accepted_by_id == request.user.pk:
         return redirect(invite.interview)
     refusal, guide_seen = "", None
-    if invite is not None and invite.interview.created_by_id != request.user.pk:
+    if invite is not None:
+        # A used, expired or own link says so before "Join", not after.
+        refusal = selectors.invite_refusal(invite=invite, user=request.user)
+    if invite is not None and not refusal:
         case_id = invite.interview.case_study_id
         refusal = selectors.session_refusal(user=request.user, case_id=case_id, role=invite.role)
         if not refusal and invite.role == Role.CANDIDATE:
@@ -275,7 +279,7 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
     if interview.status in (Interview.Status.WRAPUP, Interview.Status.COMPLETED):
         return redirect("wrapup", interview_id=interview.pk)
     if interview.status == Interview.Status.ABANDONED:
-        messages.info(request, "That interview was abandoned.")
+        messages.info(request, f"That {interview.noun} was abandoned.")
         return redirect("dashboard")
     steps = selectors.steps_of(interview)
     invite = None
@@ -365,7 +369,7 @@ def interview_abandon(request: HttpRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     try:
         services.interview_abandon(user=request.user, interview=access.interview, role=access.role)
-        messages.info(request, "Interview abandoned.")
+        messages.info(request, f"{access.interview.noun.capitalize()} abandoned.")
     except services.ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("dashboard")

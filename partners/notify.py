@@ -15,11 +15,11 @@ from urllib.parse import urlparse
 
 import icalendar
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.mail import Mail
 from accounts.selectors import display_name
 
 from . import selectors, zones
@@ -205,7 +205,7 @@ def calendar_for(notification: Notification, notice: Notice, partner: str) -> by
     return calendar.to_ical()
 
 
-def email_for(notification: Notification) -> EmailMultiAlternatives:
+def email_for(notification: Notification) -> Mail:
     """The e-mail of one notification to its member, in their time zone."""
     user = notification.user
     zone_name = selectors.member_for(user=user).time_zone
@@ -224,7 +224,7 @@ def email_for(notification: Notification) -> EmailMultiAlternatives:
         "settings_link": absolute(reverse("partners:settings")),
         "coming_up_link": absolute(reverse("partners:coming_up")),
     }
-    message = EmailMultiAlternatives(
+    message = Mail(
         subject=f"[Sevensteps] {notice.title}",
         body=render_to_string("partners/email/notification.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
-from casestudies import selectors
+from casestudies import content, selectors
 from casestudies.markdown import GlossaryLinker, render_inline_markdown, render_markdown
 
 register = template.Library()
@@ -20,6 +20,12 @@ register = template.Library()
 def markdown_filter(text: str | None) -> SafeString:
     """Markdown to sanitised HTML (paragraphs, lists, tables, code)."""
     return render_markdown(str(text or ""))
+
+
+@register.filter
+def reading_url(reading: dict) -> str:
+    """A further-reading item's link: its url, or a search for it (casestudies.content)."""
+    return content.reading_url(reading)
 
 
 @register.filter

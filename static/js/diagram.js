@@ -160,7 +160,8 @@
     window.mermaid.initialize({
       startOnLoad: false,
       securityLevel: "strict",
-      theme: "neutral",
+      // The page's theme (static/js/theme.js and app.css set color-scheme) picks Mermaid's.
+      theme: getComputedStyle(document.documentElement).colorScheme === "dark" ? "dark" : "neutral",
       // Throw on a syntax error instead of drawing Mermaid's own "bomb" picture: the message
       // and the source are more use to someone who is typing.
       suppressErrorRendering: true,

@@ -141,14 +141,28 @@ def test_further_reading_shows_links_or_citations():
         "casestudies/_reference_step.html", {"step": guide_of("reading", "model")}
     )
 
+    # Without a url of its own, the title links to a search for it.
     assert (
-        "<cite>Deep Neural Networks for YouTube Recommendations</cite>"
+        '<a href="https://scholar.google.com/scholar?q=Deep+Neural+Networks+for+YouTube+'
+        'Recommendations+Covington+et+al.+2016" rel="noopener noreferrer">'
+        "<cite>Deep Neural Networks for YouTube Recommendations</cite></a>"
         '<span class="reading-credit">, Covington et al., 2016</span>'
     ) in html
     assert (
         '<a href="https://github.com/facebookresearch/faiss/wiki" rel="noopener noreferrer">'
-        "The FAISS wiki</a>"
+        "<cite>The FAISS wiki</cite></a>"
     ) in html
+
+
+def test_the_report_lists_further_reading_as_links():
+    from casestudies.content import reading_markdown
+    from casestudies.markdown import render_inline_markdown
+
+    html = render_inline_markdown(
+        reading_markdown({"title": "Sampling Matters [v2]", "authors": "Wu et al.", "year": 2017})
+    )
+    assert html.startswith('<a href="https://scholar.google.com/scholar?q=Sampling+Matters+')
+    assert ">Sampling Matters (v2)</a>, Wu et al., 2017" in html
 
 
 def test_the_checklist_is_on_the_interviewer_preview_and_never_the_candidates(client):

@@ -724,3 +724,44 @@ def test_a_version_one_report_still_renders(client, django_capture_on_commit_cal
     assert "Overall score" in body and "Not reached" not in body and "Why this signal" not in body
     assert "under half" not in body  # the stale rule is gone from every version
     assert client.get(url("report_pdf", session)).status_code == 200
+
+
+def test_ties_are_never_named_the_weakest():
+    from feedback.reports import lowest_without_ties
+
+    def steps(*values):
+        return [{"key": f"s{n}", "value": v} for n, v in enumerate(values)]
+
+    keys = lambda picked: [item["key"] for item in picked]  # noqa: E731
+    assert keys(lowest_without_ties(steps(3, 3, 3, 3), "value", 2)) == []  # all equal
+    assert keys(lowest_without_ties(steps(3, 2, 3, 1), "value", 2)) == ["s3", "s1"]
+    # 2.5 twice does not fit beside 2.0: only 2.0 is named, not one of the pair at random.
+    assert keys(lowest_without_ties(steps(2.5, 2.0, 2.5, 3.0), "value", 2)) == ["s1"]
+    assert keys(lowest_without_ties(steps(2.0, 2.0, 3.0), "value", 2)) == ["s0", "s1"]
+    assert keys(lowest_without_ties(steps(2.004, 2.0, 3.0), "value", 1)) == []  # same as shown
+    assert keys(lowest_without_ties(steps(None, 2.0, 3.0), "value", 2)) == ["s1"]
+
+
+def test_a_session_scored_the_same_everywhere_names_no_weakest_step():
+    session = factories.finished_interview(hints=False)
+    data = scored(session, level=3)
+    assert data["weakest"] == []
+    assert "No step stood out as weaker than the others this time." in page_text(data)
+
+
+def test_the_interviewers_copy_speaks_about_the_candidate(
+    client, django_capture_on_commit_callbacks
+):
+    session = factories.finished_interview(hints=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.self_assess(session)
+        factories.finalise(session)
+    url = reverse("report", args=[session.interview.pk])
+    client.force_login(session.interviewer)
+    theirs = client.get(url).content.decode()
+    assert "The candidate's reflection" in theirs
+    assert "Your reflection" not in theirs and "Your notes" not in theirs
+    assert "Feedback from your interviewer" not in theirs
+    client.force_login(session.candidate)
+    mine = client.get(url).content.decode()
+    assert "Your reflection" in mine and "Feedback from your interviewer" in mine

@@ -69,7 +69,8 @@ def test_the_timeline_is_in_order(ended):
     headlines = [row["headline"] for row in rows]
     assert headlines.index("Interview started") < headlines.index("Chat")
     assert headlines.index("Moved to Step frame") < headlines.index("Interview ended")
-    assert "Scored clarify-main: 3" in headlines
+    title = Criterion.objects.get(rubric=ended.interview.rubric, key="clarify-main").title
+    assert f"Scored “{title}”: 3 of 4" in headlines
 
 
 def test_the_replay_plays_the_writing_back_in_frames(ended):
@@ -132,3 +133,50 @@ def test_the_timeline_costs_the_same_however_long_the_session(
     client.force_login(session.candidate)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("timeline", args=[session.interview.pk])).status_code == 200
+
+
+def test_reconnects_fold_into_one_row_per_return(ended):
+    interview = ended.refresh()
+    start = interview.started_at
+    carl = ended.candidate
+    moments = [("online", 5), ("offline", 50), ("online", 62), ("offline", 70), ("online", 71)]
+    moments += [("offline", 72), ("online", 75)]
+    for kind, seconds in moments:
+        factories.room_presence(
+            carl, interview.pk, kind=kind, at=start + timedelta(seconds=seconds)
+        )
+    # Sorted by id, as the room writes them; the fixture's other events came first.
+    rows = [
+        row
+        for row in feedback_timeline.timeline(interview=interview, role="interviewer")
+        if row.get("presence") == carl.pk
+    ]
+    assert [row["headline"] for row in rows] == ["Connected", "Reconnected 3 times"]
+    assert all(row["who"] == "Carl Candidate" for row in rows)
+
+
+def test_a_reconnect_shows_the_time_away_and_a_last_drop_stays(ended):
+    interview = ended.refresh()
+    start = interview.started_at
+    ines = ended.interviewer
+    for kind, seconds in [("online", 1), ("offline", 10), ("online", 55), ("offline", 80)]:
+        factories.room_presence(
+            ines, interview.pk, kind=kind, at=start + timedelta(seconds=seconds)
+        )
+    rows = [
+        row
+        for row in feedback_timeline.timeline(interview=interview, role="interviewer")
+        if row.get("presence") == ines.pk
+    ]
+    assert [(row["headline"], row["detail"]) for row in rows] == [
+        ("Connected", ""),
+        ("Reconnected, then disconnected", "after 0:45 away"),
+    ]
+
+
+def test_a_drill_timeline_speaks_of_a_drill():
+    drill = factories.solo_drill()
+    rows = feedback_timeline.timeline(interview=drill.refresh(), role="candidate")
+    headlines = [row["headline"] for row in rows]
+    assert "Drill started" in headlines and "Drill ended" in headlines
+    assert not any(headline.startswith("Interview ") for headline in headlines)

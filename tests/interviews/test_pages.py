@@ -2,8 +2,12 @@
 the room page itself. Access is checked in the view for every object; the main pages keep a
 fixed query budget however many case studies and interviews exist."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from casestudies.models import CaseStudy
 from interviews import services
@@ -98,6 +102,13 @@ def test_creating_an_interview_from_the_form_opens_its_room(client, case):
     assert reverse("join", args=[interview.invite.token]) in room
 
 
+def test_the_form_proposes_the_interviewer_role_as_the_readme_describes(client, case):
+    client.force_login(factories.user())
+    page = client.get(reverse("interview_new")).content.decode()
+    assert re.search(r'<input[^>]*value="interviewer"[^>]*checked', page)
+    assert not re.search(r'<input[^>]*value="candidate"[^>]*checked', page)
+
+
 def test_surprise_me_from_the_form(client, case):
     client.force_login(factories.user())
     client.post(reverse("drill_new"), {"case_study": "surprise", "target_level": "mid"})
@@ -136,6 +147,34 @@ def test_a_used_or_unknown_link_says_so(client, peer):
     assert response.status_code == 400 and "already been used" in response.content.decode()
     response = client.get(reverse("join", args=["no-such-token"]))
     assert response.status_code == 404 and "not valid" in response.content.decode()
+
+
+def test_a_used_link_says_so_before_join_is_pressed(client, peer):
+    client.force_login(peer.outsider)
+    page = client.get(reverse("join", args=[peer.interview.invite.token])).content.decode()
+    assert "already been used" in page and "Ask your peer for a new one" in page
+    assert "Join as" not in page  # no button that could only fail
+
+
+def test_an_expired_link_says_so_before_join_is_pressed(client, case):
+    interview = services.interview_create(
+        user=factories.user(), case_study=case, role="interviewer", target_level="senior"
+    )
+    interview.invite.expires_at = timezone.now() - timedelta(minutes=1)
+    interview.invite.save(update_fields=["expires_at"])
+    client.force_login(factories.user())
+    page = client.get(reverse("join", args=[interview.invite.token])).content.decode()
+    assert "has expired" in page and "Join as" not in page
+
+
+def test_the_creator_opening_their_own_link_is_told_to_send_it(client, case):
+    creator = factories.user()
+    interview = services.interview_create(
+        user=creator, case_study=case, role="interviewer", target_level="senior"
+    )
+    client.force_login(creator)
+    page = client.get(reverse("join", args=[interview.invite.token])).content.decode()
+    assert "your own invite link" in page and "Join as" not in page
 
 
 def test_joining_needs_login(client, peer):

@@ -24,7 +24,7 @@ class LinesField(forms.Field):
     content loader does the same), so the list round-trips through YAML unchanged.
     """
 
-    widget = forms.Textarea
+    widget: type[forms.Widget] = forms.Textarea
 
     def __init__(self, *, minimum: int = 0, rows: int = 4, **kwargs) -> None:
         self.minimum = minimum
@@ -157,7 +157,7 @@ def criteria_for(case: CaseStudy | None) -> Criteria:
     cached = getattr(case, "_criteria_for_forms", None)
     if cached is None or cached[0] != case.framework_id:
         cached = (case.framework_id, _criteria_lookup(case.framework))
-        case._criteria_for_forms = cached
+        vars(case)["_criteria_for_forms"] = cached  # a cache on the object, not a field
     return cached[1]
 
 
@@ -292,6 +292,7 @@ class CaseStudyAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # a model form's clean returns its cleaned_data
         framework = cleaned.get("framework")
         if framework is not None and "checklist" in cleaned:
             keys = list(framework.steps.values_list("key", flat=True))
@@ -394,6 +395,7 @@ class CaseStepAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # a model form's clean returns its cleaned_data
         # Signals and red flags name a criterion of this step: checked once the step is known.
         for name, parse in (
             ("strong_signals", content.step_signals),
@@ -427,7 +429,8 @@ class CaseStepInlineFormSet(forms.BaseInlineFormSet):
     is saved, with the same rules as the content files."""
 
     def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
+        # A private hook of BaseFormSet that django-stubs does not declare.
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         form.case = self.instance
         return form
 

@@ -2,8 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
 
@@ -14,7 +13,7 @@ from .models import CaseStep, CaseStudy, Framework, Glossary, GlossaryTerm
 GLOSSARY_SLUG = "glossary"  # casestudies/content/glossary/glossary.yaml
 
 
-def is_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_curator(user: User | AnonymousUser) -> bool:
     """Staff who may look at the whole question bank (the curators' group, superusers)."""
     return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 

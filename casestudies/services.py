@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -252,7 +252,7 @@ def framework_mark_edited(*, framework: Framework) -> None:
     framework.refresh_from_db(fields=["version"])
 
 
-def guide_view_record(*, user: AbstractBaseUser, case: CaseStudy, where: str) -> GuideView:
+def guide_view_record(*, user: User, case: CaseStudy, where: str) -> GuideView:
     """Record that ``user`` was shown the interviewer guide of ``case`` (call it where the page
     that shows the guide is rendered, after deciding that the user may see it)."""
     return GuideView.objects.create(

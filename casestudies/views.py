@@ -1,6 +1,8 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+
+from accounts.types import AuthenticatedRequest
 
 from . import content, selectors
 from .models import CaseStudy
@@ -10,7 +12,7 @@ from .models import CaseStudy
 # candidate where); these build them.
 
 
-def case_for_preview(request: HttpRequest, slug: str) -> CaseStudy:
+def case_for_preview(request: AuthenticatedRequest, slug: str) -> CaseStudy:
     """A case study in any status, for staff who may look at the bank; 404 for everyone else
     (the page's existence is no business of candidates)."""
     if not selectors.is_curator(request.user):
@@ -33,7 +35,7 @@ def preview_context(case: CaseStudy, mode: str) -> dict:
     }
 
 
-def preview_candidate_page(request: HttpRequest, case: CaseStudy) -> HttpResponse:
+def preview_candidate_page(request: AuthenticatedRequest, case: CaseStudy) -> HttpResponse:
     """What a candidate sees: the prompt and the framework's steps during the interview, then
     the reference diagram and notes after it. Nothing else from the interviewer guide.
 
@@ -46,6 +48,6 @@ def preview_candidate_page(request: HttpRequest, case: CaseStudy) -> HttpRespons
 
 
 @require_GET
-def glossary(request: HttpRequest) -> HttpResponse:
+def glossary(request: AuthenticatedRequest) -> HttpResponse:
     """Every term the guides link to, one anchor per term (``#term-<key>``)."""
     return render(request, "casestudies/glossary.html", {"terms": list(selectors.glossary_terms())})

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.types import AuthenticatedRequest
 from casestudies import selectors as bank
 from casestudies.models import FrameworkStep
 from interviews import flow
@@ -32,7 +33,7 @@ from . import reports, selectors, services, timeline, usage
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
 
 
-def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> room.Access:
+def reviewed_access_or_404(request: AuthenticatedRequest, interview_id, what: str) -> room.Access:
     """The access getter for the pages that show an interview's private notes and scores: its
     participants, and session reviewers (``interviews.view_private``), whose every read is
     logged. Curators, like anyone else, get a 404."""
@@ -44,7 +45,7 @@ def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> roo
     return access
 
 
-def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | None:
+def _guide_refusal(request: AuthenticatedRequest, access: room.Access) -> HttpResponse | None:
     """A session's pages carry material from the case's guide (the hints and curveballs sent,
     the reference notes and architecture): not for someone who is now the candidate in another
     unfinished session on the case (the guide rule, interviews.selectors.guide_access)."""
@@ -53,7 +54,7 @@ def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | 
     return None if guide.visible else guide_refused(request, interview.case_study, guide)
 
 
-def _actor(request: HttpRequest, access: room.Access) -> Actor:
+def _actor(request: AuthenticatedRequest, access: room.Access) -> Actor:
     interview = access.interview
     return Actor(request.user, interview.pk, access.role, interview.is_solo)
 
@@ -184,7 +185,7 @@ def _wrapup_sections(
     return sections
 
 
-def _wrapup_context(request: HttpRequest, access: room.Access, **extra) -> dict:
+def _wrapup_context(request: AuthenticatedRequest, access: room.Access, **extra) -> dict:
     interview = access.interview
     steps = room.steps_of(interview)
     deadline = None
@@ -204,7 +205,7 @@ def _wrapup_context(request: HttpRequest, access: room.Access, **extra) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
+def wrapup(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """After the interview. The candidate assesses themselves, the interviewer finalises the
     scorecard; then each waits for the other (the page polls) and goes on to the report.
 
@@ -237,7 +238,7 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     return _wrapup_interviewer(request, access)
 
 
-def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse:
+def _wrapup_candidate(request: AuthenticatedRequest, access: room.Access) -> HttpResponse:
     interview = access.interview
     mine = selectors.assessments_of(interview).get(Score.Source.SELF)
     submitted = bool(mine and mine.submitted_at)
@@ -303,7 +304,7 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
     return render(request, "feedback/wrapup.html", context, status=status)
 
 
-def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpResponse:
+def _wrapup_interviewer(request: AuthenticatedRequest, access: room.Access) -> HttpResponse:
     interview = access.interview
     assessments = selectors.assessments_of(interview)
     mine = assessments.get(Score.Source.INTERVIEWER)
@@ -382,7 +383,7 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
 
 
 @require_POST
-def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResponse:
+def wrapup_reveal(request: AuthenticatedRequest, interview_id, step_key: str) -> HttpResponse:
     """Solo drill, at the wrap-up: show a step's reference notes (once the candidate wrote
     their own for it)."""
     access = access_or_404(request, interview_id)
@@ -402,7 +403,7 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
 
 
 @require_GET
-def report(request: HttpRequest, interview_id) -> HttpResponse:
+def report(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
     access = reviewed_access_or_404(request, interview_id, "report")
     interview = access.interview
@@ -422,7 +423,7 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
     return render(request, template, context)
 
 
-def _ready_report(request: HttpRequest, interview_id, what: str) -> Report:
+def _ready_report(request: AuthenticatedRequest, interview_id, what: str) -> Report:
     access = reviewed_access_or_404(request, interview_id, what)
     if _guide_refusal(request, access) is not None:
         raise PermissionDenied("Not while you are the candidate in a session on this case.")
@@ -439,7 +440,7 @@ def _download_name(report: Report, extension: str) -> str:
 
 
 @require_GET
-def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
+def report_pdf(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     report = _ready_report(request, interview_id, "report PDF")
     # Rendering takes seconds; a compiled report does not change, so keep the file a while.
     key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
@@ -455,7 +456,7 @@ def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_GET
-def report_md(request: HttpRequest, interview_id) -> HttpResponse:
+def report_md(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     report = _ready_report(request, interview_id, "report Markdown")
     response = HttpResponse(report.markdown, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "md")}"'
@@ -463,7 +464,7 @@ def report_md(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
+def report_retry(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = reviewed_access_or_404(request, interview_id, "report retry")
     report = selectors.report_of(access.interview)
     if report is None:
@@ -476,7 +477,7 @@ def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_GET
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: AuthenticatedRequest) -> HttpResponse:
     """The user's history and trends. A fixed number of queries however many sessions."""
     interviews = list(selectors.progress_interviews(user=request.user))
     framework_ids = {i.case_study.framework_id for i in interviews}
@@ -495,7 +496,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_usage(request: HttpRequest) -> HttpResponse:
+def case_usage(request: AuthenticatedRequest) -> HttpResponse:
     """Curators: how each case is used, to spot cases that are too hard or too easy."""
     if not bank.is_curator(request.user):
         raise Http404("No such page.")
@@ -512,7 +513,7 @@ def case_usage(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Access, str]:
+def _timeline_access(request: AuthenticatedRequest, interview_id: Any) -> tuple[room.Access, str]:
     """The participants and session reviewers (their reads logged); a reviewer sees what the
     interviewer sees."""
     access = reviewed_access_or_404(request, interview_id, "timeline")
@@ -521,7 +522,7 @@ def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Acce
 
 
 @require_GET
-def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
+def timeline_replay(request: AuthenticatedRequest, interview_id: Any) -> JsonResponse:
     """The documents' history for the timeline's scrubber (fetched by the page)."""
     access, role = _timeline_access(request, interview_id)
     if access.interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
@@ -532,7 +533,7 @@ def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
 
 
 @require_GET
-def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
+def session_timeline(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """The replay of a session: every event the viewer's role may see, in order."""
     access, role = _timeline_access(request, interview_id)
     interview = access.interview

@@ -12,7 +12,15 @@ import time
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import UnionType
-from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Any,
+    ClassVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_UPDATE_CHARS = 240_000  # a document update, base64 (interviews/crdt.py has the byte limit)
@@ -178,7 +186,11 @@ def _field_kinds(cls: type) -> dict[str, tuple[type, ...]]:
     return cached
 
 
-_message = dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+def _message[M: ServerMessage](cls: type[M]) -> type[M]:
+    """Makes a server message class a keyword-only frozen dataclass (``dataclass_transform``
+    tells type checkers so: a wrong keyword is an error before it runs)."""
+    return dataclass(frozen=True, kw_only=True, slots=True)(cls)
 
 
 @_message

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import profile_for
+from accounts.types import AuthenticatedRequest, HtmxRequest
 from casestudies import selectors as bank
 from casestudies import services as bank_services
 from casestudies import views as bank_views
@@ -24,7 +25,7 @@ from .models import Interview, Invite, Role
 
 
 def access_or_404(
-    request: HttpRequest, interview_id: Any, *, allow_reviewer: bool = False
+    request: AuthenticatedRequest, interview_id: Any, *, allow_reviewer: bool = False
 ) -> selectors.Access:
     """The access getter for pages: 404 for anyone who may not open the interview. Pages that
     let a session reviewer in log the read (feedback.views.reviewed_access_or_404)."""
@@ -38,7 +39,7 @@ def access_or_404(
 
 @login_not_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "interviews/home.html")
@@ -53,7 +54,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     profile = profile_for(user=request.user)
     mine = selectors.interviews_for_user(user=request.user)
     # Only what the page shows is fetched, whatever the length of the history.
@@ -75,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedRequest) -> HttpResponse:
     domain = request.GET.get("domain", "")
     difficulty = request.GET.get("difficulty", "")
     text = request.GET.get("q", "")[:100]
@@ -103,7 +104,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     queryset = bank.case_study_with_steps(CaseStudy.objects.published())
     case = get_object_or_404(queryset, slug=slug)
     guide = selectors.guide_access(user=request.user, case=case)
@@ -126,7 +127,7 @@ def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def guide_refused(request: HttpRequest, case: CaseStudy, guide: selectors.GuideAccess):
+def guide_refused(request: AuthenticatedRequest, case: CaseStudy, guide: selectors.GuideAccess):
     """The page for someone the guide rule keeps out (selectors.guide_access)."""
     return render(
         request,
@@ -136,7 +137,7 @@ def guide_refused(request: HttpRequest, case: CaseStudy, guide: selectors.GuideA
     )
 
 
-def _preview(request: HttpRequest, slug: str, where: str, page) -> HttpResponse:
+def _preview(request: AuthenticatedRequest, slug: str, where: str, page) -> HttpResponse:
     case = bank_views.case_for_preview(request, slug)  # 404 for all but curators
     guide = selectors.guide_access(user=request.user, case=case)
     if not guide.visible:
@@ -146,7 +147,7 @@ def _preview(request: HttpRequest, slug: str, where: str, page) -> HttpResponse:
 
 
 @require_GET
-def case_preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
+def case_preview_candidate(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Curators: the case as its candidate sees it, reference notes and diagram included."""
     return _preview(
         request, slug, GuideView.Where.PREVIEW_CANDIDATE, bank_views.preview_candidate_page
@@ -154,7 +155,7 @@ def case_preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
+def case_preview_interviewer(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Curators: the case as its interviewer sees it, the whole guide and the rubric."""
     return _preview(
         request, slug, GuideView.Where.PREVIEW_INTERVIEWER, rubric_views.preview_interviewer_page
@@ -164,7 +165,7 @@ def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Creating, joining, the room --------------------------------------------------------------
 
 
-def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
+def _new(request: AuthenticatedRequest, *, solo: bool) -> HttpResponse:
     cases = list(CaseStudy.objects.published().order_by("title"))
     profile = profile_for(user=request.user)
     initial = {"target_level": profile.target_level, "role": Role.CANDIDATE}
@@ -199,17 +200,17 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def interview_new(request: HttpRequest) -> HttpResponse:
+def interview_new(request: AuthenticatedRequest) -> HttpResponse:
     return _new(request, solo=False)
 
 
 @require_http_methods(["GET", "POST"])
-def drill_new(request: HttpRequest) -> HttpResponse:
+def drill_new(request: AuthenticatedRequest) -> HttpResponse:
     return _new(request, solo=True)
 
 
 @require_http_methods(["GET", "POST"])
-def invite_join(request: HttpRequest, token: str) -> HttpResponse:
+def invite_join(request: AuthenticatedRequest, token: str) -> HttpResponse:
     invite = (
         Invite.objects.select_related("interview__case_study", "interview__created_by__profile")
         .filter(token=token)
@@ -256,7 +257,7 @@ def invite_join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def room(request: HttpRequest, interview_id) -> HttpResponse:
+def room(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     interview = access.interview
     if interview.status in (Interview.Status.WRAPUP, Interview.Status.COMPLETED):
@@ -294,7 +295,7 @@ def room(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def invite_renew(request: HttpRequest, interview_id) -> HttpResponse:
+def invite_renew(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     try:
         services.invite_renew(user=request.user, interview=access.interview, role=access.role)
@@ -305,7 +306,7 @@ def invite_renew(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def interview_abandon(request: HttpRequest, interview_id) -> HttpResponse:
+def interview_abandon(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     try:
         services.interview_abandon(user=request.user, interview=access.interview, role=access.role)

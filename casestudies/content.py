@@ -105,10 +105,10 @@ class Reader:
             raise ContentError(source, path or "(top level)", "must be a mapping of fields")
         self.data = data
 
-    def field(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
+    def field(self, name: str | int) -> str:  # int: a level number (rubric levels 1–4)
+        return f"{self.path}.{name}" if self.path else str(name)
 
-    def fail(self, name: str, message: str) -> ContentError:
+    def fail(self, name: str | int, message: str) -> ContentError:
         return ContentError(self.source, self.field(name), message)
 
     def only(self, allowed: Iterable[str]) -> None:
@@ -122,7 +122,7 @@ class Reader:
 
     def text(
         self,
-        name: str,
+        name: str | int,
         *,
         required: bool = True,
         max_length: int | None = None,
@@ -272,7 +272,7 @@ def parse_framework(data: dict, *, source: str) -> dict:
     top = Reader(data, source=source)
     top.only(FRAMEWORK_FIELDS)
     check_format(top)
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
@@ -331,7 +331,7 @@ def parse_case_study(
     check_format(top)
     status = top.choice("status", STATUSES)
     complete = status in COMPLETE_STATUSES
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
@@ -667,7 +667,7 @@ def parse_glossary(data: dict, *, source: str) -> dict:
     top = Reader(data, source=source)
     top.only(GLOSSARY_FIELDS)
     check_format(top)
-    terms = []
+    terms: list[dict[str, Any]] = []
     keys: set[str] = set()
     names: dict[str, str] = {}  # a name in lower case -> the key of the term that uses it
     for item in top.mappings("terms", GLOSSARY_TERM_FIELDS, minimum=1):

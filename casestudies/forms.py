@@ -139,6 +139,7 @@ class FrameworkStepAdminForm(forms.ModelForm):
 # --- Structured fields: YAML checked by the content format's own functions -----------------------
 
 Criteria = dict[str, str]  # criterion key -> step key ("" for cross-cutting)
+StepParser = Callable[[content.Reader, Criteria, str], list[dict]]
 _criteria_lookup: Callable[[Framework], Criteria] | None = None
 
 
@@ -374,6 +375,10 @@ class CaseStepAdminForm(forms.ModelForm):
         for level, name in LEVEL_FIELDS.items():
             self.fields[name].initial = expectations.get(level, "")
 
+    def _step_parser(self, parse: StepParser) -> Callable[[content.Reader], list[dict]]:
+        """``parse`` (signals or red flags) bound to this step's rubric and key."""
+        return lambda step: parse(step, self._rubric(), self._step_key())
+
     def _rubric(self) -> Criteria:
         # The formset hands every step form its case (``case``), so that the rubric's criteria
         # are looked up once per save, not once per step.
@@ -397,18 +402,15 @@ class CaseStepAdminForm(forms.ModelForm):
         cleaned = super().clean()
         assert cleaned is not None  # a model form's clean returns its cleaned_data
         # Signals and red flags name a criterion of this step: checked once the step is known.
-        for name, parse in (
+        parsers: tuple[tuple[str, StepParser], ...] = (
             ("strong_signals", content.step_signals),
             ("red_flags", content.step_red_flags),
-        ):
+        )
+        for name, parse in parsers:
             if name not in cleaned:
                 continue
             try:
-                cleaned[name] = check_with(
-                    name,
-                    cleaned[name],
-                    lambda step, parse=parse: parse(step, self._rubric(), self._step_key()),
-                )
+                cleaned[name] = check_with(name, cleaned[name], self._step_parser(parse))
             except ValidationError as error:
                 self.add_error(name, error)
         cleaned["expectations"] = {

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 
 from . import content
 from .markdown import GlossaryEntry
-from .models import CaseStep, CaseStudy, Framework, Glossary, GlossaryTerm
+from .models import CaseStep, CaseStudy, CaseStudyQuerySet, Framework, Glossary, GlossaryTerm
 
 GLOSSARY_SLUG = "glossary"  # casestudies/content/glossary/glossary.yaml
 
@@ -18,7 +18,9 @@ def is_curator(user: User | AnonymousUser) -> bool:
     return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 
 
-def case_studies_for_library(*, domain: str = "", difficulty: str = "", text: str = "") -> QuerySet:
+def case_studies_for_library(
+    *, domain: str = "", difficulty: str = "", text: str = ""
+) -> CaseStudyQuerySet:
     cases = CaseStudy.objects.published().select_related("framework").search(text)
     if domain:
         cases = cases.filter(domain=domain)

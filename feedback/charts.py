@@ -237,17 +237,17 @@ def line_chart(
         body.append(
             _label(width - right, y(bar) - 5, bar_label or f"Bar {bar:.2f}", size=10, anchor="end")
         )
-    scored = [(i, p) for i, p in enumerate(points) if p.value is not None]
+    scored = [(i, p.value, p.hollow) for i, p in enumerate(points) if p.value is not None]
     if len(scored) > 1:
         path = " ".join(
-            f"{'M' if k == 0 else 'L'}{_num(x(i))} {_num(y(p.value))}"
-            for k, (i, p) in enumerate(scored)
+            f"{'M' if k == 0 else 'L'}{_num(x(i))} {_num(y(value))}"
+            for k, (i, value, _) in enumerate(scored)
         )
         body.append(f'<path d="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
-    for i, p in scored:
-        fill = "#fff" if p.hollow else ACCENT
+    for i, value, hollow in scored:
+        fill = "#fff" if hollow else ACCENT
         body.append(
-            f'<circle cx="{_num(x(i))}" cy="{_num(y(p.value))}" r="4.5" fill="{fill}"'
+            f'<circle cx="{_num(x(i))}" cy="{_num(y(value))}" r="4.5" fill="{fill}"'
             f' stroke="{ACCENT}" stroke-width="2"/>'
         )
     step = max(1, round(n / 8))

@@ -51,7 +51,10 @@ REPORT_VERSION = 2
 ReportData = dict[str, Any]
 WEAKEST_STEPS = 2
 CASES_TO_SUGGEST = 3
-SOURCE_LABELS = {Score.Source.INTERVIEWER: "Interviewer", Score.Source.SELF: "Self-assessment"}
+SOURCE_LABELS: dict[str, str] = {
+    Score.Source.INTERVIEWER: "Interviewer",
+    Score.Source.SELF: "Self-assessment",
+}
 VERDICT_LABELS = {
     "over": "Over-estimate",
     "under": "Under-estimate",
@@ -97,7 +100,7 @@ def _side(
         "status": result.status,
         "note": note,
         "text": text,
-        "anchor": anchors.get(given, "") if result.status == scoring.SCORED else "",
+        "anchor": anchors.get(given, "") if result.status == scoring.SCORED and given else "",
     }
 
 
@@ -842,13 +845,13 @@ HIRE_TONES = {
 LEVEL_TONES = {"below": "bad", "meets": "good", "exceeds": "good"}
 
 
-def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+def upgrade(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A report compiled by an older version, with what the current templates read filled in
     as neutral defaults (nothing capped, every step reached, no checklist), so it renders as it
     did. A current report is returned as it is."""
-    if data.get("version", 1) >= REPORT_VERSION:
-        return dict(data)
-    data = copy.deepcopy(dict(data))
+    if stored.get("version", 1) >= REPORT_VERSION:
+        return dict(stored)
+    data = copy.deepcopy(dict(stored))
     overall = data["overall"]
     defaults = {
         "explanation": "",

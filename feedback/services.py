@@ -81,6 +81,14 @@ def _levels_check(
     return errors
 
 
+def _stored_level(value: int | str | None) -> int | None:
+    """A checked level as stored: None for "not observed"; ``_scores_check`` refused the rest."""
+    if value == NOT_OBSERVED:
+        return None
+    assert value is not None, "levels are checked before they are written"
+    return int(value)
+
+
 def _scores_write(
     interview: Interview,
     criteria: list[Criterion],
@@ -94,7 +102,7 @@ def _scores_write(
             interview=interview,
             criterion=c,
             source=source,
-            level=None if levels[c.key] == NOT_OBSERVED else int(levels[c.key]),
+            level=_stored_level(levels[c.key]),
             not_observed=levels[c.key] == NOT_OBSERVED,
             evidence=(texts.get(c.key) or "").strip(),
         )

@@ -113,7 +113,7 @@ def _wrapup_sections(
     form: WrapupForm | None,
     *,
     documents: dict[str, str],
-    revealed: set[str] = frozenset(),
+    revealed: frozenset[str] | set[str] = frozenset(),
     aids: _Aids | None = None,
 ) -> list[dict]:
     """The wrap-up page, step by step: the candidate's notes, whether the interview reached
@@ -442,6 +442,7 @@ def _download_name(report: Report, extension: str) -> str:
 @require_GET
 def report_pdf(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     report = _ready_report(request, interview_id, "report PDF")
+    assert report.compiled_at is not None  # a ready report has been compiled
     # Rendering takes seconds; a compiled report does not change, so keep the file a while.
     key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
     pdf = cache.get(key)
@@ -481,7 +482,7 @@ def progress(request: AuthenticatedRequest) -> HttpResponse:
     """The user's history and trends. A fixed number of queries however many sessions."""
     interviews = list(selectors.progress_interviews(user=request.user))
     framework_ids = {i.case_study.framework_id for i in interviews}
-    steps = {}
+    steps: dict[str, FrameworkStep] = {}
     for step in FrameworkStep.objects.filter(framework_id__in=framework_ids).order_by("position"):
         steps.setdefault(step.key, step)
     data = progress_module.progress_data(interviews, steps=list(steps.values()))

@@ -54,8 +54,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self.scope.get("origin_ok", True):
             await self.close(code=4403)
             return
-        self.user = self.scope["user"]
-        if not self.user.is_authenticated:
+        self.user = self.scope["user"]  # AuthMiddlewareStack's (config/asgi.py)
+        if self.user is None or not self.user.is_authenticated:
             await self.close(code=4401)
             return
         interview_id = self.scope["url_route"]["kwargs"]["pk"]

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from rubrics.models import TargetLevel
@@ -37,7 +39,7 @@ class InterviewForm(forms.Form):
     def __init__(self, *args, cases, solo: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.cases = {str(case.pk): case for case in cases}
-        self.fields["case_study"].choices = [(SURPRISE, "Surprise me")] + [
+        cast(forms.ChoiceField, self.fields["case_study"]).choices = [(SURPRISE, "Surprise me")] + [
             (str(case.pk), f"{case.title} · {case.get_difficulty_display()}") for case in cases
         ]
         if solo:

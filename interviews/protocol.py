@@ -455,6 +455,12 @@ def _unstorable(value: Any, depth: int = 0) -> str:
     return ""
 
 
+def _type_names(kind: type | tuple[type, ...]) -> str:
+    """``str``, or ``dict or NoneType`` for a field that takes several types."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
 def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | None) -> Any:
     def bad(why: str) -> ProtocolError:
         return ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind}: {name!r} {why}", message_id)
@@ -465,9 +471,9 @@ def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | No
         raise bad("must not be null")
     # bool is an int in Python; JSON true is not a revision number.
     if isinstance(value, bool) and spec.kind is not bool:
-        raise bad(f"must be {spec.kind.__name__}")
+        raise bad(f"must be {_type_names(spec.kind)}")
     if not isinstance(value, spec.kind):
-        raise bad(f"must be {spec.kind.__name__}")
+        raise bad(f"must be {_type_names(spec.kind)}")
     if isinstance(value, str):
         if len(value) > (spec.max_length or len(value)):
             raise bad(f"is longer than {spec.max_length} characters")

@@ -103,7 +103,7 @@ def steps_of(interview: Interview) -> list[flow.Step]:
             flow.Step(step.key, step.title, step.minutes)
             for step in interview.case_study.framework.steps.all()
         ]
-        interview._steps = cached
+        vars(interview)["_steps"] = cached  # a cache on the instance, not a field
     return cached
 
 
@@ -149,7 +149,7 @@ def peer_joined(interview: Interview) -> bool:
     cached = getattr(interview, "_peer_joined", None)
     if cached is None:
         cached = interview.participants.count() >= 2
-        interview._peer_joined = cached
+        vars(interview)["_peer_joined"] = cached  # as in steps_of
     return cached
 
 
@@ -590,8 +590,9 @@ def interviews_for_user(*, user: User) -> QuerySet[Interview]:
     )
 
 
-def practised_case_ids(*, user: User) -> set[int]:
-    """Case studies the user has practised: any interview or drill that went live."""
+def practised_case_ids(*, user: User | int) -> set[int]:
+    """Case studies the user (an account, or its id: the report knows only that) has practised:
+    any interview or drill that went live."""
     return set(
         Interview.objects.filter(participants__user=user)
         .exclude(status__in=[Interview.Status.SCHEDULED, Interview.Status.ABANDONED])

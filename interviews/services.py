@@ -87,7 +87,7 @@ def _load(actor: Actor) -> Interview:
         pk=actor.interview_id
     )
     if actor.steps:
-        interview._steps = list(actor.steps)  # known already: no query for them
+        vars(interview)["_steps"] = list(actor.steps)  # known already (selectors.steps_of)
     return interview
 
 

@@ -100,8 +100,11 @@ class Batch:
         )
 
     def interviews(self) -> set[UUID]:
-        ids = {row[0] for row in (*self.updates, *self.chats, *self.deliveries, *self.events)}
-        ids |= {key[0] for key in (*self.states, *self.texts, *self.scores, *self.marks)}
+        # One set per collection: their rows differ in shape, and only the first item matters.
+        ids = {row[0] for row in self.updates} | {row[0] for row in self.chats}
+        ids |= {row[0] for row in self.deliveries} | {row[0] for row in self.events}
+        ids |= {key[0] for key in self.states} | {key[0] for key in self.texts}
+        ids |= {key[0] for key in self.scores} | {key[0] for key in self.marks}
         return ids | set(self.reveals)
 
     def only(self, interview_id: UUID) -> "Batch":

@@ -118,7 +118,7 @@ def member_settings_update(
     if not zones.is_zone(time_zone):
         raise PartnerError(f"{time_zone!r} is not a time zone we know.")
     member = member_ensure(user=user)
-    fields = {"time_zone": time_zone}
+    fields: dict[str, object] = {"time_zone": time_zone}
     if match_across_cohorts is not None:
         fields["match_across_cohorts"] = match_across_cohorts
     Member.objects.filter(pk=member.pk).update(**fields)

@@ -6,6 +6,7 @@ The scoring rules these numbers feed are in ``rubrics/scoring.py`` and, for peop
 
 import itertools
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from casestudies.content import (
     FORMAT,
@@ -93,7 +94,7 @@ def parse_rubric(data: dict, *, source: str, frameworks: dict[str, list[str]]) -
     top = Reader(data, source=source)
     top.only(RUBRIC_FIELDS)
     check_format(top)
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),

@@ -441,7 +441,7 @@ def score(
         counted = [r for r in members if r.counted]
         return GroupResult(
             key=key,
-            score=weighted_mean((r.weight, r.level) for r in counted),
+            score=weighted_mean((r.weight, r.level) for r in counted if r.level is not None),
             counted=len(counted),
             total=len(members),
             weight_counted=sum(r.weight for r in counted),
@@ -479,7 +479,11 @@ def score(
             gaps.append(f"nothing was scored in {titles.get(key, key)}")
     enough = not gaps
 
-    distance = band = signal = level = level_met = None
+    distance: Fraction | None = None
+    band: str | None = None
+    signal: str | None = None
+    level_verdict: str | None = None  # the level signal (``level`` above is a criterion's)
+    level_met: str | None = None
     knocked_out = False
     if overall is not None:
         distance = overall - policy.bars[target_level]
@@ -488,7 +492,7 @@ def score(
             signal = band
             if knockouts and HIRE_SIGNALS.index(signal) > HIRE_SIGNALS.index("lean_hire"):
                 signal, knocked_out = "lean_hire", True
-            level, level_met = level_signal(overall, policy.bars, target_level)
+            level_verdict, level_met = level_signal(overall, policy.bars, target_level)
         else:
             signal = "insufficient"
     return Result(
@@ -498,7 +502,7 @@ def score(
         overall=overall,
         coverage=coverage,
         hire_signal=signal,
-        level_signal=level,
+        level_signal=level_verdict,
         level_met=level_met,
         target_level=target_level,
         distance=distance,
@@ -573,6 +577,7 @@ def explain(
         )
     else:
         # The distance from the rounded overall, so that the numbers on the page add up.
+        assert result.distance is not None  # set whenever there is an overall
         gap = Fraction(shown) - bar
         if result.distance == 0:
             where = f"is exactly on {bar_text}"

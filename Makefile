@@ -28,7 +28,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install test tools, check PostgreSQL/Redis/Chromium, run ruff and pytest"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check and format check, mypy (the files in pyproject.toml)"
 	@echo "make bench   live-room benchmark (see docs/performance.md)"
 	@echo "make bundles rebuild static/vendor/ from the pinned npm packages (needs Node 20+; see static/vendor/README.md)"
 
@@ -90,6 +90,7 @@ check-services: install-test
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install-test
 	$(VENV)/bin/ruff check --fix .

@@ -23,12 +23,13 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint format bench bundles bundles-check install install-test check-services check-chromium check-graphviz clean
+.PHONY: help run test lint lock lock-upgrade format bench bundles bundles-check install install-test check-services check-chromium check-graphviz clean
 
 help:
 	@echo "make run     install, migrate, load content, create demo accounts, serve on http://$(HOST):$(PORT)"
 	@echo "make test    install test tools, check PostgreSQL/Redis/Chromium, run ruff and pytest"
 	@echo "make lint    ruff check and format check, mypy (the files in pyproject.toml)"
+	@echo "make lock    rewrite requirements/*.txt (pinned, hashed) from pyproject.toml (uv)"
 	@echo "make bench   live-room benchmark (see docs/performance.md)"
 	@echo "make bundles rebuild static/vendor/ from the pinned npm packages (needs Node 20+; see static/vendor/README.md)"
 
@@ -37,20 +38,39 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# Installs come from the lock files (requirements/*.txt: every package pinned, with its hashes),
+# so CI gets the same versions every time. `make lock` writes them from pyproject.toml.
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes -r
+
+$(VENV)/.installed: requirements/base.txt | $(PY)
+	$(PIP_LOCKED) requirements/base.txt
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: requirements/test.txt | $(PY)
+	$(PIP_LOCKED) requirements/test.txt
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test,bench]"
+$(VENV)/.installed-bench: requirements/bench.txt | $(PY)
+	$(PIP_LOCKED) requirements/bench.txt
 	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+
+# The lock files, from pyproject.toml, for any OS and Python >= 3.12 (markers say which line
+# applies where). Versions already locked are kept unless pyproject.toml rules them out;
+# `make lock-upgrade` moves everything to the newest allowed. tests/test_lock.py checks that
+# the locks still satisfy pyproject.toml.
+UV_COMPILE := $(PY) -m uv pip compile pyproject.toml --quiet --universal --python-version 3.12 \
+	--generate-hashes --custom-compile-command "make lock"
+
+lock: install-test
+	$(UV_COMPILE) $(UV_ARGS) -o requirements/base.txt
+	$(UV_COMPILE) $(UV_ARGS) --extra test -o requirements/test.txt
+	$(UV_COMPILE) $(UV_ARGS) --extra test --extra bench -o requirements/bench.txt
+
+lock-upgrade:
+	$(MAKE) lock UV_ARGS=--upgrade
 
 run: install
 	$(PY) manage.py migrate --no-input

@@ -1,8 +1,6 @@
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
-
-from accounts.types import AuthenticatedRequest
 
 from . import content, selectors
 from .models import CaseStudy
@@ -12,7 +10,7 @@ from .models import CaseStudy
 # candidate where); these build them.
 
 
-def case_for_preview(request: AuthenticatedRequest, slug: str) -> CaseStudy:
+def case_for_preview(request: HttpRequest, slug: str) -> CaseStudy:
     """A case study in any status, for staff who may look at the bank; 404 for everyone else
     (the page's existence is no business of candidates)."""
     if not selectors.is_curator(request.user):
@@ -35,7 +33,7 @@ def preview_context(case: CaseStudy, mode: str) -> dict:
     }
 
 
-def preview_candidate_page(request: AuthenticatedRequest, case: CaseStudy) -> HttpResponse:
+def preview_candidate_page(request: HttpRequest, case: CaseStudy) -> HttpResponse:
     """What a candidate sees: the prompt and the framework's steps during the interview, then
     the reference diagram and notes after it. Nothing else from the interviewer guide.
 
@@ -48,6 +46,6 @@ def preview_candidate_page(request: AuthenticatedRequest, case: CaseStudy) -> Ht
 
 
 @require_GET
-def glossary(request: AuthenticatedRequest) -> HttpResponse:
+def glossary(request: HttpRequest) -> HttpResponse:
     """Every term the guides link to, one anchor per term (``#term-<key>``)."""
     return render(request, "casestudies/glossary.html", {"terms": list(selectors.glossary_terms())})

@@ -5,17 +5,16 @@ the rubrics (dependencies point one way: interviews → rubrics → casestudies)
 serves it is ``interviews.views.case_preview_interviewer``, which asks the guide rule first.
 """
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.types import AuthenticatedRequest
 from casestudies import views as case_views
 from casestudies.models import CaseStudy
 
 from . import selectors
 
 
-def preview_interviewer_page(request: AuthenticatedRequest, case: CaseStudy) -> HttpResponse:
+def preview_interviewer_page(request: HttpRequest, case: CaseStudy) -> HttpResponse:
     """What the interviewer sees: the prompt, the reference diagram, and for each step the
     private guide and the rubric criteria with their four anchors."""
     context = case_views.preview_context(case, "interviewer")

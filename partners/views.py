@@ -25,7 +25,7 @@ from casestudies.models import CaseStudy
 from interviews.models import Interview, Role
 from interviews.views import access_or_404
 
-from . import notify, selectors, services, zones
+from . import bookings, conduct, matchmaking, notify, selectors, services, zones
 from .forms import (
     CodeForm,
     CohortForm,
@@ -136,7 +136,7 @@ def request_edit(request: AuthenticatedRequest) -> HttpResponse:
                 member = services.member_settings_update(
                     user=request.user, time_zone=data["time_zone"]
                 )
-            services.request_submit(
+            matchmaking.request_submit(
                 user=request.user,
                 roles=data["roles"],
                 target_level=data["target_level"],
@@ -166,7 +166,7 @@ def request_edit(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_POST
 def request_withdraw(request: AuthenticatedRequest) -> HttpResponse:
-    if services.request_withdraw(user=request.user):
+    if matchmaking.request_withdraw(user=request.user):
         messages.info(request, "Your request is withdrawn.")
     return redirect("partners:home")
 
@@ -254,7 +254,7 @@ def _booking_context(
         "partner_time": notify.time_text(booking.starts_at, partner_zone),
         "partner_reliability": reliability,
         "steps": steps,
-        "late": services.is_late(booking, now),
+        "late": bookings.is_late(booking, now),
         "late_hours": settings.LATE_CANCEL_HOURS,
         "no_show_minutes": settings.NO_SHOW_MINUTES,
         "ends_at": booking.starts_at + timedelta(minutes=booking.minutes),
@@ -264,7 +264,7 @@ def _booking_context(
         else None,
         "rematch_possible": booking.status == Booking.Status.NO_SHOW
         and me.outcome == Seat.Outcome.ATTENDED
-        and services.rematch_window(booking, now) is not None,
+        and bookings.rematch_window(booking, now) is not None,
         "blocked": selectors.is_blocked(user=request.user, other_id=partner.user_id),
         # A session that did not happen needs no plan of its interviews.
         "show_plan": booking.status in (*Booking.UPCOMING, Booking.Status.HELD)
@@ -305,14 +305,14 @@ def _booking_action(
 
 @require_POST
 def booking_confirm(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
-    return _booking_action(request, booking_id, services.booking_confirm, "Confirmed.")
+    return _booking_action(request, booking_id, bookings.booking_confirm, "Confirmed.")
 
 
 @require_POST
 def booking_decline(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        services.booking_decline(user=request.user, booking_id=booking_id)
+        bookings.booking_decline(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -323,7 +323,7 @@ def booking_decline(request: AuthenticatedRequest, booking_id: UUID) -> HttpResp
 @require_POST
 def booking_cancel(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     return _booking_action(
-        request, booking_id, services.booking_cancel, "Cancelled. Your partner has been told."
+        request, booking_id, bookings.booking_cancel, "Cancelled. Your partner has been told."
     )
 
 
@@ -331,7 +331,7 @@ def booking_cancel(request: AuthenticatedRequest, booking_id: UUID) -> HttpRespo
 def booking_rematch(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        found = services.rematch_find(user=request.user, booking_id=booking_id)
+        found = bookings.rematch_find(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -350,7 +350,7 @@ def booking_rematch(request: AuthenticatedRequest, booking_id: UUID) -> HttpResp
 def booking_release(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        back = services.booking_release(user=request.user, booking_id=booking_id)
+        back = bookings.booking_release(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -367,7 +367,7 @@ def booking_release(request: AuthenticatedRequest, booking_id: UUID) -> HttpResp
 def block(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     access = _access_or_404(request, booking_id)
     try:
-        services.block_add(user=request.user, blocked_id=access.partner.user_id)
+        conduct.block_add(user=request.user, blocked_id=access.partner.user_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -377,7 +377,7 @@ def block(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
 
 @require_POST
 def unblock(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
-    if services.block_remove(user=request.user, blocked_id=user_id):
+    if conduct.block_remove(user=request.user, blocked_id=user_id):
         messages.info(request, "Unblocked.")
     return redirect("partners:settings")
 
@@ -389,7 +389,7 @@ def report(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     form = MisconductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.misconduct_report(
+            conduct.misconduct_report(
                 user=request.user, booking_id=booking_id, text=form.cleaned_data["text"]
             )
         except services.PartnerError as exc:
@@ -422,9 +422,7 @@ def rate(request: AuthenticatedRequest, interview_id: UUID) -> HttpResponse:
     form = RatingForm(request.POST or None)
     if request.method == "POST" and existing is None and form.is_valid():
         try:
-            services.rating_submit(
-                user=request.user, interview_id=interview.pk, **form.cleaned_data
-            )
+            conduct.rating_submit(user=request.user, interview_id=interview.pk, **form.cleaned_data)
         except services.PartnerError as exc:
             form.add_error(None, exc.message)
         else:
@@ -654,7 +652,7 @@ def code_deactivate(request: AuthenticatedRequest, code_id: int) -> HttpResponse
 @require_POST
 def report_review(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     _moderator(request)
-    services.report_review(
+    conduct.report_review(
         staff=request.user, report_id=report_id, note=request.POST.get("note", "")[:2000]
     )
     messages.info(request, "Marked as reviewed.")
@@ -669,7 +667,7 @@ def suspend(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
         messages.error(request, "Give a reason for the suspension.")
         return redirect("partners:moderation")
     try:
-        services.member_suspend(
+        conduct.member_suspend(
             staff=request.user, user_id=user_id, reason=form.cleaned_data["reason"]
         )
     except (services.PartnerError, services.User.DoesNotExist) as exc:
@@ -683,7 +681,7 @@ def suspend(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
 def unsuspend(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     _moderator(request)
     try:
-        services.member_unsuspend(staff=request.user, user_id=user_id)
+        conduct.member_unsuspend(staff=request.user, user_id=user_id)
     except services.User.DoesNotExist:
         raise Http404 from None
     messages.success(request, "Suspension lifted.")

@@ -26,6 +26,7 @@ from casestudies.content import reading_markdown
 from casestudies.models import CaseStep, CaseStudy, FrameworkStep
 from interviews import flow
 from interviews.events import EventKind
+from interviews.guides import guide_seen_at
 from interviews.models import (
     Assessment,
     Delivery,
@@ -37,7 +38,7 @@ from interviews.models import (
     Role,
     Score,
 )
-from interviews.selectors import guide_seen_at, practised_case_ids
+from interviews.selectors import practised_case_ids
 from rubrics import scoring
 from rubrics.models import Criterion, Rubric
 from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_policy

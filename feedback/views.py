@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.types import AuthenticatedRequest
 from casestudies import selectors as bank
 from casestudies.models import FrameworkStep
-from interviews import flow
+from interviews import flow, guides
 from interviews import selectors as room
 from interviews import services as room_services
 from interviews.errors import ServiceError
@@ -48,9 +48,9 @@ def reviewed_access_or_404(request: AuthenticatedRequest, interview_id, what: st
 def _guide_refusal(request: AuthenticatedRequest, access: room.Access) -> HttpResponse | None:
     """A session's pages carry material from the case's guide (the hints and curveballs sent,
     the reference notes and architecture): not for someone who is now the candidate in another
-    unfinished session on the case (the guide rule, interviews.selectors.guide_access)."""
+    unfinished session on the case (the guide rule, interviews.guides.guide_access)."""
     interview = access.interview
-    guide = room.guide_access(user=request.user, case=interview.case_study, session=interview)
+    guide = guides.guide_access(user=request.user, case=interview.case_study, session=interview)
     return None if guide.visible else guide_refused(request, interview.case_study, guide)
 
 

@@ -29,7 +29,7 @@ from casestudies.models import CaseStudy
 from rubrics.models import Criterion, TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import flow, realtime, selectors
+from . import flow, guides, realtime, selectors
 from .errors import InviteError, ServiceError
 from .events import EventKind, event_record
 from .flow import Action
@@ -134,7 +134,7 @@ def interview_create(
     partner): then the peer is a participant in the other role at once and there is no invite.
     ``case_study=None`` means "surprise me". Refused while the user (or the peer) is the
     candidate in an unfinished session on the case, and as its candidate while they interview
-    on it (``selectors.session_refusal``)."""
+    on it (``guides.session_refusal``)."""
     if case_study is None:
         case_study = case_study_surprise(user=user)
     if case_study.status != CaseStudy.Status.PUBLISHED:
@@ -150,11 +150,11 @@ def interview_create(
         role = Role.CANDIDATE
     if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
-    # The guide rule (selectors.guide_access): a candidate whose session on this case is not
+    # The guide rule (guides.guide_access): a candidate whose session on this case is not
     # finished starts no other session on it (as its interviewer they would read the guide).
-    refusal = selectors.session_refusal(user=user, case_id=case_study.pk, role=role)
+    refusal = guides.session_refusal(user=user, case_id=case_study.pk, role=role)
     if not refusal and peer is not None:
-        refusal = selectors.session_refusal(user=peer, case_id=case_study.pk, role=_other(role))
+        refusal = guides.session_refusal(user=peer, case_id=case_study.pk, role=_other(role))
         refusal = refusal and f"Your partner cannot take this case: {refusal}"
     if refusal:
         raise ServiceError(ErrorCode.FORBIDDEN, refusal)

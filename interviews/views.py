@@ -19,7 +19,7 @@ from casestudies import views as bank_views
 from casestudies.models import CaseStudy, GuideView
 from rubrics import views as rubric_views
 
-from . import flow, selectors, services
+from . import flow, guides, selectors, services
 from .forms import InterviewForm
 from .models import Interview, Invite, Role
 
@@ -107,7 +107,7 @@ def library(request: AuthenticatedRequest) -> HttpResponse:
 def case_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     queryset = bank.case_study_with_steps(CaseStudy.objects.published())
     case = get_object_or_404(queryset, slug=slug)
-    guide = selectors.guide_access(user=request.user, case=case)
+    guide = guides.guide_access(user=request.user, case=case)
     if guide.visible:
         bank_services.guide_view_record(
             user=request.user, case=case, where=GuideView.Where.CASE_PAGE
@@ -127,8 +127,8 @@ def case_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     )
 
 
-def guide_refused(request: AuthenticatedRequest, case: CaseStudy, guide: selectors.GuideAccess):
-    """The page for someone the guide rule keeps out (selectors.guide_access)."""
+def guide_refused(request: AuthenticatedRequest, case: CaseStudy, guide: guides.GuideAccess):
+    """The page for someone the guide rule keeps out (guides.guide_access)."""
     return render(
         request,
         "interviews/guide_locked.html",
@@ -139,7 +139,7 @@ def guide_refused(request: AuthenticatedRequest, case: CaseStudy, guide: selecto
 
 def _preview(request: AuthenticatedRequest, slug: str, where: str, page) -> HttpResponse:
     case = bank_views.case_for_preview(request, slug)  # 404 for all but curators
-    guide = selectors.guide_access(user=request.user, case=case)
+    guide = guides.guide_access(user=request.user, case=case)
     if not guide.visible:
         return guide_refused(request, case, guide)
     bank_services.guide_view_record(user=request.user, case=case, where=where)
@@ -180,7 +180,7 @@ def _new(request: AuthenticatedRequest, *, solo: bool) -> HttpResponse:
         if case is not None and role == Role.CANDIDATE:
             # Practising a case whose guide one has read is allowed, knowingly: the page asks,
             # and the report says so.
-            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case.pk)
+            guide_seen = guides.guide_seen_at(user_id=request.user.pk, case_id=case.pk)
         if guide_seen is None or form.cleaned_data["guide_seen_ok"]:
             try:
                 interview = services.interview_create(
@@ -221,9 +221,9 @@ def invite_join(request: AuthenticatedRequest, token: str) -> HttpResponse:
     refusal, guide_seen = "", None
     if invite is not None and invite.interview.created_by_id != request.user.pk:
         case_id = invite.interview.case_study_id
-        refusal = selectors.session_refusal(user=request.user, case_id=case_id, role=invite.role)
+        refusal = guides.session_refusal(user=request.user, case_id=case_id, role=invite.role)
         if not refusal and invite.role == Role.CANDIDATE:
-            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case_id)
+            guide_seen = guides.guide_seen_at(user_id=request.user.pk, case_id=case_id)
     if request.method == "POST":
         if refusal:
             return render(

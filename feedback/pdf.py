@@ -9,7 +9,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from . import diagrams
-from .reports import report_context
+from .report_render import report_context
 
 
 def report_pdf(data: Mapping[str, Any]) -> bytes:

@@ -32,7 +32,7 @@ from interviews.services import Actor
 from rubrics.models import Criterion
 from rubrics.scoring import NOT_OBSERVED
 
-from . import reports
+from . import report_render, reports
 from .models import PrivateRead
 
 log = logging.getLogger(__name__)
@@ -408,7 +408,9 @@ def _enqueue_compile(report_id: int) -> None:
     """
 
     def send() -> None:
-        from . import tasks  # Celery is loaded only where reports are requested
+        from . import (
+            tasks,  # Celery is loaded only where reports are requested
+        )
 
         if tasks.compile_report.app.conf.task_always_eager:
             try:
@@ -524,7 +526,7 @@ def report_compile(*, report_id: int) -> CompileOutcome:
     try:
         interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
         data = reports.report_data(interview_id)
-        markdown = reports.report_markdown(data)
+        markdown = report_render.report_markdown(data)
     except Exception as exc:
         ours.update(status=Report.Status.FAILED, failure_reason=_failure_reason(exc))
         raise

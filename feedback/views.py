@@ -29,7 +29,7 @@ from interviews.views import access_or_404, guide_refused
 from rubrics.selectors import scoring_policy
 
 from . import progress as progress_module
-from . import reports, selectors, services, timeline, usage
+from . import report_render, reports, selectors, services, suggestions, timeline, usage
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
 
 
@@ -418,7 +418,7 @@ def report(request: AuthenticatedRequest, interview_id) -> HttpResponse:
         and report.status in (Report.Status.PENDING, Report.Status.RUNNING),
     }
     if report is not None and report.status == Report.Status.READY:
-        context.update(reports.report_context(report.data))
+        context.update(report_render.report_context(report.data))
     template = "feedback/report.html#report-body" if request.htmx else "feedback/report.html"
     return render(request, template, context)
 
@@ -487,7 +487,7 @@ def progress(request: AuthenticatedRequest) -> HttpResponse:
         steps.setdefault(step.key, step)
     data = progress_module.progress_data(interviews, steps=list(steps.values()))
     latest = data["latest"]
-    data["practise_next"] = reports.cases_to_practise(
+    data["practise_next"] = suggestions.cases_to_practise(
         step_keys=[t["key"] for t in data["weakest"][:2]],
         exclude_case_id=None,
         practised=data["practised"],

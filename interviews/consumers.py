@@ -21,9 +21,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import close_old_connections
 
 from . import handlers, protocol, selectors
-from .live import Registry, Room
+from .live import Room
 from .models import Interview
 from .protocol import ErrorCode, ProtocolError
+from .registry import Registry
 from .services import ServiceError
 
 log = logging.getLogger(__name__)

@@ -68,7 +68,7 @@ async def drive(interview, ines, carl) -> None:
     await next_of(candidate, "ended")
     await interviewer.disconnect()
     await candidate.disconnect()
-    from interviews.live import Registry
+    from interviews.registry import Registry
 
     await Registry.current().stop()
 

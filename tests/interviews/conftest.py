@@ -17,8 +17,8 @@ from django.test import Client
 from pycrdt import Doc, Text
 
 from interviews import protocol, services
-from interviews.live import Registry
 from interviews.models import Interview
+from interviews.registry import Registry
 from tests import factories
 
 

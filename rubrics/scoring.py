@@ -608,6 +608,41 @@ def _name(signal: str) -> str:
     return signal.replace("_", "-")
 
 
+def _overall_sentence(result: Result, policy: Policy, shown: str, bar_text: str) -> str:
+    """Where the overall lies against the target's bar, its band, and the level it meets."""
+    target = result.target_level
+    bar = policy.bars[target]
+    # The distance from the rounded overall, so that the numbers on the page add up.
+    assert result.distance is not None  # set whenever there is an overall
+    gap = Fraction(shown) - bar
+    if result.distance == 0:
+        where = f"is exactly on {bar_text}"
+    elif gap == 0:
+        side = "below" if result.distance < 0 else "above"
+        where = f"is just {side} {bar_text}"
+    else:
+        side = "below" if gap < 0 else "above"
+        where = f"is {fmt(abs(gap))} {side} {bar_text}"
+    band = result.band or ""
+    sentence = (
+        f"Overall {shown} {where}, in the {_name(band)} band ({_band_range(band, policy.bands)})"
+    )
+    if result.level_signal == "below":
+        if result.level_met:
+            met = result.level_met
+            sentence += f"; it meets the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
+        else:
+            lowest = TARGET_LEVELS[0]
+            sentence += (
+                f"; it meets no level's bar (the {LEVEL_LABELS[lowest]} bar is "
+                f"{fmt(policy.bars[lowest])})"
+            )
+    elif result.level_signal == "exceeds":
+        met = result.level_met or target
+        sentence += f"; it also reaches the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
+    return sentence + "."
+
+
 def explain(
     result: Result,
     policy: Policy,
@@ -635,36 +670,7 @@ def explain(
             + "."
         )
     else:
-        # The distance from the rounded overall, so that the numbers on the page add up.
-        assert result.distance is not None  # set whenever there is an overall
-        gap = Fraction(shown) - bar
-        if result.distance == 0:
-            where = f"is exactly on {bar_text}"
-        elif gap == 0:
-            side = "below" if result.distance < 0 else "above"
-            where = f"is just {side} {bar_text}"
-        else:
-            side = "below" if gap < 0 else "above"
-            where = f"is {fmt(abs(gap))} {side} {bar_text}"
-        band = result.band or ""
-        sentence = (
-            f"Overall {shown} {where}, in the {_name(band)} band "
-            f"({_band_range(band, policy.bands)})"
-        )
-        if result.level_signal == "below":
-            if result.level_met:
-                met = result.level_met
-                sentence += f"; it meets the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
-            else:
-                lowest = TARGET_LEVELS[0]
-                sentence += (
-                    f"; it meets no level's bar (the {LEVEL_LABELS[lowest]} bar is "
-                    f"{fmt(policy.bars[lowest])})"
-                )
-        elif result.level_signal == "exceeds":
-            met = result.level_met or target
-            sentence += f"; it also reaches the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
-        sentences.append(sentence + ".")
+        sentences.append(_overall_sentence(result, policy, shown, bar_text))
     if result.knockouts:
         flags = "; ".join(f"{steps.get(step, step)}: “{text}”" for step, text in result.knockouts)
         plural = "s were" if len(result.knockouts) > 1 else " was"

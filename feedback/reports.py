@@ -26,7 +26,7 @@ from interviews.models import (
     Role,
     Score,
 )
-from rubrics import scoring
+from rubrics import explanation, scoring
 from rubrics.selectors import criterion_specs, scoring_policy
 
 from .report_inputs import _Inputs, _read
@@ -118,8 +118,8 @@ def _overall(
         "missing": len(result.missing),
         "capped": len(result.capped),
         "total": len(result.criteria),
-        # Why the signal is what it is, with the numbers (rubrics.scoring.explain).
-        "explanation": scoring.explain(
+        # Why the signal is what it is, with the numbers (rubrics.explanation.explain).
+        "explanation": explanation.explain(
             result, policy, step_titles=step_titles, criterion_titles=criterion_titles
         ),
         "distance": _signed(result.distance) if result.distance is not None else "",

@@ -25,6 +25,7 @@ PURE = (
     "interviews/flow.py",
     "interviews/protocol.py",
     "rubrics/scoring.py",
+    "rubrics/explanation.py",
     "partners/matching.py",
     "partners/zones.py",
 )

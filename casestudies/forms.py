@@ -13,7 +13,7 @@ import yaml
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import content
+from . import content, glossary_content
 from .models import CaseStep, CaseStudy, Framework, FrameworkStep, GlossaryTerm
 
 
@@ -488,8 +488,8 @@ class GlossaryTermForm(forms.ModelForm):
 
 
 class GlossaryTermFormSet(forms.BaseInlineFormSet):
-    """All the terms checked together by ``content.parse_glossary``: a name used by two terms,
-    a definition of three sentences… are refused with the file's own message."""
+    """All the terms checked together by ``glossary_content.parse_glossary``: a name used by two
+    terms, a definition of three sentences… are refused with the file's own message."""
 
     def clean(self) -> None:
         super().clean()
@@ -500,11 +500,13 @@ class GlossaryTermFormSet(forms.BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("key"):
                 continue
-            terms.append({name: data.get(name) for name in content.GLOSSARY_TERM_FIELDS})
+            terms.append({name: data.get(name) for name in glossary_content.GLOSSARY_TERM_FIELDS})
         if not terms:
             return
         terms.sort(key=lambda term: str(term["term"]).casefold())
         try:
-            content.parse_glossary({"format": content.FORMAT, "terms": terms}, source="glossary")
+            glossary_content.parse_glossary(
+                {"format": content.FORMAT, "terms": terms}, source="glossary"
+            )
         except content.ContentError as exc:
             raise ValidationError(f"{exc.field}: {exc.message}") from None

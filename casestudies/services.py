@@ -166,8 +166,8 @@ def case_study_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
 @transaction.atomic
 def glossary_upsert(*, doc: dict, slug: str = "glossary", force: bool = False) -> UpsertResult:
     """Create or update the glossary and its terms from a validated document
-    (``content.parse_glossary``); terms are matched by key, and a changed document bumps the
-    version."""
+    (``glossary_content.parse_glossary``); terms are matched by key, and a changed document bumps
+    the version."""
     file_hash = content.content_hash(doc)
     glossary = (
         selectors.glossary_with_terms().select_for_update(of=("self",)).filter(slug=slug).first()

@@ -1,14 +1,16 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from accounts.types import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import ProfileForm
 
 
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     profile = selectors.profile_for(user=request.user)
     form = ProfileForm(
         request.POST or None,

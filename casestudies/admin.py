@@ -5,7 +5,10 @@ status field of the change form alike), so a case in review or published is alwa
 any other edit of a case bumps its version through ``services.case_study_mark_edited``.
 """
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -13,6 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from . import services
 from .forms import (
@@ -34,6 +40,20 @@ from .models import (
 )
 
 # --- Frameworks ------------------------------------------------------------------------------
+
+
+class _FrameworkTotals(TypedDict):  # FrameworkAdmin.get_queryset's annotations
+    step_total: int
+    minutes_total: int | None
+
+
+class _StepCounts(TypedDict):  # CaseStudyAdmin.get_queryset's annotations
+    step_count: int
+    framework_step_count: int
+
+
+class _TermTotal(TypedDict):  # GlossaryAdmin.get_queryset's annotation
+    term_total: int
 
 
 class FrameworkStepInline(admin.StackedInline):
@@ -63,11 +83,11 @@ class FrameworkAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="steps", ordering="step_total")
-    def step_total(self, obj: Framework) -> int:
+    def step_total(self, obj: "WithAnnotations[Framework, _FrameworkTotals]") -> int:
         return obj.step_total
 
     @admin.display(description="minutes", ordering="minutes_total")
-    def minutes_total(self, obj: Framework) -> int:
+    def minutes_total(self, obj: "WithAnnotations[Framework, _FrameworkTotals]") -> int:
         return obj.minutes_total or 0
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -135,7 +155,7 @@ class CaseStepInline(admin.StackedInline):
                 else set()
             )
             cache = (steps, [step for step in steps if step.pk not in used])
-            request._casestudy_steps = cache
+            vars(request)["_casestudy_steps"] = cache  # one query per request
         return cache
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
@@ -216,7 +236,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
     # CSP nonce, which the diagrams need for their styles), not as form media.
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         framework = _framework_for_form(request, None)
         if framework is not None:
             initial.setdefault("framework", framework.pk)
@@ -240,7 +260,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="steps")
-    def steps_filled(self, obj: CaseStudy) -> str:
+    def steps_filled(self, obj: "WithAnnotations[CaseStudy, _StepCounts]") -> str:
         return f"{obj.step_count}/{obj.framework_step_count}"
 
     @admin.display(description="updated", ordering="updated_at")
@@ -274,7 +294,9 @@ class CaseStudyAdmin(admin.ModelAdmin):
             # The change form shows the whole guide: curators keep it, and it is recorded like
             # any other page that shows a guide (a curator may also practise as a candidate).
             services.guide_view_record(
-                user=request.user, case=original, where=GuideView.Where.ADMIN
+                user=cast(User, request.user),  # the admin site lets staff in only
+                case=original,
+                where=GuideView.Where.ADMIN,
             )
         return response
 
@@ -361,7 +383,7 @@ class GlossaryAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(term_total=Count("terms"))
 
     @admin.display(description="terms", ordering="term_total")
-    def term_count(self, obj: Glossary) -> int:
+    def term_count(self, obj: "WithAnnotations[Glossary, _TermTotal]") -> int:
         return obj.term_total
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:

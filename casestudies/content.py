@@ -7,7 +7,6 @@ The rules are documented for people in ``docs/content-format.md``.
 """
 
 import hashlib
-import itertools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -107,10 +106,10 @@ class Reader:
             raise ContentError(source, path or "(top level)", "must be a mapping of fields")
         self.data = data
 
-    def field(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
+    def field(self, name: str | int) -> str:  # int: a level number (rubric levels 1–4)
+        return f"{self.path}.{name}" if self.path else str(name)
 
-    def fail(self, name: str, message: str) -> ContentError:
+    def fail(self, name: str | int, message: str) -> ContentError:
         return ContentError(self.source, self.field(name), message)
 
     def only(self, allowed: Iterable[str]) -> None:
@@ -124,7 +123,7 @@ class Reader:
 
     def text(
         self,
-        name: str,
+        name: str | int,
         *,
         required: bool = True,
         max_length: int | None = None,
@@ -299,7 +298,7 @@ def parse_framework(
     top = Reader(data, source=source)
     top.only(FRAMEWORK_FIELDS)
     check_format(top)
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
@@ -460,7 +459,7 @@ def parse_case_study(
     check_format(top)
     status = top.choice("status", STATUSES)
     complete = status in COMPLETE_STATUSES
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
@@ -791,64 +790,6 @@ def missing_for_completeness(doc: dict, step_keys: list[str]) -> list[str]:
     if not low <= critical <= high:
         missing.append(f"{low} or {high} critical red flags (found {critical})")
     return missing
-
-
-# --- The glossary --------------------------------------------------------------------------------
-
-GLOSSARY_FIELDS = ("format", "terms")
-GLOSSARY_TERM_FIELDS = ("key", "term", "aliases", "definition")
-# A sentence ends at . ! or ? (maybe closed by a quote or bracket) followed by a capital, or at
-# the end of the text. "e.g. a model" and "3.5" do not end one.
-_SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*(?:\s+(?=[A-Z“\"(])|$)")
-
-
-def sentence_count(text: str) -> int:
-    return len(_SENTENCE_END_RE.findall(text.strip()))
-
-
-def parse_glossary(data: dict, *, source: str) -> dict:
-    """Validate the glossary document: unique keys, no term or alias used by two terms (case
-    does not matter: links are case-insensitive), definitions of one or two sentences, terms
-    sorted by term."""
-    top = Reader(data, source=source)
-    top.only(GLOSSARY_FIELDS)
-    check_format(top)
-    terms = []
-    keys: set[str] = set()
-    names: dict[str, str] = {}  # a name in lower case -> the key of the term that uses it
-    for item in top.mappings("terms", GLOSSARY_TERM_FIELDS, minimum=1):
-        key = item.key("key")
-        if key in keys:
-            raise item.fail("key", f"{key!r} is used twice")
-        keys.add(key)
-        term = item.text("term", multiline=False, max_length=100)
-        aliases = item.lines("aliases")
-        for field, name in [("term", term), *(("aliases", alias) for alias in aliases)]:
-            if not re.search(r"\w", name):
-                raise item.fail(field, f"{name!r} has no letters to link")
-            folded = name.casefold()
-            if folded in names:
-                raise item.fail(field, f"{name!r} is already used by the term {names[folded]!r}")
-            names[folded] = key
-        definition = item.line("definition", max_length=600)
-        count = sentence_count(definition)
-        if not definition.rstrip("\"”’')]").endswith((".", "!", "?")):
-            raise item.fail("definition", "must end a sentence with a full stop")
-        if count > 2:
-            raise item.fail("definition", f"has {count} sentences; keep it to one or two sentences")
-        terms.append({"key": key, "term": term, "aliases": aliases, "definition": definition})
-    order = [t["term"].casefold() for t in terms]
-    for index, (before, after) in enumerate(itertools.pairwise(order), start=1):
-        if after < before:
-            raise ContentError(
-                source,
-                f"terms[{index + 1}].term",
-                f"terms are sorted by term: {terms[index]['term']!r} comes before "
-                f"{terms[index - 1]['term']!r}",
-            )
-    doc = {"format": FORMAT, "terms": terms}
-    _check_broken_hyphens(doc, top)
-    return doc
 
 
 # --- Canonical YAML ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import yaml
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import content
+from . import content, glossary_content
 from .models import CaseStep, CaseStudy, Framework, FrameworkStep, GlossaryTerm
 
 
@@ -24,7 +24,7 @@ class LinesField(forms.Field):
     content loader does the same), so the list round-trips through YAML unchanged.
     """
 
-    widget = forms.Textarea
+    widget: type[forms.Widget] = forms.Textarea
 
     def __init__(self, *, minimum: int = 0, rows: int = 4, **kwargs) -> None:
         self.minimum = minimum
@@ -139,6 +139,7 @@ class FrameworkStepAdminForm(forms.ModelForm):
 # --- Structured fields: YAML checked by the content format's own functions -----------------------
 
 Criteria = dict[str, str]  # criterion key -> step key ("" for cross-cutting)
+StepParser = Callable[[content.Reader, Criteria, str], list[dict]]
 _criteria_lookup: Callable[[Framework], Criteria] | None = None
 
 
@@ -157,7 +158,7 @@ def criteria_for(case: CaseStudy | None) -> Criteria:
     cached = getattr(case, "_criteria_for_forms", None)
     if cached is None or cached[0] != case.framework_id:
         cached = (case.framework_id, _criteria_lookup(case.framework))
-        case._criteria_for_forms = cached
+        vars(case)["_criteria_for_forms"] = cached  # a cache on the object, not a field
     return cached[1]
 
 
@@ -292,6 +293,7 @@ class CaseStudyAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # a model form's clean returns its cleaned_data
         framework = cleaned.get("framework")
         if framework is not None and "checklist" in cleaned:
             keys = list(framework.steps.values_list("key", flat=True))
@@ -373,6 +375,10 @@ class CaseStepAdminForm(forms.ModelForm):
         for level, name in LEVEL_FIELDS.items():
             self.fields[name].initial = expectations.get(level, "")
 
+    def _step_parser(self, parse: StepParser) -> Callable[[content.Reader], list[dict]]:
+        """``parse`` (signals or red flags) bound to this step's rubric and key."""
+        return lambda step: parse(step, self._rubric(), self._step_key())
+
     def _rubric(self) -> Criteria:
         # The formset hands every step form its case (``case``), so that the rubric's criteria
         # are looked up once per save, not once per step.
@@ -394,19 +400,17 @@ class CaseStepAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # a model form's clean returns its cleaned_data
         # Signals and red flags name a criterion of this step: checked once the step is known.
-        for name, parse in (
+        parsers: tuple[tuple[str, StepParser], ...] = (
             ("strong_signals", content.step_signals),
             ("red_flags", content.step_red_flags),
-        ):
+        )
+        for name, parse in parsers:
             if name not in cleaned:
                 continue
             try:
-                cleaned[name] = check_with(
-                    name,
-                    cleaned[name],
-                    lambda step, parse=parse: parse(step, self._rubric(), self._step_key()),
-                )
+                cleaned[name] = check_with(name, cleaned[name], self._step_parser(parse))
             except ValidationError as error:
                 self.add_error(name, error)
         cleaned["expectations"] = {
@@ -427,7 +431,8 @@ class CaseStepInlineFormSet(forms.BaseInlineFormSet):
     is saved, with the same rules as the content files."""
 
     def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
+        # A private hook of BaseFormSet that django-stubs does not declare.
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         form.case = self.instance
         return form
 
@@ -489,8 +494,8 @@ class GlossaryTermForm(forms.ModelForm):
 
 
 class GlossaryTermFormSet(forms.BaseInlineFormSet):
-    """All the terms checked together by ``content.parse_glossary``: a name used by two terms,
-    a definition of three sentences… are refused with the file's own message."""
+    """All the terms checked together by ``glossary_content.parse_glossary``: a name used by two
+    terms, a definition of three sentences… are refused with the file's own message."""
 
     def clean(self) -> None:
         super().clean()
@@ -501,11 +506,13 @@ class GlossaryTermFormSet(forms.BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or not data.get("key"):
                 continue
-            terms.append({name: data.get(name) for name in content.GLOSSARY_TERM_FIELDS})
+            terms.append({name: data.get(name) for name in glossary_content.GLOSSARY_TERM_FIELDS})
         if not terms:
             return
         terms.sort(key=lambda term: str(term["term"]).casefold())
         try:
-            content.parse_glossary({"format": content.FORMAT, "terms": terms}, source="glossary")
+            glossary_content.parse_glossary(
+                {"format": content.FORMAT, "terms": terms}, source="glossary"
+            )
         except content.ContentError as exc:
             raise ValidationError(f"{exc.field}: {exc.message}") from None

@@ -209,7 +209,7 @@ class GlossaryLinker:
         if self._pattern is None or not fragment:
             return mark_safe(fragment)  # noqa: S308 (sanitised by the caller's Markdown filter)
         out: list[str] = []
-        closed: list[str] = []  # open elements, innermost last
+        closed: list[tuple[str, bool]] = []  # open elements (name, forbids links), innermost last
         blocked = 0  # how many of them forbid links
         position = 0
         for match in _TAG_RE.finditer(fragment):
@@ -242,6 +242,7 @@ class GlossaryLinker:
         text = html.unescape(escaped)
         pieces: list[str] = []
         start = 0
+        assert self._pattern is not None  # link() stops earlier without one
         for match in self._pattern.finditer(text):
             entry = self._by_name[match.group(0).casefold()]
             if entry.key in self.seen:

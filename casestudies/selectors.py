@@ -2,26 +2,25 @@
 
 from collections.abc import Sequence
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from . import content
 from .markdown import GlossaryEntry
-from .models import CaseStep, CaseStudy, Framework, Glossary, GlossaryTerm
+from .models import CaseStep, CaseStudy, CaseStudyQuerySet, Framework, Glossary, GlossaryTerm
 
 GLOSSARY_SLUG = "glossary"  # casestudies/content/glossary/glossary.yaml
 
 
-def is_curator(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_curator(user: User | AnonymousUser) -> bool:
     """Staff who may look at the whole question bank (the curators' group, superusers)."""
     return bool(user.is_staff and user.has_perm("casestudies.view_casestudy"))
 
 
 def case_studies_for_library(
     *, domain: str = "", difficulty: str = "", text: str = "", framework: str = ""
-) -> QuerySet:
+) -> CaseStudyQuerySet:
     """Published cases by domain, difficulty, a word, and the framework a session on them can
     follow: a case runs under its own framework and under any framework based on it."""
     cases = CaseStudy.objects.published().select_related("framework").search(text)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -170,8 +170,8 @@ def case_study_upsert(*, doc: dict, force: bool = False) -> UpsertResult:
 @transaction.atomic
 def glossary_upsert(*, doc: dict, slug: str = "glossary", force: bool = False) -> UpsertResult:
     """Create or update the glossary and its terms from a validated document
-    (``content.parse_glossary``); terms are matched by key, and a changed document bumps the
-    version."""
+    (``glossary_content.parse_glossary``); terms are matched by key, and a changed document bumps
+    the version."""
     file_hash = content.content_hash(doc)
     glossary = (
         selectors.glossary_with_terms().select_for_update(of=("self",)).filter(slug=slug).first()
@@ -256,7 +256,7 @@ def framework_mark_edited(*, framework: Framework) -> None:
     framework.refresh_from_db(fields=["version"])
 
 
-def guide_view_record(*, user: AbstractBaseUser, case: CaseStudy, where: str) -> GuideView:
+def guide_view_record(*, user: User, case: CaseStudy, where: str) -> GuideView:
     """Record that ``user`` was shown the interviewer guide of ``case`` (call it where the page
     that shows the guide is rendered, after deciding that the user may see it)."""
     return GuideView.objects.create(

@@ -51,6 +51,9 @@ class OriginCheck:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OriginCheck(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # types-channels wants its own pattern type; these are Django's (interviews/routing.py).
+        "websocket": OriginCheck(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+        ),
     }
 )

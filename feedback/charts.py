@@ -5,7 +5,7 @@ Every function returns a complete ``<svg>`` string built with escaped text only;
 puts it in with ``|safe``. Sizes are in user units; CSS scales the element to its container.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -83,6 +83,78 @@ class Bar:
     secondary: float | None = None  # the self-score beside the interviewer's
 
 
+def _bars_legend(
+    left: int, primary_label: str, secondary_label: str, bar: float | None, bar_label: str
+) -> list[str]:
+    """The legend above the bars: primary (solid), secondary (light), the bar (dashed)."""
+    body = [f'<rect x="{left}" y="10" width="12" height="12" rx="2" fill="{INK_2}"/>']
+    body.append(_label(left + 17, 20, primary_label, size=11))
+    legend_x = left + 24 + 7 * len(primary_label)
+    if secondary_label:
+        body.append(
+            f'<rect x="{legend_x}" y="10" width="12" height="12" rx="2" fill="{INK_2}"'
+            f' fill-opacity="0.22" stroke="{INK_2}" stroke-width="1.2"/>'
+        )
+        body.append(_label(legend_x + 17, 20, secondary_label, size=11))
+        legend_x += 24 + 7 * len(secondary_label)
+    if bar is not None:
+        body.append(
+            f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="16" y2="16" stroke="{INK}"'
+            f' stroke-width="1.5" stroke-dasharray="4 3"/>'
+        )
+        body.append(_label(legend_x + 23, 20, bar_label or f"Bar {bar:.2f}", size=11))
+    return body
+
+
+def _step_bar_group(
+    group: Bar,
+    *,
+    centre: float,
+    group_w: float,
+    bar_w: float,
+    two: bool,
+    y: Callable[[float], float],
+) -> list[str]:
+    """One step's bars with their values, its numbered dot and its wrapped title."""
+    body = []
+    colour = step_colour(group.position)
+    series = [(group.primary, True)] + ([(group.secondary, False)] if two else [])
+    for offset, (value, solid) in enumerate(series):
+        x = centre - bar_w / 2 if not two else centre - bar_w - 1 + offset * (bar_w + 2)
+        if value is None:
+            body.append(_label(x + bar_w / 2, y(0) - 5, "–", size=11, anchor="middle"))
+            continue
+        top_y = y(value)
+        style = (
+            f'fill="{colour}"'
+            if solid
+            else f'fill="{colour}" fill-opacity="0.22" stroke="{colour}" stroke-width="1.4"'
+        )
+        body.append(
+            f'<rect x="{_num(x)}" y="{_num(top_y)}" width="{_num(bar_w)}"'
+            f' height="{_num(y(0) - top_y)}" rx="2" {style}/>'
+        )
+        body.append(
+            _label(
+                x + bar_w / 2,
+                top_y - 4,
+                f"{value:.2f}",
+                size=9.5,
+                anchor="middle",
+                fill=INK if solid else INK_2,
+                weight="bold" if solid else "normal",
+            )
+        )
+    number = str(group.position) if group.position else "·"
+    body.append(f'<circle cx="{_num(centre)}" cy="{_num(y(0) + 14)}" r="8" fill="{colour}"/>')
+    body.append(
+        _label(centre, y(0) + 17.5, number, size=9.5, anchor="middle", fill="#fff", weight="bold")
+    )
+    for line_no, line in enumerate(wrap(group.label, max(8, int(group_w / 6.2)))):
+        body.append(_label(centre, y(0) + 36 + 12 * line_no, line, size=10, anchor="middle"))
+    return body
+
+
 def step_bars(
     groups: Sequence[Bar],
     *,
@@ -108,67 +180,15 @@ def step_bars(
             f' stroke="{LINE if level else "#cbc7bc"}" stroke-width="1"/>'
         )
         body.append(_label(left - 8, y(level) + 4, str(level), size=10, anchor="end", fill=MUTED))
-    # Legend
-    body.append(f'<rect x="{left}" y="10" width="12" height="12" rx="2" fill="{INK_2}"/>')
-    body.append(_label(left + 17, 20, primary_label, size=11))
-    legend_x = left + 24 + 7 * len(primary_label)
-    if two:
-        body.append(
-            f'<rect x="{legend_x}" y="10" width="12" height="12" rx="2" fill="{INK_2}"'
-            f' fill-opacity="0.22" stroke="{INK_2}" stroke-width="1.2"/>'
-        )
-        body.append(_label(legend_x + 17, 20, secondary_label, size=11))
-        legend_x += 24 + 7 * len(secondary_label)
-    if bar is not None:
-        body.append(
-            f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="16" y2="16" stroke="{INK}"'
-            f' stroke-width="1.5" stroke-dasharray="4 3"/>'
-        )
-        body.append(_label(legend_x + 23, 20, bar_label or f"Bar {bar:.2f}", size=11))
+    body += _bars_legend(left, primary_label, secondary_label, bar, bar_label)
 
     n = max(1, len(groups))
     group_w = plot_w / n
     bar_w = min(34.0, group_w * (0.3 if two else 0.42))
     desc = []
     for index, group in enumerate(groups):
-        colour = step_colour(group.position)
         centre = left + group_w * (index + 0.5)
-        series = [(group.primary, True)] + ([(group.secondary, False)] if two else [])
-        for offset, (value, solid) in enumerate(series):
-            x = centre - bar_w / 2 if not two else centre - bar_w - 1 + offset * (bar_w + 2)
-            if value is None:
-                body.append(_label(x + bar_w / 2, y(0) - 5, "–", size=11, anchor="middle"))
-                continue
-            top_y = y(value)
-            style = (
-                f'fill="{colour}"'
-                if solid
-                else f'fill="{colour}" fill-opacity="0.22" stroke="{colour}" stroke-width="1.4"'
-            )
-            body.append(
-                f'<rect x="{_num(x)}" y="{_num(top_y)}" width="{_num(bar_w)}"'
-                f' height="{_num(y(0) - top_y)}" rx="2" {style}/>'
-            )
-            body.append(
-                _label(
-                    x + bar_w / 2,
-                    top_y - 4,
-                    f"{value:.2f}",
-                    size=9.5,
-                    anchor="middle",
-                    fill=INK if solid else INK_2,
-                    weight="bold" if solid else "normal",
-                )
-            )
-        number = str(group.position) if group.position else "·"
-        body.append(f'<circle cx="{_num(centre)}" cy="{_num(y(0) + 14)}" r="8" fill="{colour}"/>')
-        body.append(
-            _label(
-                centre, y(0) + 17.5, number, size=9.5, anchor="middle", fill="#fff", weight="bold"
-            )
-        )
-        for line_no, line in enumerate(wrap(group.label, max(8, int(group_w / 6.2)))):
-            body.append(_label(centre, y(0) + 36 + 12 * line_no, line, size=10, anchor="middle"))
+        body += _step_bar_group(group, centre=centre, group_w=group_w, bar_w=bar_w, two=two, y=y)
         parts = [f"{group.label}: {primary_label.lower()} " + _fmt_or_dash(group.primary)]
         if two:
             parts.append(f"{secondary_label.lower()} " + _fmt_or_dash(group.secondary))
@@ -238,17 +258,17 @@ def line_chart(
         body.append(
             _label(width - right, y(bar) - 5, bar_label or f"Bar {bar:.2f}", size=10, anchor="end")
         )
-    scored = [(i, p) for i, p in enumerate(points) if p.value is not None]
+    scored = [(i, p.value, p.hollow) for i, p in enumerate(points) if p.value is not None]
     if len(scored) > 1:
         path = " ".join(
-            f"{'M' if k == 0 else 'L'}{_num(x(i))} {_num(y(p.value))}"
-            for k, (i, p) in enumerate(scored)
+            f"{'M' if k == 0 else 'L'}{_num(x(i))} {_num(y(value))}"
+            for k, (i, value, _) in enumerate(scored)
         )
         body.append(f'<path d="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
-    for i, p in scored:
-        fill = "#fff" if p.hollow else ACCENT
+    for i, value, hollow in scored:
+        fill = "#fff" if hollow else ACCENT
         body.append(
-            f'<circle cx="{_num(x(i))}" cy="{_num(y(p.value))}" r="4.5" fill="{fill}"'
+            f'<circle cx="{_num(x(i))}" cy="{_num(y(value))}" r="4.5" fill="{fill}"'
             f' stroke="{ACCENT}" stroke-width="2"/>'
         )
     step = max(1, round(n / 8))

@@ -12,7 +12,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from . import diagrams
-from .reports import report_context
+from .report_render import report_context
 
 log = logging.getLogger(__name__)
 

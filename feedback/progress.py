@@ -8,16 +8,17 @@ from interviews.models import Interview, Role
 from rubrics import scoring
 
 from . import charts
-from .reports import lowest_without_ties
+from .suggestions import lowest_without_ties
 
 WEAKEST_TRENDS = 3  # at most this many steps are named as the weakest
 RECENT = 5  # sessions the "weakest steps" average looks back over
 
 
-def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[str, Any]:
-    """History, trends, calibration and weakest steps, from interviews annotated by
-    ``selectors.progress_interviews`` (oldest first) and the framework steps (``key``,
-    ``title``, ``position``). Pure over its input: no queries."""
+def _history(
+    interviews: Sequence[Any],
+) -> tuple[list[dict[str, Any]], list[tuple[Any, dict]], set[int]]:
+    """The table's rows (oldest first), the sessions with a score of the user's own as the
+    candidate, with their summaries, and the cases practised."""
     history, scored = [], []
     practised: set[int] = set()
     for interview in interviews:
@@ -45,37 +46,50 @@ def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[st
             and summary.get("overall") is not None
         ):
             scored.append((interview, summary))
+    return history, scored, practised
+
+
+def _session_label(interview: Any) -> str:
+    when = interview.completed_at or interview.ended_at or interview.created_at
+    return f"{when.day} {when:%b}"
+
+
+def _step_trend(step: Any, scored: list[tuple[Any, dict]]) -> dict[str, Any]:
+    """One step's score per session, its latest and recent average, and its sparkline."""
+    values = [summary.get("steps", {}).get(step.key) for _i, summary in scored]
+    recent = [v for v in values[-RECENT:] if v is not None]
+    latest = next((v for v in reversed(values) if v is not None), None)
+    return {
+        "key": step.key,
+        "title": step.title,
+        "position": step.position,
+        "values": values,
+        "latest": latest,
+        "average": sum(recent) / len(recent) if recent else None,
+        "count": len([v for v in values if v is not None]),
+        "chart": charts.sparkline(
+            values,
+            colour=charts.step_colour(step.position),
+            title=f"{step.title}: score per session",
+        ),
+    }
+
+
+def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[str, Any]:
+    """History, trends, calibration and weakest steps, from interviews annotated by
+    ``selectors.progress_interviews`` (oldest first) and the framework steps (``key``,
+    ``title``, ``position``). Pure over its input: no queries."""
+    history, scored, practised = _history(interviews)
     history.reverse()  # newest first in the table
 
-    def label(interview) -> str:
-        when = interview.completed_at or interview.ended_at or interview.created_at
-        return f"{when.day} {when:%b}"
-
-    points = [charts.Point(label(i), summary["overall"], hollow=i.is_solo) for i, summary in scored]
+    points = [
+        charts.Point(_session_label(i), summary["overall"], hollow=i.is_solo)
+        for i, summary in scored
+    ]
     last = scored[-1] if scored else None
     bar_level = last[0].target_level if last else "senior"
     bar = last[1].get("bar") if last else None
-    trends = []
-    for step in steps:
-        values = [summary.get("steps", {}).get(step.key) for _i, summary in scored]
-        recent = [v for v in values[-RECENT:] if v is not None]
-        latest = next((v for v in reversed(values) if v is not None), None)
-        trends.append(
-            {
-                "key": step.key,
-                "title": step.title,
-                "position": step.position,
-                "values": values,
-                "latest": latest,
-                "average": sum(recent) / len(recent) if recent else None,
-                "count": len([v for v in values if v is not None]),
-                "chart": charts.sparkline(
-                    values,
-                    colour=charts.step_colour(step.position),
-                    title=f"{step.title}: score per session",
-                ),
-            }
-        )
+    trends = [_step_trend(step, scored) for step in steps]
     weakest = lowest_without_ties(trends, "average", WEAKEST_TRENDS)
     calibrated = [
         (i, summary["calibration"])
@@ -105,7 +119,7 @@ def progress_data(interviews: Sequence[Any], *, steps: Sequence[Any]) -> dict[st
         "trends": trends,
         "weakest": weakest,
         "calibration_chart": charts.delta_bars(
-            [charts.Point(label(i), value) for i, value in calibrated],
+            [charts.Point(_session_label(i), value) for i, value in calibrated],
             title="Self minus interviewer, per session",
         )
         if calibrated

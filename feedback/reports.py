@@ -8,60 +8,49 @@ suggestions. Everything after the read is pure (data in, data out), so a report 
 tomorrow even if the rubric or the case is edited meanwhile.
 """
 
-import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from accounts.selectors import display_name
 from casestudies import plans
 from casestudies.content import reading_markdown
-from casestudies.models import CaseStep, CaseStudy
+from casestudies.models import CaseStep
 from interviews import flow
-from interviews.events import EventKind
 from interviews.models import (
-    Assessment,
     BoardImage,
     Delivery,
-    Document,
-    Event,
     Interview,
     Mark,
-    Participant,
     Role,
     Score,
 )
-from interviews.selectors import case_steps, guide_seen_at, plan_of, practised_case_ids
-from rubrics import scoring
-from rubrics.models import Criterion, Rubric
-from rubrics.selectors import criterion_specs, rubric_with_criteria, scoring_policy
+from rubrics import explanation, scoring
+from rubrics.selectors import criterion_specs, scoring_policy
 
-from . import charts
+from .report_inputs import _Inputs, _read
+from .suggestions import _suggestions
 
 # 2: the arithmetic's inputs and its explanation (steps reached, hint caps, knock-outs, the
 # evidence rules, the checklist, level expectations). Version 1 reports still render: see
 # ``upgrade``.
 REPORT_VERSION = 2
 ReportData = dict[str, Any]
-WEAKEST_STEPS = 2
-CASES_TO_SUGGEST = 3
-SOURCE_LABELS = {Score.Source.INTERVIEWER: "Interviewer", Score.Source.SELF: "Self-assessment"}
+SOURCE_LABELS: dict[str, str] = {
+    Score.Source.INTERVIEWER: "Interviewer",
+    Score.Source.SELF: "Self-assessment",
+}
 VERDICT_LABELS = {
     "over": "Over-estimate",
     "under": "Under-estimate",
     "aligned": "Aligned",
     "n/a": "Not compared",
 }
-DIFFICULTY_ORDER = ("easy", "medium", "hard")
 
 
 def _float(value: Fraction | None) -> float | None:
@@ -70,12 +59,6 @@ def _float(value: Fraction | None) -> float | None:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def _value(score: Score) -> int | str | None:
-    if score.level:
-        return score.level
-    return scoring.NOT_OBSERVED if score.not_observed else None
 
 
 def _side(
@@ -100,7 +83,7 @@ def _side(
         "status": result.status,
         "note": note,
         "text": text,
-        "anchor": anchors.get(given, "") if result.status == scoring.SCORED else "",
+        "anchor": anchors.get(given, "") if result.status == scoring.SCORED and given else "",
     }
 
 
@@ -139,8 +122,8 @@ def _overall(
         "missing": len(result.missing),
         "capped": len(result.capped),
         "total": len(result.criteria),
-        # Why the signal is what it is, with the numbers (rubrics.scoring.explain).
-        "explanation": scoring.explain(
+        # Why the signal is what it is, with the numbers (rubrics.explanation.explain).
+        "explanation": explanation.explain(
             result, policy, step_titles=step_titles, criterion_titles=criterion_titles
         ),
         "distance": _signed(result.distance) if result.distance is not None else "",
@@ -155,190 +138,6 @@ def _overall(
         ],
         "unreached": [step_titles.get(key, key) for key in result.unreached_steps],
     }
-
-
-def lowest_without_ties(items: Sequence[dict], field: str, limit: int) -> list[dict]:
-    """Up to ``limit`` items with the lowest ``field`` (as shown: two decimals), leaving out a
-    group of equal values that would not fit whole, and the items at the best value: a tie is
-    no ranking, and when everything scored the same, nothing is the weakest."""
-    shown = [(round(float(item[field]), 2), item) for item in items if item[field] is not None]
-    shown.sort(key=lambda pair: pair[0])
-    if not shown:
-        return []
-    best = shown[-1][0]
-    picked: list[dict] = []
-    for value in sorted({value for value, _ in shown}):
-        group = [item for v, item in shown if v == value]
-        if value == best or len(picked) + len(group) > limit:
-            break
-        picked += group
-    return picked
-
-
-def _weakest(steps: list[dict]) -> list[dict]:
-    """The lowest-scored steps (never an arbitrary pick among equals); steps the session never
-    scored fill in when fewer than two were scored, since not getting there is a weakness too."""
-    picked = lowest_without_ties(steps, "value", WEAKEST_STEPS)
-    if len(picked) < WEAKEST_STEPS:
-        picked += [s for s in steps if s["value"] is None][: WEAKEST_STEPS - len(picked)]
-    return [
-        {"key": s["key"], "title": s["title"], "position": s["position"], "score": s["score"]}
-        for s in picked
-    ]
-
-
-def _target_difficulty(overall: float | None) -> str:
-    if overall is None or overall < 2.5:
-        return "easy" if overall is not None and overall < 2 else "medium"
-    return "hard" if overall >= 3.25 else "medium"
-
-
-def cases_to_practise(
-    *,
-    step_keys: Sequence[str],
-    exclude_case_id: int | None,
-    practised: set[int],
-    overall: float | None,
-    limit: int = CASES_TO_SUGGEST,
-) -> list[dict]:
-    """Published cases to practise the given steps next, in one query.
-
-    For each weak step in turn, the case whose guide for that step is richest (the most
-    follow-ups, hints, curveballs and signals to work through), preferring cases the candidate
-    has not done and a difficulty that fits their overall score.
-    """
-    if not step_keys:
-        return []
-    rows = (
-        CaseStep.objects.filter(
-            case_study__status=CaseStudy.Status.PUBLISHED, framework_step__key__in=step_keys
-        )
-        .exclude(case_study_id=exclude_case_id)
-        .select_related("case_study", "framework_step")
-    )
-    target = DIFFICULTY_ORDER.index(_target_difficulty(overall))
-    by_step: dict[str, list[tuple]] = {key: [] for key in step_keys}
-    for row in rows:
-        case = row.case_study
-        richness = sum(len(getattr(row, name)) for name in CaseStep.LIST_FIELDS) + len(row.probe)
-        distance = abs(DIFFICULTY_ORDER.index(case.difficulty) - target)
-        rank = (case.pk in practised, distance, -richness, case.slug)
-        by_step[row.framework_step.key].append((rank, case, row.framework_step.title))
-    for candidates in by_step.values():
-        candidates.sort(key=lambda item: item[0])
-    picked: list[dict] = []
-    seen: set[int] = set()
-    while len(picked) < limit and any(by_step.values()):
-        for key in step_keys:
-            candidates = by_step[key]
-            while candidates and candidates[0][1].pk in seen:
-                candidates.pop(0)
-            if not candidates or len(picked) >= limit:
-                continue
-            _rank, case, step_title = candidates.pop(0)
-            seen.add(case.pk)
-            picked.append(
-                {
-                    "slug": case.slug,
-                    "title": case.title,
-                    "summary": case.summary,
-                    "domain": case.get_domain_display(),
-                    "difficulty": case.difficulty,
-                    "difficulty_label": case.get_difficulty_display(),
-                    "url": reverse("case_detail", kwargs={"slug": case.slug}),
-                    "drill_url": reverse("drill_new") + f"?case={case.slug}",
-                    "step": key,
-                    "step_title": step_title,
-                    "practised": case.pk in practised,
-                }
-            )
-    return picked
-
-
-@dataclass
-class _Inputs:
-    """Everything a report is built from, read in a fixed number of queries."""
-
-    interview: Interview
-    case: CaseStudy
-    rubric: Rubric
-    criteria: list[Criterion]
-    framework_steps: list[plans.PlanStep]  # the steps of the session
-    values: dict[str, dict[str, int | str]]  # source -> criterion key -> level or not_observed
-    texts: dict[str, dict[str, str]]  # source -> criterion key -> evidence or note
-    assessments: dict[str, Assessment]
-    people: dict[str, str]  # role -> display name
-    candidate_user: int | None
-    deliveries: list[Delivery]
-    documents: dict[str, str]  # slot -> text (the candidate's)
-    guides: dict[str, Any]  # the guide per step of the session (interviews.selectors.case_steps)
-    plan: plans.Plan  # the session's steps and where the criteria go (selectors.plan_of)
-    completion: dict[str, Any]  # the data of the "completed" status event
-    guide_seen_at: datetime | None  # the candidate first read the case's guide, before the end
-    marks: dict[str, list[Mark]]  # source -> the checklist and red flags marked
-
-
-def _read(interview_id: UUID) -> _Inputs:
-    interview = Interview.objects.select_related("case_study__framework", "framework").get(
-        pk=interview_id
-    )
-    case = interview.case_study
-    plan = plan_of(interview)
-    rubric = rubric_with_criteria(Rubric.objects.filter(pk=interview.rubric_id)).get()
-    criteria = list(rubric.criteria.all())
-    values: dict[str, dict[str, int | str]] = {"interviewer": {}, "self": {}}
-    texts: dict[str, dict[str, str]] = {"interviewer": {}, "self": {}}
-    known = {c.pk for c in criteria}
-    for row in Score.objects.filter(interview=interview).select_related("criterion"):
-        if row.criterion_id not in known:
-            continue
-        texts[row.source][row.criterion.key] = row.evidence
-        value = _value(row)
-        if value is not None:
-            values[row.source][row.criterion.key] = value
-    participants = list(
-        Participant.objects.filter(interview=interview).select_related("user__profile")
-    )
-    completion = (
-        Event.objects.filter(interview=interview, kind=EventKind.STATUS, data__new="completed")
-        .values_list("data", flat=True)
-        .first()
-    )
-    candidate_user = next((p.user_id for p in participants if p.role == Role.CANDIDATE), None)
-    return _Inputs(
-        interview=interview,
-        case=case,
-        rubric=rubric,
-        criteria=criteria,
-        framework_steps=list(plan.steps),
-        values=values,
-        texts=texts,
-        assessments={a.source: a for a in Assessment.objects.filter(interview=interview)},
-        people={p.role: display_name(p.user) for p in participants},
-        candidate_user=candidate_user,
-        deliveries=list(Delivery.objects.filter(interview=interview)),
-        documents=dict(
-            Document.objects.filter(interview=interview, private=False).values_list("slot", "text")
-        ),
-        guides=case_steps(interview),
-        plan=plan,
-        completion=completion or {},
-        guide_seen_at=guide_seen_at(
-            user_id=candidate_user,
-            case_id=case.pk,
-            before=interview.ended_at or timezone.now(),
-        )
-        if candidate_user
-        else None,
-        marks=_marks_by_source(interview),
-    )
-
-
-def _marks_by_source(interview: Interview) -> dict[str, list[Mark]]:
-    marks: dict[str, list[Mark]] = {"interviewer": [], "self": []}
-    for mark in Mark.objects.filter(interview=interview).exclude(value=""):
-        marks.setdefault(mark.source, []).append(mark)
-    return marks
 
 
 @dataclass
@@ -754,32 +553,6 @@ def _checklist(inputs: _Inputs, results: _Results) -> dict[str, Any]:
     }
 
 
-def _suggestions(inputs: _Inputs, steps: list[dict], overall: dict) -> dict[str, Any]:
-    """The weakest steps with what the target level is expected to show in them, and
-    published cases to practise them next."""
-    weakest = _weakest(steps)
-    by_key = {step["key"]: step for step in steps}
-    for entry in weakest:
-        step = by_key[entry["key"]]
-        entry["expectation"] = step["expectation"]
-        entry["criteria"] = [
-            {"title": c["title"], "expectation": c["expectation"]}
-            for c in step["criteria"]
-            if c["expectation"]
-        ]
-    user = inputs.candidate_user
-    practised = practised_case_ids(user=user) if user else set()
-    return {
-        "weakest": weakest,
-        "practise_next": cases_to_practise(
-            step_keys=inputs.plan.base_steps([w["key"] for w in weakest]),
-            exclude_case_id=inputs.case.pk,
-            practised=practised,
-            overall=overall["value"],
-        ),
-    }
-
-
 def board_summary(interview: Interview) -> dict[str, Any] | None:
     """The board picture's size and where the report serves it, or None. One query."""
     found = BoardImage.objects.filter(interview=interview).values("width", "height").first()
@@ -874,123 +647,3 @@ def _summary_steps(inputs: _Inputs, results: _Results, steps: list[dict]) -> dic
     for base, (points, weight) in sums.items():
         out.setdefault(base, round(float(points / weight), 2) if weight else None)
     return out
-
-
-# --- Rendering ---------------------------------------------------------------------------------
-
-
-def step_chart(data: Mapping[str, Any]) -> str:
-    groups = [
-        charts.Bar(s["title"], s["position"], s["value"], s["self_value"]) for s in data["steps"]
-    ]
-    cross = data["cross_cutting"]
-    if cross["criteria"]:
-        groups.append(charts.Bar("Across steps", 0, cross["value"], cross["self_value"]))
-    overall = data["overall"]
-    return charts.step_bars(
-        groups,
-        primary_label=data["primary_label"],
-        secondary_label="Self-assessment" if data["compare"] else "",
-        bar=overall["bar_value"],
-        bar_label=f"{data['interview']['target_label']} bar {overall['bar']}",
-    )
-
-
-HIRE_TONES = {
-    "strong_no_hire": "bad",
-    "no_hire": "bad",
-    "lean_no_hire": "warn",
-    "lean_hire": "warn",
-    "hire": "good",
-    "strong_hire": "good",
-}
-LEVEL_TONES = {"below": "bad", "meets": "good", "exceeds": "good"}
-
-
-def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A report compiled by an older version, with what the current templates read filled in
-    as neutral defaults (nothing capped, every step reached, no checklist), so it renders as it
-    did. A current report is returned as it is."""
-    if data.get("version", 1) >= REPORT_VERSION:
-        return dict(data)
-    data = copy.deepcopy(dict(data))
-    overall = data["overall"]
-    defaults = {
-        "explanation": "",
-        "enough_evidence": overall.get("hire_signal") != "insufficient",
-        "evidence_gaps": [],
-        "knocked_out": False,
-        "knockouts": [],
-        "unreached": [],
-        "not_reached": 0,
-        "capped": 0,
-        "distance": "",
-        "band": "",
-        "band_label": "",
-    }
-    for side in (overall, data.get("self_overall") or {}):
-        for key, value in defaults.items():
-            side.setdefault(key, copy.copy(value))
-    criteria = [c for step in data["steps"] for c in step["criteria"]]
-    criteria += data["cross_cutting"]["criteria"]
-    for criterion in criteria:
-        criterion.setdefault("weight_note", "")
-        criterion.setdefault("expectation", "")
-        for name in ("primary", "self"):
-            side = criterion.get(name)
-            if side:
-                side.setdefault("given", side["level"] if side["status"] == "scored" else None)
-                side.setdefault("capped", False)
-                side.setdefault("note", "")
-    for step in data["steps"]:
-        for key, value in (
-            ("reached", True),
-            ("cap", None),
-            ("cap_why", ""),
-            ("cap_note", ""),
-            ("expectation", ""),
-        ):
-            step.setdefault(key, value)
-    for entry in data.get("weakest", []):
-        entry.setdefault("expectation", "")
-        entry.setdefault("criteria", [])
-    data.setdefault("checklist", {"present": False, "items": []})
-    return data
-
-
-def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
-    """What ``feedback/_report.html`` and ``feedback/report.md`` need besides the data: the
-    chart, the date, the tones and the sections in page order."""
-    data = upgrade(data)
-    meta = data["interview"]
-    when = parse_datetime(meta["ended_at"] or meta["completed_at"] or "") if meta else None
-    overall = data["overall"]
-    cross = data["cross_cutting"]
-    return {
-        "data": data,
-        "chart": step_chart(data),
-        "date": when,
-        "guide_seen": parse_datetime(meta.get("guide_seen_at") or "") if meta else None,
-        "hire_tone": HIRE_TONES.get(overall["hire_signal"], ""),
-        "level_tone": LEVEL_TONES.get(overall["level_signal"], ""),
-        "sections": [
-            *data["steps"],
-            *(
-                [{"key": "across", "title": "Across the interview", "position": 0, **cross}]
-                if cross["criteria"]
-                else []
-            ),
-        ],
-        "all_criteria": [c for s in data["steps"] for c in s["criteria"]] + cross["criteria"],
-    }
-
-
-def report_markdown(data: Mapping[str, Any]) -> str:
-    """The report as Markdown, from the same data and in the same order as the page."""
-    text = render_to_string("feedback/report.md", report_context(data))
-    # Template tags leave blank lines behind; Markdown needs at most one between blocks.
-    lines: list[str] = []
-    for line in text.splitlines():
-        if line.strip() or (lines and lines[-1].strip()):
-            lines.append(line.rstrip())
-    return "\n".join(lines).strip() + "\n"

@@ -32,7 +32,7 @@ from interviews.services import Actor
 from rubrics.models import Criterion
 from rubrics.scoring import NOT_OBSERVED
 
-from . import reports
+from . import report_render, reports
 from .models import PrivateRead
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,14 @@ def _levels_check(
     return errors
 
 
+def _stored_level(value: int | str | None) -> int | None:
+    """A checked level as stored: None for "not observed"; ``_scores_check`` refused the rest."""
+    if value == NOT_OBSERVED:
+        return None
+    assert value is not None, "levels are checked before they are written"
+    return int(value)
+
+
 def _scores_write(
     interview: Interview,
     criteria: list[Criterion],
@@ -94,7 +102,7 @@ def _scores_write(
             interview=interview,
             criterion=c,
             source=source,
-            level=None if levels[c.key] == NOT_OBSERVED else int(levels[c.key]),
+            level=_stored_level(levels[c.key]),
             not_observed=levels[c.key] == NOT_OBSERVED,
             evidence=(texts.get(c.key) or "").strip(),
         )
@@ -433,7 +441,9 @@ def _enqueue_compile(report_id: int) -> None:
     """
 
     def send() -> None:
-        from . import tasks  # Celery is loaded only where reports are requested
+        from . import (
+            tasks,  # Celery is loaded only where reports are requested
+        )
 
         if tasks.compile_report.app.conf.task_always_eager:
             try:
@@ -571,7 +581,7 @@ def report_compile(*, report_id: int) -> CompileOutcome:
     try:
         interview_id = Report.objects.values_list("interview_id", flat=True).get(pk=report_id)
         data = reports.report_data(interview_id)
-        markdown = reports.report_markdown(data)
+        markdown = report_render.report_markdown(data)
     except Exception as exc:
         ours.update(status=Report.Status.FAILED, failure_reason=_failure_reason(exc))
         raise

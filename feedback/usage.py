@@ -60,20 +60,20 @@ def case_usage() -> tuple[list[flow.Step], list[CaseUsage]]:
         solo=Count("pk", filter=Q(kind=Interview.Kind.SOLO, status__in=past_live)),
         completed=Count("pk", filter=Q(status=Interview.Status.COMPLETED)),
     )
-    for row in counts:
-        if row["case_study_id"] in usage:
-            item = usage[row["case_study_id"]]
-            item.sessions, item.peer, item.solo, item.completed = (
-                row["sessions"],
-                row["peer"],
-                row["solo"],
-                row["completed"],
+    for count in counts:
+        if count["case_study_id"] in usage:
+            counted = usage[count["case_study_id"]]
+            counted.sessions, counted.peer, counted.solo, counted.completed = (
+                count["sessions"],
+                count["peer"],
+                count["solo"],
+                count["completed"],
             )
     sent = Delivery.objects.values("interview__case_study_id", "kind").annotate(n=Count("pk"))
-    for row in sent:
-        item = usage.get(row["interview__case_study_id"])
+    for delivered in sent:
+        item = usage.get(delivered["interview__case_study_id"])
         if item:
-            setattr(item, "hints" if row["kind"] == "hint" else "curveballs", row["n"])
+            setattr(item, "hints" if delivered["kind"] == "hint" else "curveballs", delivered["n"])
     levels = (
         Score.objects.filter(
             source=Score.Source.INTERVIEWER,
@@ -86,14 +86,16 @@ def case_usage() -> tuple[list[flow.Step], list[CaseUsage]]:
     )
     level_sum: dict[int, float] = {}  # case -> sum of all levels given, for the overall mean
     level_count: dict[int, int] = {}
-    for row in levels:
-        item = usage.get(row["interview__case_study_id"])
+    for level in levels:
+        item = usage.get(level["interview__case_study_id"])
         if item is None:
             continue
-        key = row["criterion__framework_step__key"] or "across"
-        item.step_levels[key] = float(row["mean"])
-        level_sum[item.case.pk] = level_sum.get(item.case.pk, 0.0) + float(row["mean"]) * row["n"]
-        level_count[item.case.pk] = level_count.get(item.case.pk, 0) + row["n"]
+        key = level["criterion__framework_step__key"] or "across"
+        item.step_levels[key] = float(level["mean"])
+        level_sum[item.case.pk] = (
+            level_sum.get(item.case.pk, 0.0) + float(level["mean"]) * level["n"]
+        )
+        level_count[item.case.pk] = level_count.get(item.case.pk, 0) + level["n"]
     for pk, item in usage.items():
         if level_count.get(pk):
             item.overall = level_sum[pk] / level_count[pk]

@@ -9,16 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.types import AuthenticatedRequest
 from casestudies import selectors as bank
 from casestudies.models import FrameworkStep
-from interviews import flow
+from interviews import flow, guides
 from interviews import selectors as room
 from interviews import services as room_services
 from interviews.errors import ServiceError
@@ -28,12 +29,12 @@ from interviews.views import access_or_404, guide_refused
 from rubrics.selectors import scoring_policy
 
 from . import progress as progress_module
-from . import reports, selectors, services, timeline, usage
+from . import report_render, reports, selectors, services, suggestions, timeline, usage
 from . import wrapup as wrapup_aids
 from .forms import ScorecardForm, SelfAssessmentForm, WrapupForm
 
 
-def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> room.Access:
+def reviewed_access_or_404(request: AuthenticatedRequest, interview_id, what: str) -> room.Access:
     """The access getter for the pages that show an interview's private notes and scores: its
     participants, and session reviewers (``interviews.view_private``), whose every read is
     logged. Curators, like anyone else, get a 404."""
@@ -45,16 +46,16 @@ def reviewed_access_or_404(request: HttpRequest, interview_id, what: str) -> roo
     return access
 
 
-def _guide_refusal(request: HttpRequest, access: room.Access) -> HttpResponse | None:
+def _guide_refusal(request: AuthenticatedRequest, access: room.Access) -> HttpResponse | None:
     """A session's pages carry material from the case's guide (the hints and curveballs sent,
     the reference notes and architecture): not for someone who is now the candidate in another
-    unfinished session on the case (the guide rule, interviews.selectors.guide_access)."""
+    unfinished session on the case (the guide rule, interviews.guides.guide_access)."""
     interview = access.interview
-    guide = room.guide_access(user=request.user, case=interview.case_study, session=interview)
+    guide = guides.guide_access(user=request.user, case=interview.case_study, session=interview)
     return None if guide.visible else guide_refused(request, interview.case_study, guide)
 
 
-def _actor(request: HttpRequest, access: room.Access) -> Actor:
+def _actor(request: AuthenticatedRequest, access: room.Access) -> Actor:
     interview = access.interview
     return Actor(request.user, interview.pk, access.role, interview.is_solo)
 
@@ -113,7 +114,7 @@ def _wrapup_sections(
     form: WrapupForm | None,
     *,
     documents: dict[str, str],
-    revealed: set[str] = frozenset(),
+    revealed: frozenset[str] | set[str] = frozenset(),
     aids: _Aids | None = None,
 ) -> list[dict]:
     """The wrap-up page, step by step: the candidate's notes, whether the interview reached
@@ -185,7 +186,7 @@ def _wrapup_sections(
     return sections
 
 
-def _wrapup_context(request: HttpRequest, access: room.Access, **extra) -> dict:
+def _wrapup_context(request: AuthenticatedRequest, access: room.Access, **extra) -> dict:
     interview = access.interview
     steps = room.steps_of(interview)
     deadline = None
@@ -205,7 +206,7 @@ def _wrapup_context(request: HttpRequest, access: room.Access, **extra) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
+def wrapup(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """After the interview. The candidate assesses themselves, the interviewer finalises the
     scorecard; then each waits for the other (the page polls) and goes on to the report.
 
@@ -238,7 +239,7 @@ def wrapup(request: HttpRequest, interview_id) -> HttpResponse:
     return _wrapup_interviewer(request, access)
 
 
-def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse:
+def _wrapup_candidate(request: AuthenticatedRequest, access: room.Access) -> HttpResponse:
     interview = access.interview
     mine = selectors.assessments_of(interview).get(Score.Source.SELF)
     submitted = bool(mine and mine.submitted_at)
@@ -310,7 +311,7 @@ def _wrapup_candidate(request: HttpRequest, access: room.Access) -> HttpResponse
     return render(request, "feedback/wrapup.html", context, status=status)
 
 
-def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpResponse:
+def _wrapup_interviewer(request: AuthenticatedRequest, access: room.Access) -> HttpResponse:
     interview = access.interview
     assessments = selectors.assessments_of(interview)
     mine = assessments.get(Score.Source.INTERVIEWER)
@@ -395,7 +396,7 @@ def _wrapup_interviewer(request: HttpRequest, access: room.Access) -> HttpRespon
 
 
 @require_POST
-def wrapup_draft(request: HttpRequest, interview_id) -> JsonResponse:
+def wrapup_draft(request: AuthenticatedRequest, interview_id) -> JsonResponse:
     """Autosave: the wrap-up form as it stands, posted by the page's script (static/js/
     wrapup.js) after each choice and pause in typing. Answers {"saved": true, "revision"}, or
     {"saved": false, "message", "errors"} with 400 (a value the form refuses) or 409 (submitted
@@ -431,7 +432,7 @@ def wrapup_draft(request: HttpRequest, interview_id) -> JsonResponse:
 
 
 @require_POST
-def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResponse:
+def wrapup_reveal(request: AuthenticatedRequest, interview_id, step_key: str) -> HttpResponse:
     """Solo drill, at the wrap-up: show a step's reference notes (once the candidate wrote
     their own for it)."""
     access = access_or_404(request, interview_id)
@@ -451,7 +452,7 @@ def wrapup_reveal(request: HttpRequest, interview_id, step_key: str) -> HttpResp
 
 
 @require_GET
-def report(request: HttpRequest, interview_id) -> HttpResponse:
+def report(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """The feedback report. While it compiles, the page polls (htmx) and swaps it in."""
     access = reviewed_access_or_404(request, interview_id, "report")
     interview = access.interview
@@ -469,12 +470,12 @@ def report(request: HttpRequest, interview_id) -> HttpResponse:
         "slow": selectors.report_is_slow(report),
     }
     if report is not None and report.status == Report.Status.READY:
-        context.update(reports.report_context(report.data))
+        context.update(report_render.report_context(report.data))
     template = "feedback/report.html#report-body" if request.htmx else "feedback/report.html"
     return render(request, template, context)
 
 
-def _ready_report(request: HttpRequest, interview_id, what: str) -> Report:
+def _ready_report(request: AuthenticatedRequest, interview_id, what: str) -> Report:
     access = reviewed_access_or_404(request, interview_id, what)
     if _guide_refusal(request, access) is not None:
         raise PermissionDenied("Not while you are the candidate in a session on this case.")
@@ -491,8 +492,9 @@ def _download_name(report: Report, extension: str) -> str:
 
 
 @require_GET
-def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
+def report_pdf(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     report = _ready_report(request, interview_id, "report PDF")
+    assert report.compiled_at is not None  # a ready report has been compiled
     # Rendering takes seconds; a compiled report does not change, so keep the file a while.
     key = f"report-pdf:{reports.REPORT_VERSION}:{report.pk}:{report.compiled_at.timestamp()}"
     pdf = cache.get(key)
@@ -508,7 +510,7 @@ def report_pdf(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_GET
-def report_board(request: HttpRequest, interview_id) -> HttpResponse:
+def report_board(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """The board's final picture, to whoever may read the report (a PNG re-encoded on upload)."""
     report = _ready_report(request, interview_id, "report board")
     image = BoardImage.objects.filter(interview_id=report.interview_id).first()
@@ -521,7 +523,7 @@ def report_board(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_GET
-def report_md(request: HttpRequest, interview_id) -> HttpResponse:
+def report_md(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     report = _ready_report(request, interview_id, "report Markdown")
     response = HttpResponse(report.markdown, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(report, "md")}"'
@@ -529,7 +531,7 @@ def report_md(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
+def report_retry(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = reviewed_access_or_404(request, interview_id, "report retry")
     report = selectors.report_of(access.interview)
     if report is None:
@@ -542,7 +544,7 @@ def report_retry(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def report_nudge(request: HttpRequest, interview_id) -> HttpResponse:
+def report_nudge(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """ "Taking longer than usual": a participant hands the report to the workers again."""
     access = access_or_404(request, interview_id)
     report = selectors.report_of(access.interview)
@@ -555,16 +557,16 @@ def report_nudge(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_GET
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: AuthenticatedRequest) -> HttpResponse:
     """The user's history and trends. A fixed number of queries however many sessions."""
     interviews = list(selectors.progress_interviews(user=request.user))
     framework_ids = {i.case_study.framework_id for i in interviews}
-    steps = {}
+    steps: dict[str, FrameworkStep] = {}
     for step in FrameworkStep.objects.filter(framework_id__in=framework_ids).order_by("position"):
         steps.setdefault(step.key, step)
     data = progress_module.progress_data(interviews, steps=list(steps.values()))
     latest = data["latest"]
-    data["practise_next"] = reports.cases_to_practise(
+    data["practise_next"] = suggestions.cases_to_practise(
         step_keys=[t["key"] for t in data["weakest"][:2]],
         exclude_case_id=None,
         practised=data["practised"],
@@ -574,7 +576,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_usage(request: HttpRequest) -> HttpResponse:
+def case_usage(request: AuthenticatedRequest) -> HttpResponse:
     """Curators: how each case is used, to spot cases that are too hard or too easy."""
     if not bank.is_curator(request.user):
         raise Http404("No such page.")
@@ -591,7 +593,7 @@ def case_usage(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Access, str]:
+def _timeline_access(request: AuthenticatedRequest, interview_id: Any) -> tuple[room.Access, str]:
     """The participants and session reviewers (their reads logged); a reviewer sees what the
     interviewer sees."""
     access = reviewed_access_or_404(request, interview_id, "timeline")
@@ -600,7 +602,7 @@ def _timeline_access(request: HttpRequest, interview_id: Any) -> tuple[room.Acce
 
 
 @require_GET
-def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
+def timeline_replay(request: AuthenticatedRequest, interview_id: Any) -> JsonResponse:
     """The documents' history for the timeline's scrubber (fetched by the page)."""
     access, role = _timeline_access(request, interview_id)
     if access.interview.status in (Interview.Status.SCHEDULED, Interview.Status.LIVE):
@@ -611,7 +613,7 @@ def timeline_replay(request: HttpRequest, interview_id: Any) -> JsonResponse:
 
 
 @require_GET
-def session_timeline(request: HttpRequest, interview_id) -> HttpResponse:
+def session_timeline(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     """The replay of a session: every event the viewer's role may see, in order."""
     access, role = _timeline_access(request, interview_id)
     interview = access.interview

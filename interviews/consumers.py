@@ -22,9 +22,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import close_old_connections
 
 from . import handlers, protocol, selectors
-from .live import Registry, Room
+from .live import Room
 from .models import Interview
 from .protocol import ErrorCode, ProtocolError
+from .registry import Registry
 from .services import ServiceError
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self.scope.get("origin_ok", True):
             await self.close(code=4403)
             return
-        self.user = self.scope["user"]
-        if not self.user.is_authenticated:
+        self.user = self.scope["user"]  # AuthMiddlewareStack's (config/asgi.py)
+        if self.user is None or not self.user.is_authenticated:
             await self.close(code=4401)
             return
         interview_id = self.scope["url_route"]["kwargs"]["pk"]

@@ -18,6 +18,7 @@ it lacks, and write plain text for the report.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, merge_updates
 
@@ -157,7 +158,7 @@ class SharedDoc:
         return len(self._base) + self._since_bytes
 
     def _rebuild(self) -> None:
-        doc = Doc()
+        doc: Doc = Doc()
         for part in (self._base, *self._since_base):
             if part:
                 doc.apply_update(part)
@@ -192,7 +193,7 @@ class SharedDoc:
             raise CrdtError("bad_message", "that is not a state vector") from exc
 
     def text(self, root: str) -> str:
-        if root not in self.doc:
+        if root not in self.doc:  # type: ignore[operator]  # pycrdt: __iter__ -> Iterable
             return ""
         try:
             return str(self.doc.get(root, type=Text))
@@ -206,7 +207,7 @@ class SharedDoc:
     def board_elements(self) -> list[dict]:
         """The board's elements, as the board library stores them (a map of element id to
         element); deleted elements kept by the library are left in, marked ``isDeleted``."""
-        if BOARD_ROOT not in self.doc:
+        if BOARD_ROOT not in self.doc:  # type: ignore[operator]  # as in text()
             return []
         try:
             elements = self.doc.get(BOARD_ROOT, type=Map)
@@ -234,7 +235,7 @@ def _board_problem(changed: list[dict], shared: SharedDoc) -> tuple[str, str] | 
     return None
 
 
-def _plain(value: object) -> object:
+def _plain(value: object) -> Any:  # plain JSON-like values
     if isinstance(value, Map):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, Array):
@@ -247,7 +248,7 @@ def _plain(value: object) -> object:
 def text_update(root: str, text: str) -> bytes:
     """An update that writes ``text`` into an empty text root: how plain text becomes a shared
     document (text stored before the documents were CRDTs, test fixtures, the benchmark's seed)."""
-    doc = Doc()
+    doc: Doc = Doc()
     doc[root] = Text(text)
     return doc.get_update()
 

@@ -3,10 +3,11 @@ function that records them (``event_record``). The timeline page describes each 
 (feedback/timeline.py), one describer per kind."""
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db import connections, router
+from django.db.models import Field
 from django.utils import timezone
 
 from accounts.types import User
@@ -76,10 +77,15 @@ def event_record(
         "visibility": Event.Visibility.INTERVIEWER if private else Event.Visibility.ALL,
         "data": data,
     }
+    # Every name is a concrete column of Event (get_field may also return a reverse relation).
+    columns_of = {name: cast(Field, meta.get_field(name)) for name in fields}
     values = [
-        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fields.items()
+        columns_of[name].get_db_prep_save(value, connection) for name, value in fields.items()
     ]
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
+    columns = ", ".join(
+        connection.ops.quote_name(field.column)  # type: ignore[arg-type]  # concrete: has one
+        for field in columns_of.values()
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns})"  # noqa: S608

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -59,10 +61,10 @@ class InterviewForm(forms.Form):
         if len(self.frameworks) < 2:
             del self.fields["framework"]  # nothing to pick: the case's own
         else:
-            self.fields["framework"].choices = [("", "The case's own framework")] + [
-                (f.slug, f"{f.title} ({sum(1 for _ in f.steps.all())} steps)") for f in frameworks
-            ]
-        self.fields["case_study"].choices = [(SURPRISE, "Surprise me")] + [
+            cast(forms.ChoiceField, self.fields["framework"]).choices = [
+                ("", "The case's own framework")
+            ] + [(f.slug, f"{f.title} ({sum(1 for _ in f.steps.all())} steps)") for f in frameworks]
+        cast(forms.ChoiceField, self.fields["case_study"]).choices = [(SURPRISE, "Surprise me")] + [
             (str(case.pk), f"{case.title} · {case.get_difficulty_display()}") for case in cases
         ]
         if solo:

@@ -8,7 +8,9 @@ no SQL for a keystroke, a chat message, a hint or a score. What needs the databa
 (loading a room, a step move, starting, pausing, ending) runs in the room's database threads
 through the same service functions the pages use (interviews/services.py).
 
-Rules come from the rule table (``flow.RULES``), messages from the protocol's constructors.
+Rules come from the rule table (``flow.RULES``), messages from the protocol's constructors. What
+each client message does is in ``room_messages.RoomMessages`` (a base of ``Room``); the
+process's rooms are kept by ``registry.Registry``.
 
 Several processes may host one interview (a stray tab behind another process, a rolling
 restart; a proxy that routes by interview keeps it rare). They meet on the bus
@@ -21,33 +23,29 @@ stored once.
 
 import asyncio
 import base64
-import binascii
 import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import orjson
-from django.conf import settings
 from django.db import close_old_connections
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from casestudies import plans
-from rubrics import scoring
-
 from . import bus as bus_module
-from . import calls, crdt, flow, protocol, selectors, services, writebehind
+from . import calls, crdt, flow, protocol, selectors, writebehind
 from .errors import ServiceError
 from .events import EventKind
 from .flow import Action
-from .models import Mark, Role
-from .protocol import JSON, ErrorCode, Message
+from .models import Role
+from .protocol import JSON
+from .room_messages import PRIVATE_DOCS, STATE_FIELDS, RoomMessages, Socket, b64, state_fields
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -58,39 +56,6 @@ SOCKET_SILENCE = 75.0  # seconds without a message after which a socket is close
 HOST_SILENCE = 45.0  # seconds without a word from another host before it is forgotten
 HEARTBEAT = 15.0
 LATE_EDIT_SECONDS = 15.0  # edits still accepted after the end: typing that was in flight
-DOC_ACTIONS = {
-    crdt.NOTES: Action.NOTES,
-    crdt.DIAGRAM: Action.DIAGRAM,
-    crdt.BOARD: Action.BOARD,
-    crdt.PRIVATE: Action.PRIVATE_NOTE,
-}
-PRIVATE_DOCS = frozenset({crdt.PRIVATE})
-
-
-class Socket(Protocol):
-    """What the room needs of a consumer."""
-
-    user: Any  # the authenticated user
-    user_id: int
-    role: str
-    last_seen: float
-
-    def push(self, message: JSON) -> None: ...
-
-    def ack(self, message_ids: list[str]) -> None: ...
-
-    def hang_up(self, code: int) -> None: ...
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def unb64(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise protocol.ProtocolError(ErrorCode.BAD_MESSAGE, f"{what} is not base64") from None
 
 
 RoomData = selectors.RoomData
@@ -106,7 +71,7 @@ def load(interview_id: UUID) -> RoomData:
 
 
 @dataclass
-class Room:
+class Room(RoomMessages):
     """One interview as this process serves it."""
 
     registry: "Registry"
@@ -392,378 +357,6 @@ class Room:
             send=socket.ack, message_id=message_id, interview_id=self.interview_id
         )
 
-    # --- Documents -----------------------------------------------------------------------------
-
-    def doc_update(self, socket: Socket, message: Message) -> list[JSON]:
-        name = message.payload["doc"]
-        action = DOC_ACTIONS[name]
-        self.check(socket, action, late_ok=name != crdt.BOARD)
-        update = unb64(message.payload["update"], "update")
-        try:
-            self.docs[name].apply(update)
-        except crdt.CrdtError as exc:
-            raise ServiceError(exc.code, exc.message) from None
-        relay = protocol.envelope(protocol.DocUpdate(doc=name, update=message.payload["update"]))
-        role = Role.INTERVIEWER if name in PRIVATE_DOCS else None
-        self.to_local(relay, role=role, skip=socket)
-        self.say_soon({"kind": "doc", "doc": name, "update": message.payload["update"]})
-        self.dirty_docs.add(name)
-        self.text_actor[name] = socket.user_id
-        self.registry.committer.queue_update(
-            self.interview_id, name, update, socket.user_id, self.ack_to(socket, message.id)
-        )
-        return []
-
-    def doc_sync(self, socket: Socket, message: Message) -> list[JSON]:
-        name = message.payload["doc"]
-        if name not in self.readable(socket.role):
-            raise ServiceError(ErrorCode.FORBIDDEN, "That document is not yours to read.")
-        vector = unb64(message.payload["sv"], "sv")
-        try:
-            missing = self.docs[name].missing_for(vector)
-        except crdt.CrdtError as exc:
-            raise ServiceError(exc.code, exc.message) from None
-        return [
-            protocol.envelope(
-                protocol.DocSync(
-                    doc=name,
-                    update=b64(missing),
-                    sv=b64(self.docs[name].state_vector()),
-                )
-            )
-        ]
-
-    def flush_hook(self, batch: writebehind.Batch) -> None:
-        """At each flush: the plain text of the documents that changed, and now and then a
-        folded state (so a later load need not replay every update)."""
-        now = timezone.now()
-        for name in list(self.dirty_docs):
-            doc = self.docs[name]
-            if name != crdt.BOARD:
-                for slot, text in doc.texts().items():
-                    if self.flushed_texts.get(slot, "") != text:
-                        batch.texts[(self.interview_id, slot)] = (
-                            text,
-                            name in PRIVATE_DOCS,
-                            self.text_actor.get(name),
-                            now,
-                        )
-                        self.flushed_texts[slot] = text
-            self.doc_flushes[name] = self.doc_flushes.get(name, 0) + 1
-            if self.doc_flushes[name] % writebehind.STATE_EVERY == 0 or not self.sockets:
-                batch.states[(self.interview_id, name)] = (doc.state(), now)
-        self.dirty_docs.clear()
-
-    # --- Chat, hints, scores, references --------------------------------------------------------
-
-    def chat_send(self, socket: Socket, message: Message) -> list[JSON]:
-        self.check(socket, Action.CHAT)
-        text = message.payload["text"].strip()
-        if not text:
-            raise ServiceError(ErrorCode.BAD_MESSAGE, "A chat message needs some text.")
-        message_id = message.id or ""
-        if not self.remember(f"chat:{message_id}"):
-            return []  # a resend: the first one is on its way or durable
-        now = timezone.now()
-        assert self.data is not None
-        posted = protocol.ChatPosted(
-            id=message_id,
-            author=self.data.participants.get(socket.user_id, ("", "Someone"))[1],
-            role=socket.role,
-            text=text,
-            at=now.isoformat(),
-        ).payload()
-        self.chat.append(posted)
-        self.deliver(protocol.envelope(protocol.ChatPosted(**posted)))
-
-        def fill(batch: writebehind.Batch) -> None:
-            batch.chats.append((self.interview_id, message_id, socket.user_id, text, now))
-            batch.event(
-                self.interview_id,
-                EventKind.CHAT,
-                socket.user_id,
-                at=now,
-                message_id=message_id,
-                text=text,
-            )
-
-        self.registry.committer.queue(fill, self.ack_to(socket, message_id))
-        return []
-
-    def _hint_key(self, socket: Socket, message: Message) -> tuple[tuple[str, str, int], str]:
-        """The (step, kind, index) a hint message names, and its text; refused unless the
-        interviewer may send hints now and the case has it."""
-        self.check(socket, Action.HINT)
-        p = message.payload
-        assert self.data is not None
-        step = next((s for s in self.data.steps if s.key == p["step"]), None)
-        items = (step.hints if p["kind"] == "hint" else step.curveballs) if step else []
-        if not 0 <= p["index"] < len(items):
-            raise ServiceError(
-                ErrorCode.NOT_FOUND, f"There is no {p['kind']} {p['index'] + 1} for that step."
-            )
-        return (p["step"], p["kind"], p["index"]), items[p["index"]]
-
-    def hint_send(self, socket: Socket, message: Message) -> list[JSON]:
-        """Hold a hint or curveball for the undo window (``settings.HINT_UNDO_MS``), then
-        deliver it to both and make it durable. Within the window ``hint.undo`` withdraws it:
-        the candidate never sees it (docs/protocol.md, "Taking a hint back")."""
-        key, text = self._hint_key(socket, message)
-        ack = self.ack_to(socket, message.id)
-        if key in self.deliveries:  # sent already: deliver once
-            self.registry.committer.queue(lambda b: None, ack)
-            return []
-        if key in self.held_hints:  # a resend within the window: acked on delivery
-            self.held_hints[key]["acks"].append(ack)
-            return []
-        window = settings.HINT_UNDO_MS / 1000
-        if window <= 0:
-            self._hint_deliver(key, text, socket.user_id, [ack])
-            return []
-        handle = self.registry.loop.call_later(window, self._hint_release, key)
-        self.held_hints[key] = {"handle": handle, "text": text, "by": socket.user_id, "acks": [ack]}
-        step, kind, index = key
-        held = protocol.HintHeld(step=step, kind=kind, index=index, undo_ms=settings.HINT_UNDO_MS)
-        self.deliver(protocol.envelope(held), role=Role.INTERVIEWER)
-        return []
-
-    def _hint_release(self, key: tuple[str, str, int]) -> None:
-        held = self.held_hints.pop(key, None)
-        if held is not None:
-            self._hint_deliver(key, held["text"], held["by"], held["acks"])
-
-    def _hint_deliver(self, key: tuple[str, str, int], text: str, by: int, acks: list) -> None:
-        step, kind, index = key
-        now = timezone.now()
-        delivered = protocol.Delivered(
-            step=step, kind=kind, index=index, text=text, sent_at=now.isoformat()
-        )
-        self.deliveries[key] = delivered.payload()
-        self.deliver(protocol.envelope(delivered))
-        if kind == "hint":
-            self.push_caps()
-        self.registry.committer.queue(
-            lambda b: b.delivery(self.interview_id, step, kind, index, text, by, now), acks[0]
-        )
-        for ack in acks[1:]:
-            self.registry.committer.queue(lambda b: None, ack)
-
-    def hint_undo(self, socket: Socket, message: Message) -> list[JSON]:
-        """Withdraw a hint still in its undo window: it is never delivered nor stored, and the
-        interviewer's sockets are told (``hint.withdrawn``). Once delivered: ``too_late``."""
-        key, _ = self._hint_key(socket, message)
-        if key in self.deliveries:
-            raise ServiceError(
-                ErrorCode.TOO_LATE, "Too late to take it back: the candidate has it already."
-            )
-        held = self.held_hints.pop(key, None)
-        acks = [self.ack_to(socket, message.id)]
-        if held is not None:
-            held["handle"].cancel()
-            acks += held["acks"]
-        step, kind, index = key
-        withdrawn = protocol.HintWithdrawn(step=step, kind=kind, index=index)
-        self.deliver(protocol.envelope(withdrawn), role=Role.INTERVIEWER)
-        for ack in acks:
-            self.registry.committer.queue(lambda b: None, ack)
-        return []
-
-    def score_record(self, socket: Socket, message: Message) -> list[JSON]:
-        self.check(socket, Action.SCORE)
-        p = message.payload
-        level, not_observed = p.get("level"), p.get("not_observed", False)
-        if level is not None and not_observed:
-            raise ServiceError(ErrorCode.BAD_MESSAGE, "Choose a level or 'not observed', not both.")
-        assert self.data is not None
-        found = self.data.criteria.get(p["criterion"])
-        if found is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"There is no criterion {p['criterion']!r}.")
-        criterion_id, step_key = found
-        evidence = p.get("evidence", "").strip()
-        now = timezone.now()
-        recorded = protocol.ScoreRecorded(
-            criterion=p["criterion"],
-            level=level,
-            not_observed=not_observed,
-            evidence=evidence,
-            rev=p.get("rev"),
-        )
-        self.scores[p["criterion"]] = recorded.payload()
-        self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER)
-
-        criterion = (criterion_id, p["criterion"], step_key)
-        self.registry.committer.queue(
-            lambda b: b.score(
-                self.interview_id, criterion, level, not_observed, evidence, socket.user_id, now
-            ),
-            self.ack_to(socket, message.id),
-        )
-        return []
-
-    # --- Scoring aids: the checklist and red flags marked, the hint caps -------------------------
-
-    def mark_record(self, socket: Socket, message: Message) -> list[JSON]:
-        """The interviewer ticks a checklist concept (unprompted, after a hint, missed) or marks
-        a red flag observed; "" clears it. Checked against the case, relayed to the
-        interviewer's other sockets, made durable (upserted) with a private timeline event."""
-        self.check(socket, Action.MARK)
-        assert self.data is not None
-        p = message.payload
-        kind, key, value = p["kind"], p["key"], p["value"]
-        step_key, label, critical = "", "", False
-        if kind == Mark.Kind.CONCEPT:
-            if key not in self.data.checklist:
-                raise ServiceError(ErrorCode.NOT_FOUND, f"The checklist has no concept {key!r}.")
-            allowed, label = Mark.CONCEPT_VALUES, self.data.checklist[key]
-        else:
-            if key not in self.data.flags:
-                raise ServiceError(ErrorCode.NOT_FOUND, f"The case has no red flag {key!r}.")
-            allowed = Mark.FLAG_VALUES
-            step_key, label, critical = self.data.flags[key]
-        if value and value not in allowed:
-            raise ServiceError(
-                ErrorCode.BAD_MESSAGE,
-                f"A {'concept' if kind == Mark.Kind.CONCEPT else 'red flag'} is marked "
-                f"{' or '.join(allowed)}, or cleared with an empty value.",
-            )
-        ack = self.ack_to(socket, message.id)
-        current = self.marks.get((kind, key), {}).get("value", "")
-        if current == value:  # a resend, or nothing new: durable already or on its way
-            self.registry.committer.queue(lambda b: None, ack)
-            return []
-        recorded = protocol.MarkRecorded(kind=kind, key=key, value=value)
-        self.marks[(kind, key)] = recorded.payload()
-        self.deliver(protocol.envelope(recorded), role=Role.INTERVIEWER, skip=socket)
-        now = timezone.now()
-        self.registry.committer.queue(
-            lambda b: b.mark(
-                self.interview_id,
-                (kind, key, value),
-                socket.user_id,
-                now,
-                step_key=step_key,
-                label=label,
-                critical=critical,
-            ),
-            ack,
-        )
-        return []
-
-    def caps(self) -> JSON:
-        """Per step with hints sent, the cap on its criteria and why (rubrics.scoring)."""
-        assert self.data is not None
-        if self.data.policy is None:
-            return {}
-        counts = {step.key: len(step.hints) for step in self.data.steps}
-        sent = [(step, index) for (step, kind, index) in self.deliveries if kind == "hint"]
-        answers = {step.key: step.answer_hints for step in self.data.steps}
-        hints = {
-            step: scoring.HintUse(count, answer_level=answer)
-            for step, (count, answer) in plans.hints_sent(sent, answers, counts).items()
-        }
-        return scoring.hint_caps_now(self.data.policy, hints, list(counts))
-
-    def push_caps(self) -> None:
-        if self.solo:
-            return
-        message = protocol.envelope(protocol.Caps(caps=self.caps()))
-        self.to_local(message, role=Role.INTERVIEWER)
-
-    def scoring_snapshot(self, role: str) -> JSON:
-        """The snapshot's part for the scoring aids: the interviewer's marks and caps."""
-        if role != Role.INTERVIEWER or self.solo:
-            return {}
-        marks = [mark for mark in self.marks.values() if mark["value"]]
-        return {"marks": marks, "caps": self.caps()}
-
-    def call_signal(self, socket: Socket, message: Message) -> list[JSON]:
-        """Relay a WebRTC signal to the other person's sockets (here and on other hosts). Not
-        stored: a call is set up again after a reconnect."""
-        self.check(socket, Action.CALL)
-        data = message.payload.get("data")
-        if data is not None and len(orjson.dumps(data)) > protocol.MAX_SIGNAL_CHARS:
-            raise ServiceError(ErrorCode.TOO_LARGE, "That signal is too large.")
-        other = Role.CANDIDATE if socket.role == Role.INTERVIEWER else Role.INTERVIEWER
-        signal = protocol.CallSignal(sender=socket.role, kind=message.payload["kind"], data=data)
-        self.deliver(protocol.envelope(signal), role=other)
-        return []
-
-    async def reference_reveal(self, socket: Socket, message: Message) -> list[JSON]:
-        self.check(socket, Action.REVEAL)
-        step_key = message.payload["step"]
-        assert self.data is not None
-        if step_key not in {s.key for s in self.data.steps}:
-            raise ServiceError(ErrorCode.INVALID_STEP, "There is no such step.")
-        if not self.docs[crdt.NOTES].text(f"notes:{step_key}").strip():
-            raise ServiceError(
-                ErrorCode.INVALID_STATE,
-                "Write your own notes for this step before revealing the reference.",
-            )
-        html = self.references.get(step_key)
-        if html is None:
-            html = await self.registry.in_db_thread(
-                _in_thread(selectors.reference_html), self.interview, step_key
-            )
-            self.references[step_key] = html
-        interview = self.interview
-        if step_key not in interview.revealed_steps:
-            interview.revealed_steps = [*interview.revealed_steps, step_key]
-            revealed, now = list(interview.revealed_steps), timezone.now()
-            self.registry.committer.queue(
-                lambda b: b.reveal(self.interview_id, step_key, revealed, socket.user_id, now),
-                self.ack_to(socket, message.id),
-            )
-        return [protocol.envelope(protocol.Reference(step=step_key, html=html))]
-
-    # --- State changes: transactional, through the services ------------------------------------
-
-    async def transition(self, socket: Socket, kind: str, payload: JSON) -> list[JSON]:
-        """Start, move, pause, resume or end: checked here against the room's state, then
-        made durable at once by the service (a compare-and-set in the database), then
-        announced. What is still waiting to be written goes first."""
-        action = TRANSITIONS[kind]
-        self.check(socket, action)
-        if action in (Action.MOVE, Action.END):
-            await self.registry.committer.flush()
-        assert self.data is not None
-        actor = services.Actor(
-            user=socket.user,
-            interview_id=self.interview_id,
-            role=socket.role,
-            solo=self.solo,
-            steps=tuple(flow.Step(s.key, s.title, s.minutes) for s in self.data.steps),
-        )
-        call = SERVICE_CALLS[kind]
-        try:
-            interview = await self.registry.in_db_thread(_in_thread(call), actor, payload)
-        except ServiceError as exc:
-            if exc.code == ErrorCode.STALE:
-                await self.reload_state()
-            raise
-        self._take_state(interview)
-        self.push_state(panel=action in (Action.START, Action.MOVE))
-        self.say_soon({"kind": "state", **state_fields(self.interview)})
-        if action == Action.END:
-            ended = protocol.Ended(
-                status=interview.status,
-                redirect=reverse("wrapup", kwargs={"interview_id": self.interview_id}),
-            )
-            self.to_local(protocol.envelope(ended))
-            self.say_soon({"kind": "ended", "status": interview.status, "redirect": ended.redirect})
-        return []
-
-    def _take_state(self, source: Any) -> None:
-        interview = self.interview
-        for name in STATE_FIELDS:
-            setattr(interview, name, getattr(source, name))
-
-    async def reload_state(self) -> None:
-        fresh = await self.registry.in_db_thread(
-            _in_thread(selectors.interview_state), self.interview_id
-        )
-        self._take_state(fresh)
-        self.push_state(panel=True)
-
     # --- The bus ---------------------------------------------------------------------------------
 
     def on_bus(self, message: JSON) -> None:
@@ -923,172 +516,8 @@ BUS_HANDLERS: dict[str, Callable[[Room, JSON], None]] = {
     "presence": Room._bus_presence,
     "alive": Room._bus_alive,
 }
-STATE_FIELDS = selectors.STATE_FIELDS
-TRANSITIONS = {
-    "interview.start": Action.START,
-    "step.move": Action.MOVE,
-    "clock.pause": Action.PAUSE,
-    "clock.resume": Action.RESUME,
-    "interview.end": Action.END,
-}
-SERVICE_CALLS: dict[str, Callable[..., Any]] = {
-    "interview.start": lambda actor, p: services.interview_start(actor=actor, announce=False),
-    "step.move": lambda actor, p: services.step_move(
-        actor=actor, from_key=p["from"], to_key=p["to"], announce=False
-    ),
-    "clock.pause": lambda actor, p: services.clock_pause(actor=actor, announce=False),
-    "clock.resume": lambda actor, p: services.clock_resume(actor=actor, announce=False),
-    "interview.end": lambda actor, p: services.interview_end(actor=actor, announce=False),
-}
-
-
-state_fields = selectors.state_fields
 
 
 def _step_payload(key: str, title: str, minutes: int) -> JSON:
     near, over = flow.budget_marks(minutes)
     return {"key": key, "title": title, "minutes": minutes, "near_at": near, "over_at": over}
-
-
-def _in_thread(func: Callable[..., Any]) -> Callable[..., Any]:
-    def run(*args: Any) -> Any:
-        close_old_connections()
-        try:
-            return func(*args)
-        finally:
-            close_old_connections()
-
-    return run
-
-
-class Registry:
-    """This process's rooms, its bus and its write-behind. Made on first use in the event
-    loop; ``current()`` gives it."""
-
-    _current: "Registry | None" = None
-
-    def __init__(self) -> None:
-        self.rooms: dict[UUID, Room] = {}
-        self.bus = bus_module.make_bus()
-        self.bus.handler = self.on_bus
-        self.bus.on_reconnect = self.on_bus_reconnect
-        self.committer = writebehind.Committer()
-        self.db = ThreadPoolExecutor(max(1, settings.ROOM_DB_THREADS), thread_name_prefix="room-db")
-        self.tasks: set[asyncio.Task] = set()
-        self.loop = asyncio.get_running_loop()
-        self._started = False
-        self.stopped = False
-
-    @classmethod
-    def current(cls) -> "Registry":
-        loop = asyncio.get_running_loop()
-        if cls._current is None or cls._current.loop is not loop:
-            cls._current = Registry()
-        return cls._current
-
-    async def start(self) -> None:
-        if self._started:
-            return
-        self._started = True
-        await self.bus.start()
-        self.committer.start()
-        self.spawn(self._housekeeping())
-
-    def spawn(self, coroutine: Any) -> None:
-        if self.stopped:
-            coroutine.close()
-            return
-        task = self.loop.create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("room task failed", exc_info=task.exception())
-
-    async def in_db_thread(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await self.loop.run_in_executor(self.db, func, *args)
-
-    async def room(self, interview_id: UUID) -> Room:
-        await self.start()
-        room = self.rooms.get(interview_id)
-        if room is None:
-            room = Room(self, interview_id)
-            self.rooms[interview_id] = room
-            try:
-                await room.open()
-            except BaseException:
-                self.rooms.pop(interview_id, None)
-                raise
-        else:
-            await room.ready.wait()
-            if room.failed is not None:
-                raise room.failed
-        return room
-
-    def on_bus(self, interview_id: UUID, message: JSON) -> None:
-        room = self.rooms.get(interview_id)
-        if room is not None:
-            room.on_bus(message)
-
-    async def on_bus_reconnect(self) -> None:
-        for room in list(self.rooms.values()):
-            if room.ready.is_set() and room.failed is None:
-                try:
-                    await room.resync()
-                except Exception:
-                    log.exception("room %s: could not resynchronise", room.interview_id)
-
-    async def _housekeeping(self) -> None:
-        """Close silent sockets, forget silent hosts, tell other hosts this one is alive, and
-        drop rooms nobody has used for a while."""
-        while True:
-            await asyncio.sleep(HEARTBEAT)
-            now = time.monotonic()
-            for interview_id, room in list(self.rooms.items()):
-                for socket in list(room.sockets):
-                    if now - socket.last_seen > SOCKET_SILENCE:
-                        socket.hang_up(4408)
-                        room.leave(socket)
-                stale = [h for h, seen in room.remote_hosts.items() if now - seen > HOST_SILENCE]
-                for host in stale:
-                    room.remote_hosts.pop(host, None)
-                    room.welcomed.discard(host)
-                    if room.remote_presence.pop(host, None) is not None:
-                        room.push_presence()
-                if room.remote_hosts:
-                    self.spawn(room.say({"kind": "alive", "users": room.local_presence()}))
-                if room.needs_hello:
-                    self.spawn(room.resync())
-                if (
-                    not room.sockets
-                    and room.empty_since is not None
-                    and now - room.empty_since > KEEP_EMPTY_ROOM
-                ):
-                    await self.drop(interview_id)
-
-    async def stop(self) -> None:
-        """Flush, let go of the bus and the database threads' connections (a server shutting
-        down, the end of a test)."""
-        self.stopped = True
-        for task in list(self.tasks):
-            task.cancel()
-        await self.committer.stop()
-        await self.bus.stop()
-        await self.committer.close()
-        for _ in range(self.db._max_workers):
-            await self.loop.run_in_executor(self.db, close_old_connections)
-        self.db.shutdown(wait=False)
-        if Registry._current is self:
-            Registry._current = None
-
-    async def drop(self, interview_id: UUID) -> None:
-        room = self.rooms.pop(interview_id, None)
-        if room is None:
-            return
-        room.dirty_docs.update(room.docs)  # a final folded state of each document
-        await self.committer.flush()
-        self.committer.remove_hook(room.flush_hook)
-        await room.say({"kind": "bye"})
-        await self.bus.unsubscribe(interview_id)

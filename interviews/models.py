@@ -331,8 +331,9 @@ class Mark(models.Model):
         CONCEPT = "concept", "Checklist concept"
         FLAG = "flag", "Red flag"
 
-    CONCEPT_VALUES = ("unprompted", "hinted", "missed")  # rubrics.scoring.CHECKLIST_MARKS
-    FLAG_VALUES = ("observed",)
+    # rubrics.scoring.CHECKLIST_MARKS
+    CONCEPT_VALUES: tuple[str, ...] = ("unprompted", "hinted", "missed")
+    FLAG_VALUES: tuple[str, ...] = ("observed",)
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="marks")
     source = models.CharField(max_length=12, choices=Score.Source.choices)

@@ -12,7 +12,15 @@ import time
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import UnionType
-from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Any,
+    ClassVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_UPDATE_CHARS = 240_000  # a document update, base64 (interviews/crdt.py has the byte limit)
@@ -218,7 +226,11 @@ def _field_kinds(cls: type) -> dict[str, tuple[type, ...]]:
     return cached
 
 
-_message = dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+def _message[M: ServerMessage](cls: type[M]) -> type[M]:
+    """Makes a server message class a keyword-only frozen dataclass (``dataclass_transform``
+    tells type checkers so: a wrong keyword is an error before it runs)."""
+    return dataclass(frozen=True, kw_only=True, slots=True)(cls)
 
 
 @_message
@@ -545,6 +557,12 @@ def _unstorable(value: Any, depth: int = 0) -> str:
     return ""
 
 
+def _type_names(kind: type | tuple[type, ...]) -> str:
+    """``str``, or ``dict or NoneType`` for a field that takes several types."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
 def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | None) -> Any:
     def bad(why: str) -> ProtocolError:
         return ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind}: {name!r} {why}", message_id)
@@ -555,9 +573,9 @@ def _check_field(kind: str, name: str, spec: F, value: Any, message_id: str | No
         raise bad("must not be null")
     # bool is an int in Python; JSON true is not a revision number.
     if isinstance(value, bool) and spec.kind is not bool:
-        raise bad(f"must be {spec.kind.__name__}")
+        raise bad(f"must be {_type_names(spec.kind)}")
     if not isinstance(value, spec.kind):
-        raise bad(f"must be {spec.kind.__name__}")
+        raise bad(f"must be {_type_names(spec.kind)}")
     if isinstance(value, str):
         if len(value) > (spec.max_length or len(value)):
             raise bad(f"is longer than {spec.max_length} characters")

@@ -29,7 +29,7 @@ from casestudies.models import CaseStudy, Framework
 from rubrics.models import TargetLevel
 from rubrics.selectors import rubric_for_framework
 
-from . import calls, flow, protocol, realtime, selectors
+from . import calls, flow, guides, protocol, realtime, selectors
 from .errors import InviteError, ServiceError
 from .events import EventKind, event_record
 from .flow import Action
@@ -82,7 +82,7 @@ def _load(actor: Actor) -> Interview:
         "case_study__framework", "framework", "rubric"
     ).get(pk=actor.interview_id)
     if actor.steps:
-        interview._steps = list(actor.steps)  # known already: no query for them
+        vars(interview)["_steps"] = list(actor.steps)  # known already (selectors.steps_of)
     return interview
 
 
@@ -132,7 +132,7 @@ def interview_create(
     partner): then the peer is a participant in the other role at once and there is no invite.
     ``case_study=None`` means "surprise me". Refused while the user (or the peer) is the
     candidate in an unfinished session on the case, and as its candidate while they interview
-    on it (``selectors.session_refusal``)."""
+    on it (``guides.session_refusal``)."""
     if case_study is None:
         case_study = case_study_surprise(user=user)
     if case_study.status != CaseStudy.Status.PUBLISHED:
@@ -156,11 +156,11 @@ def interview_create(
     call_link = _call_link(call_link) if kind == Interview.Kind.PEER else ""
     if peer is not None and (kind != Interview.Kind.PEER or peer.pk == user.pk):
         raise ServiceError(ErrorCode.BAD_MESSAGE, "A peer joins a peer interview, not their own.")
-    # The guide rule (selectors.guide_access): a candidate whose session on this case is not
+    # The guide rule (guides.guide_access): a candidate whose session on this case is not
     # finished starts no other session on it (as its interviewer they would read the guide).
-    refusal = selectors.session_refusal(user=user, case_id=case_study.pk, role=role)
+    refusal = guides.session_refusal(user=user, case_id=case_study.pk, role=role)
     if not refusal and peer is not None:
-        refusal = selectors.session_refusal(user=peer, case_id=case_study.pk, role=_other(role))
+        refusal = guides.session_refusal(user=peer, case_id=case_study.pk, role=_other(role))
         refusal = refusal and f"Your partner cannot take this case: {refusal}"
     if refusal:
         raise ServiceError(ErrorCode.FORBIDDEN, refusal)

@@ -12,19 +12,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import profile_for
+from accounts.types import AuthenticatedRequest, HtmxRequest
 from casestudies import selectors as bank
 from casestudies import services as bank_services
 from casestudies import views as bank_views
 from casestudies.models import CaseStudy, Framework, GuideView
 from rubrics import views as rubric_views
 
-from . import boardimage, flow, selectors, services
+from . import boardimage, flow, guides, selectors, services
 from .forms import CallLinkForm, InterviewForm
 from .models import Interview, Invite, Role
 
 
 def access_or_404(
-    request: HttpRequest, interview_id: Any, *, allow_reviewer: bool = False
+    request: AuthenticatedRequest, interview_id: Any, *, allow_reviewer: bool = False
 ) -> selectors.Access:
     """The access getter for pages: 404 for anyone who may not open the interview. Pages that
     let a session reviewer in log the read (feedback.views.reviewed_access_or_404)."""
@@ -38,7 +39,7 @@ def access_or_404(
 
 @login_not_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "interviews/home.html")
@@ -53,7 +54,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     profile = profile_for(user=request.user)
     mine = selectors.interviews_for_user(user=request.user)
     # Only what the page shows is fetched, whatever the length of the history.
@@ -75,7 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedRequest) -> HttpResponse:
     domain = request.GET.get("domain", "")
     difficulty = request.GET.get("difficulty", "")
     text = request.GET.get("q", "")[:100]
@@ -109,10 +110,10 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     queryset = bank.case_study_with_steps(CaseStudy.objects.published())
     case = get_object_or_404(queryset, slug=slug)
-    guide = selectors.guide_access(user=request.user, case=case)
+    guide = guides.guide_access(user=request.user, case=case)
     if guide.visible:
         bank_services.guide_view_record(
             user=request.user, case=case, where=GuideView.Where.CASE_PAGE
@@ -132,8 +133,8 @@ def case_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def guide_refused(request: HttpRequest, case: CaseStudy, guide: selectors.GuideAccess):
-    """The page for someone the guide rule keeps out (selectors.guide_access)."""
+def guide_refused(request: AuthenticatedRequest, case: CaseStudy, guide: guides.GuideAccess):
+    """The page for someone the guide rule keeps out (guides.guide_access)."""
     return render(
         request,
         "interviews/guide_locked.html",
@@ -142,9 +143,9 @@ def guide_refused(request: HttpRequest, case: CaseStudy, guide: selectors.GuideA
     )
 
 
-def _preview(request: HttpRequest, slug: str, where: str, page) -> HttpResponse:
+def _preview(request: AuthenticatedRequest, slug: str, where: str, page) -> HttpResponse:
     case = bank_views.case_for_preview(request, slug)  # 404 for all but curators
-    guide = selectors.guide_access(user=request.user, case=case)
+    guide = guides.guide_access(user=request.user, case=case)
     if not guide.visible:
         return guide_refused(request, case, guide)
     bank_services.guide_view_record(user=request.user, case=case, where=where)
@@ -152,7 +153,7 @@ def _preview(request: HttpRequest, slug: str, where: str, page) -> HttpResponse:
 
 
 @require_GET
-def case_preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
+def case_preview_candidate(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Curators: the case as its candidate sees it, reference notes and diagram included."""
     return _preview(
         request, slug, GuideView.Where.PREVIEW_CANDIDATE, bank_views.preview_candidate_page
@@ -160,7 +161,7 @@ def case_preview_candidate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
+def case_preview_interviewer(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Curators: the case as its interviewer sees it, the whole guide and the rubric."""
     return _preview(
         request, slug, GuideView.Where.PREVIEW_INTERVIEWER, rubric_views.preview_interviewer_page
@@ -170,7 +171,7 @@ def case_preview_interviewer(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Creating, joining, the room --------------------------------------------------------------
 
 
-def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
+def _new(request: AuthenticatedRequest, *, solo: bool) -> HttpResponse:
     cases = list(CaseStudy.objects.published().order_by("title"))
     profile = profile_for(user=request.user)
     # The README's flow: the interviewer creates the interview and sends the candidate the link.
@@ -191,7 +192,7 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
         if case is not None and role == Role.CANDIDATE:
             # Practising a case whose guide one has read is allowed, knowingly: the page asks,
             # and the report says so.
-            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case.pk)
+            guide_seen = guides.guide_seen_at(user_id=request.user.pk, case_id=case.pk)
         if guide_seen is None or form.cleaned_data["guide_seen_ok"]:
             try:
                 interview = services.interview_create(
@@ -213,17 +214,17 @@ def _new(request: HttpRequest, *, solo: bool) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def interview_new(request: HttpRequest) -> HttpResponse:
+def interview_new(request: AuthenticatedRequest) -> HttpResponse:
     return _new(request, solo=False)
 
 
 @require_http_methods(["GET", "POST"])
-def drill_new(request: HttpRequest) -> HttpResponse:
+def drill_new(request: AuthenticatedRequest) -> HttpResponse:
     return _new(request, solo=True)
 
 
 @require_http_methods(["GET", "POST"])
-def invite_join(request: HttpRequest, token: str) -> HttpResponse:
+def invite_join(request: AuthenticatedRequest, token: str) -> HttpResponse:
     invite = (
         Invite.objects.select_related("interview__case_study", "interview__created_by__profile")
         .filter(token=token)
@@ -237,9 +238,9 @@ def invite_join(request: HttpRequest, token: str) -> HttpResponse:
         refusal = selectors.invite_refusal(invite=invite, user=request.user)
     if invite is not None and not refusal:
         case_id = invite.interview.case_study_id
-        refusal = selectors.session_refusal(user=request.user, case_id=case_id, role=invite.role)
+        refusal = guides.session_refusal(user=request.user, case_id=case_id, role=invite.role)
         if not refusal and invite.role == Role.CANDIDATE:
-            guide_seen = selectors.guide_seen_at(user_id=request.user.pk, case_id=case_id)
+            guide_seen = guides.guide_seen_at(user_id=request.user.pk, case_id=case_id)
     if request.method == "POST":
         if refusal:
             return render(
@@ -273,7 +274,7 @@ def invite_join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def room(request: HttpRequest, interview_id) -> HttpResponse:
+def room(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     interview = access.interview
     if interview.status in (Interview.Status.WRAPUP, Interview.Status.COMPLETED):
@@ -335,7 +336,7 @@ def board_image(request: HttpRequest, interview_id) -> JsonResponse:
 
 
 @require_POST
-def invite_renew(request: HttpRequest, interview_id) -> HttpResponse:
+def invite_renew(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     try:
         services.invite_renew(user=request.user, interview=access.interview, role=access.role)
@@ -365,7 +366,7 @@ def call_link_edit(request: HttpRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def interview_abandon(request: HttpRequest, interview_id) -> HttpResponse:
+def interview_abandon(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     try:
         services.interview_abandon(user=request.user, interview=access.interview, role=access.role)

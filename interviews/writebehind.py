@@ -100,8 +100,11 @@ class Batch:
         )
 
     def interviews(self) -> set[UUID]:
-        ids = {row[0] for row in (*self.updates, *self.chats, *self.deliveries, *self.events)}
-        ids |= {key[0] for key in (*self.states, *self.texts, *self.scores, *self.marks)}
+        # One set per collection: their rows differ in shape, and only the first item matters.
+        ids = {row[0] for row in self.updates} | {row[0] for row in self.chats}
+        ids |= {row[0] for row in self.deliveries} | {row[0] for row in self.events}
+        ids |= {key[0] for key in self.states} | {key[0] for key in self.texts}
+        ids |= {key[0] for key in self.scores} | {key[0] for key in self.marks}
         return ids | set(self.reveals)
 
     def only(self, interview_id: UUID) -> "Batch":
@@ -290,6 +293,110 @@ def _rows(
         )
 
 
+def _persist_documents(cursor: Any, q: Callable[[str], str], batch: Batch) -> None:
+    """The documents' update log, their folded states and their plain texts."""
+    _rows(
+        cursor,
+        DocumentUpdate,
+        ("interview", "doc", "data", "at", "actor"),
+        batch.updates,
+    )
+    _rows(
+        cursor,
+        DocumentState,
+        ("interview", "doc", "state", "at"),
+        [(i, d, s, at) for (i, d), (s, at) in batch.states.items()],
+        f"ON CONFLICT ({q('interview_id')}, {q('doc')}) DO UPDATE SET"
+        f" {q('state')} = EXCLUDED.{q('state')}, {q('at')} = EXCLUDED.{q('at')}",
+    )
+    _rows(
+        cursor,
+        Document,
+        ("interview", "slot", "text", "private", "revision", "updated_by", "updated_at"),
+        [
+            (i, slot, text, private, 1, actor, at)
+            for (i, slot), (text, private, actor, at) in batch.texts.items()
+        ],
+        f"ON CONFLICT ({q('interview_id')}, {q('slot')}) DO UPDATE SET"
+        f" {q('text')} = EXCLUDED.{q('text')},"
+        f" {q('revision')} = {q(Document._meta.db_table)}.{q('revision')} + 1,"
+        f" {q('updated_by_id')} = EXCLUDED.{q('updated_by_id')},"
+        f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
+    )
+
+
+def _persist_talk(cursor: Any, q: Callable[[str], str], batch: Batch) -> None:
+    """Chat messages and hints delivered (a resent one is stored once)."""
+    _rows(
+        cursor,
+        ChatMessage,
+        ("interview", "client_id", "author", "text", "at"),
+        batch.chats,
+        f"ON CONFLICT ({q('interview_id')}, {q('client_id')}) DO NOTHING",
+    )
+    _rows(
+        cursor,
+        Delivery,
+        ("interview", "step_key", "kind", "index", "text", "sent_by", "sent_at"),
+        batch.deliveries,
+        f"ON CONFLICT ({q('interview_id')}, {q('step_key')}, {q('kind')}, {q('index')}) DO NOTHING",
+    )
+
+
+def _persist_scoring(cursor: Any, q: Callable[[str], str], batch: Batch) -> None:
+    """The interviewer's scores and marks (the last write of each wins)."""
+    _rows(
+        cursor,
+        Score,
+        ("interview", "criterion", "source", "level", "not_observed", "evidence", "updated_at"),
+        [
+            (i, c, Score.Source.INTERVIEWER, level, no, evidence, at)
+            for (i, c), (level, no, evidence, at) in batch.scores.items()
+        ],
+        f"ON CONFLICT ({q('interview_id')}, {q('criterion_id')}, {q('source')}) DO UPDATE"
+        f" SET {q('level')} = EXCLUDED.{q('level')},"
+        f" {q('not_observed')} = EXCLUDED.{q('not_observed')},"
+        f" {q('evidence')} = EXCLUDED.{q('evidence')},"
+        f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
+    )
+    _rows(
+        cursor,
+        Mark,
+        (
+            "interview",
+            "source",
+            "kind",
+            "key",
+            "value",
+            "step_key",
+            "text",
+            "critical",
+            "updated_by",
+            "updated_at",
+        ),
+        [(*k, *v) for k, v in batch.marks.items()],
+        f"ON CONFLICT ({q('interview_id')}, {q('source')}, {q('kind')}, {q('key')}) DO UPDATE"
+        f" SET {q('value')} = EXCLUDED.{q('value')},"
+        f" {q('step_key')} = EXCLUDED.{q('step_key')},"
+        f" {q('text')} = EXCLUDED.{q('text')},"
+        f" {q('critical')} = EXCLUDED.{q('critical')},"
+        f" {q('updated_by_id')} = EXCLUDED.{q('updated_by_id')},"
+        f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
+    )
+
+
+def _persist_reveals(batch: Batch) -> None:
+    """Reference notes revealed in a drill, merged with what a page revealed meanwhile."""
+    for interview_id, revealed in batch.reveals.items():
+        # A page may reveal too (a drill's wrap-up): keep both, in order.
+        row = Interview.objects.select_for_update().filter(pk=interview_id).first()
+        if row is not None:
+            known = list(row.revealed_steps)
+            merged = known + [step for step in revealed if step not in known]
+            if merged != known:
+                Interview.objects.filter(pk=interview_id).update(revealed_steps=merged)
+
+
 def persist(batch: Batch) -> None:
     """Write a batch in one transaction, one statement per table. Idempotent: committing the
     same batch twice leaves the same rows (but for the append-only update and event logs,
@@ -299,95 +406,10 @@ def persist(batch: Batch) -> None:
     connection = connections[router.db_for_write(Event)]
     q = connection.ops.quote_name
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        _rows(
-            cursor,
-            DocumentUpdate,
-            ("interview", "doc", "data", "at", "actor"),
-            batch.updates,
-        )
-        _rows(
-            cursor,
-            DocumentState,
-            ("interview", "doc", "state", "at"),
-            [(i, d, s, at) for (i, d), (s, at) in batch.states.items()],
-            f"ON CONFLICT ({q('interview_id')}, {q('doc')}) DO UPDATE SET"
-            f" {q('state')} = EXCLUDED.{q('state')}, {q('at')} = EXCLUDED.{q('at')}",
-        )
-        _rows(
-            cursor,
-            Document,
-            ("interview", "slot", "text", "private", "revision", "updated_by", "updated_at"),
-            [
-                (i, slot, text, private, 1, actor, at)
-                for (i, slot), (text, private, actor, at) in batch.texts.items()
-            ],
-            f"ON CONFLICT ({q('interview_id')}, {q('slot')}) DO UPDATE SET"
-            f" {q('text')} = EXCLUDED.{q('text')},"
-            f" {q('revision')} = {q(Document._meta.db_table)}.{q('revision')} + 1,"
-            f" {q('updated_by_id')} = EXCLUDED.{q('updated_by_id')},"
-            f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
-        )
-        _rows(
-            cursor,
-            ChatMessage,
-            ("interview", "client_id", "author", "text", "at"),
-            batch.chats,
-            f"ON CONFLICT ({q('interview_id')}, {q('client_id')}) DO NOTHING",
-        )
-        _rows(
-            cursor,
-            Delivery,
-            ("interview", "step_key", "kind", "index", "text", "sent_by", "sent_at"),
-            batch.deliveries,
-            f"ON CONFLICT ({q('interview_id')}, {q('step_key')}, {q('kind')}, {q('index')})"
-            " DO NOTHING",
-        )
-        _rows(
-            cursor,
-            Score,
-            ("interview", "criterion", "source", "level", "not_observed", "evidence", "updated_at"),
-            [
-                (i, c, Score.Source.INTERVIEWER, level, no, evidence, at)
-                for (i, c), (level, no, evidence, at) in batch.scores.items()
-            ],
-            f"ON CONFLICT ({q('interview_id')}, {q('criterion_id')}, {q('source')}) DO UPDATE"
-            f" SET {q('level')} = EXCLUDED.{q('level')},"
-            f" {q('not_observed')} = EXCLUDED.{q('not_observed')},"
-            f" {q('evidence')} = EXCLUDED.{q('evidence')},"
-            f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
-        )
-        _rows(
-            cursor,
-            Mark,
-            (
-                "interview",
-                "source",
-                "kind",
-                "key",
-                "value",
-                "step_key",
-                "text",
-                "critical",
-                "updated_by",
-                "updated_at",
-            ),
-            [(*k, *v) for k, v in batch.marks.items()],
-            f"ON CONFLICT ({q('interview_id')}, {q('source')}, {q('kind')}, {q('key')}) DO UPDATE"
-            f" SET {q('value')} = EXCLUDED.{q('value')},"
-            f" {q('step_key')} = EXCLUDED.{q('step_key')},"
-            f" {q('text')} = EXCLUDED.{q('text')},"
-            f" {q('critical')} = EXCLUDED.{q('critical')},"
-            f" {q('updated_by_id')} = EXCLUDED.{q('updated_by_id')},"
-            f" {q('updated_at')} = EXCLUDED.{q('updated_at')}",
-        )
-        for interview_id, revealed in batch.reveals.items():
-            # A page may reveal too (a drill's wrap-up): keep both, in order.
-            row = Interview.objects.select_for_update().filter(pk=interview_id).first()
-            if row is not None:
-                known = list(row.revealed_steps)
-                merged = known + [step for step in revealed if step not in known]
-                if merged != known:
-                    Interview.objects.filter(pk=interview_id).update(revealed_steps=merged)
+        _persist_documents(cursor, q, batch)
+        _persist_talk(cursor, q, batch)
+        _persist_scoring(cursor, q, batch)
+        _persist_reveals(batch)
         _rows(
             cursor,
             Event,

@@ -47,18 +47,21 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
-class SeatInline(admin.TabularInline):
-    model = Seat
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ("user", "first_role", "level", "confirmed_at", "outcome")
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
-class EventInline(SeatInline):
+class SeatInline(_ReadOnlyInline):
+    model = Seat
+    fields = ("user", "first_role", "level", "confirmed_at", "outcome")
+    readonly_fields = fields
+
+
+class EventInline(_ReadOnlyInline):
     model = BookingEvent
     fields = ("at", "actor", "kind", "old", "new", "data")
     readonly_fields = fields

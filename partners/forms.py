@@ -7,6 +7,7 @@ on its row, an ambiguous one is taken as its first occurrence with a note.
 """
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -122,8 +123,10 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
         self.notes: list[str] = []
-        self.fields["time_zone"].choices = zone_choices()
-        self.fields["avoid_cases"].choices = [(str(c.pk), c.title) for c in cases]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = zone_choices()
+        cast(forms.ChoiceField, self.fields["avoid_cases"]).choices = [
+            (str(c.pk), c.title) for c in cases
+        ]
         for n in range(MAX_SLOTS):
             self.fields[f"day_{n}"] = forms.DateField(
                 required=False, label="Day", widget=forms.DateInput(attrs={"type": "date"})
@@ -136,7 +139,7 @@ class RequestForm(forms.Form):
 
     def slot_rows(self) -> list[dict]:
         """The slot rows for the template: the filled ones and at least three."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for n in range(MAX_SLOTS):
             day, clock = self[f"day_{n}"], self[f"time_{n}"]
             rows.append(
@@ -155,6 +158,7 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         zone_name = data.get("time_zone")
         minutes = data.get("minutes") or 60
         if not zone_name:
@@ -201,7 +205,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = zone_choices()
 
 
 class CodeForm(forms.Form):

@@ -1,6 +1,6 @@
 """Who practises with whom, when, and on which cases: plain Python over plain data.
 
-No Django and no database here: the service (``services.requests_match``) reads the open
+No Django and no database here: the service (``matchmaking.requests_match``) reads the open
 requests into these dataclasses, asks ``match`` for pairings, and claims each pair's requests
 by compare-and-set. The rules, all in ``pair``:
 

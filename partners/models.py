@@ -70,7 +70,7 @@ class Member(models.Model):
         Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     match_across_cohorts = models.BooleanField(default=False)
-    # Set when repeated no-shows pause matching (services.no_shows_mark states the rule).
+    # Set when repeated no-shows pause matching (bookings.no_shows_mark states the rule).
     paused_until = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_by = models.ForeignKey(

@@ -28,11 +28,16 @@ from .models import Booking, Notification, Seat
 Kind = Notification.Kind
 CANCELLING = (Kind.DECLINED, Kind.EXPIRED, Kind.CANCELLED)
 NO_CALENDAR = (Kind.NO_SHOW, Kind.MISSED)
-SEQUENCE = {Kind.PROPOSED: 0, Kind.CONFIRMED: 1, Kind.REMINDER_DAY: 1, Kind.REMINDER_SOON: 1}
+SEQUENCE: dict[str, int] = {
+    Kind.PROPOSED: 0,
+    Kind.CONFIRMED: 1,
+    Kind.REMINDER_DAY: 1,
+    Kind.REMINDER_SOON: 1,
+}
 
 
 # What a booking's status must still be for the news to be sent.
-STILL_TRUE = {
+STILL_TRUE: dict[str, str] = {
     Kind.PROPOSED: Booking.Status.PROPOSED,
     Kind.CONFIRMED: Booking.Status.CONFIRMED,
     Kind.REMINDER_DAY: Booking.Status.CONFIRMED,

@@ -290,12 +290,8 @@ class Interviewing:
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
-def interviewing_of(*, user: User) -> Interviewing:
-    """How the user's interviewing is rated (averages and recent notes), and how the user's
-    scores compare with other interviewers' scores of the same candidates: for each candidate
-    the difference of the mean levels, then the mean over candidates, overall and per step.
-    Four queries, however many interviews there are."""
-    stats = Interviewing()
+def _ratings_into(stats: Interviewing, user: User) -> None:
+    """The averages of the ratings the user got as an interviewer, and the latest notes."""
     summary = InterviewerRating.objects.filter(interviewer=user).aggregate(
         n=Count("id"),
         preparation=Avg("preparation"),
@@ -314,6 +310,10 @@ def interviewing_of(*, user: User) -> Interviewing:
         .order_by("-created_at")[:8]
     )
 
+
+def _levels_given(user: User) -> tuple[list[dict], list[dict]] | None:
+    """Sums of the levels given in completed peer interviews, per candidate and step: by the
+    user, and by the other interviewers of the same candidates. None: the user scored nobody."""
     candidate_of = Participant.objects.filter(
         interview=OuterRef("interview"), role=Role.CANDIDATE
     ).values("user")[:1]
@@ -340,7 +340,7 @@ def interviewing_of(*, user: User) -> Interviewing:
     )
     candidates = {row["candidate"] for row in mine if row["candidate"] is not None}
     if not candidates:
-        return stats
+        return None
     others = list(
         scored.filter(candidate__in=candidates)
         .exclude(interviewer=user.pk)
@@ -348,43 +348,57 @@ def interviewing_of(*, user: User) -> Interviewing:
         .annotate(total=Sum("level"), n=Count("id"))
         .order_by()
     )
+    return mine, others
 
-    def fold(rows):
-        by_candidate: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        by_step: dict[tuple, dict[int, list[int]]] = defaultdict(
-            lambda: defaultdict(lambda: [0, 0])
+
+def _fold_levels(rows: list[dict]) -> tuple[dict, dict]:
+    """(candidate -> [sum, count], step -> candidate -> [sum, count])."""
+    by_candidate: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    by_step: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in rows:
+        step = (
+            row["criterion__framework_step__position"] or 99,
+            row["criterion__framework_step__key"] or "",
+            row["criterion__framework_step__title"] or "Across steps",
         )
-        for row in rows:
-            step = (
-                row["criterion__framework_step__position"] or 99,
-                row["criterion__framework_step__key"] or "",
-                row["criterion__framework_step__title"] or "Across steps",
-            )
-            by_candidate[row["candidate"]][0] += row["total"]
-            by_candidate[row["candidate"]][1] += row["n"]
-            by_step[step][row["candidate"]][0] += row["total"]
-            by_step[step][row["candidate"]][1] += row["n"]
-        return by_candidate, by_step
+        by_candidate[row["candidate"]][0] += row["total"]
+        by_candidate[row["candidate"]][1] += row["n"]
+        by_step[step][row["candidate"]][0] += row["total"]
+        by_step[step][row["candidate"]][1] += row["n"]
+    return by_candidate, by_step
 
-    my_candidates, my_steps = fold(mine)
-    their_candidates, their_steps = fold(others)
+
+def _mean_delta(mine_by: dict, theirs_by: dict, shared: list[int]) -> float | None:
+    """The mean over the shared candidates of (the user's mean level - the others')."""
+    deltas = [
+        mine_by[c][0] / mine_by[c][1] - theirs_by[c][0] / theirs_by[c][1]
+        for c in shared
+        if c in mine_by and c in theirs_by
+    ]
+    return sum(deltas) / len(deltas) if deltas else None
+
+
+def interviewing_of(*, user: User) -> Interviewing:
+    """How the user's interviewing is rated (averages and recent notes), and how the user's
+    scores compare with other interviewers' scores of the same candidates: for each candidate
+    the difference of the mean levels, then the mean over candidates, overall and per step.
+    Four queries, however many interviews there are."""
+    stats = Interviewing()
+    _ratings_into(stats, user)
+    levels = _levels_given(user)
+    if levels is None:
+        return stats
+    mine, others = levels
+    my_candidates, my_steps = _fold_levels(mine)
+    their_candidates, their_steps = _fold_levels(others)
     shared = sorted(set(my_candidates) & set(their_candidates))
     stats.candidates = len(shared)
     stats.shown = len(shared) >= CALIBRATION_MIN_CANDIDATES
     if not stats.shown:
         return stats
-
-    def mean_delta(mine_by: dict, theirs_by: dict) -> float | None:
-        deltas = [
-            mine_by[c][0] / mine_by[c][1] - theirs_by[c][0] / theirs_by[c][1]
-            for c in shared
-            if c in mine_by and c in theirs_by
-        ]
-        return sum(deltas) / len(deltas) if deltas else None
-
-    stats.overall_delta = mean_delta(my_candidates, their_candidates)
+    stats.overall_delta = _mean_delta(my_candidates, their_candidates, shared)
     for step in sorted(set(my_steps) | set(their_steps)):
-        delta = mean_delta(my_steps.get(step, {}), their_steps.get(step, {}))
+        delta = _mean_delta(my_steps.get(step, {}), their_steps.get(step, {}), shared)
         if delta is not None:
             stats.steps.append({"key": step[1], "title": step[2], "delta": delta})
     return stats

@@ -14,14 +14,14 @@ from celery import shared_task
 
 import config.celery  # noqa: F401  (the app these tasks bind to)
 
-from . import services
+from . import bookings, matchmaking, services
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def match_requests() -> int:
-    made = services.requests_match()
+    made = matchmaking.requests_match()
     return len(made)
 
 
@@ -32,13 +32,13 @@ def send_reminders() -> int:
 
 @shared_task(acks_late=True)
 def mark_no_shows() -> dict:
-    outcome = services.no_shows_mark()
+    outcome = bookings.no_shows_mark()
     return {key: [str(pk) for pk in pks] for key, pks in outcome.items()}
 
 
 @shared_task(acks_late=True)
 def expire_proposals() -> int:
-    return len(services.proposals_expire())
+    return len(bookings.proposals_expire())
 
 
 @shared_task(

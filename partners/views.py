@@ -14,17 +14,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import profile_for
+from accounts.types import AuthenticatedRequest
 from casestudies.models import CaseStudy
 from interviews.models import Interview, Role
 from interviews.views import access_or_404
 
-from . import notify, selectors, services, zones
+from . import bookings, conduct, matchmaking, notify, selectors, services, zones
 from .forms import (
     CodeForm,
     CohortForm,
@@ -47,13 +48,13 @@ from .models import (
 )
 
 
-def _render(request: HttpRequest, member: Member, template: str, context: dict, **kwargs):
+def _render(request: AuthenticatedRequest, member: Member, template: str, context: dict, **kwargs):
     """Render with times in the member's zone."""
     with timezone.override(zones.zone(member.time_zone)):
         return render(request, template, {"member": member, **context}, **kwargs)
 
 
-def _access_or_404(request: HttpRequest, booking_id: UUID) -> selectors.BookingAccess:
+def _access_or_404(request: AuthenticatedRequest, booking_id: UUID) -> selectors.BookingAccess:
     try:
         return selectors.booking_get_for_user(user=request.user, booking_id=booking_id)
     except Booking.DoesNotExist:
@@ -68,7 +69,7 @@ def _paused(member: Member) -> bool:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     member = selectors.member_for(user=request.user)
     now = timezone.now()
     active = selectors.active_request_for(user=request.user)
@@ -116,7 +117,7 @@ def _request_initial(member: Member, active: PracticeRequest | None, user) -> di
 
 
 @require_http_methods(["GET", "POST"])
-def request_edit(request: HttpRequest) -> HttpResponse:
+def request_edit(request: AuthenticatedRequest) -> HttpResponse:
     member = selectors.member_for(user=request.user)
     active = selectors.active_request_for(user=request.user)
     if active is not None and active.status == PracticeRequest.Status.MATCHED:
@@ -135,7 +136,7 @@ def request_edit(request: HttpRequest) -> HttpResponse:
                 member = services.member_settings_update(
                     user=request.user, time_zone=data["time_zone"]
                 )
-            services.request_submit(
+            matchmaking.request_submit(
                 user=request.user,
                 roles=data["roles"],
                 target_level=data["target_level"],
@@ -164,8 +165,8 @@ def request_edit(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def request_withdraw(request: HttpRequest) -> HttpResponse:
-    if services.request_withdraw(user=request.user):
+def request_withdraw(request: AuthenticatedRequest) -> HttpResponse:
+    if matchmaking.request_withdraw(user=request.user):
         messages.info(request, "Your request is withdrawn.")
     return redirect("partners:home")
 
@@ -204,7 +205,9 @@ def _step(
     }
 
 
-def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> dict[str, Any]:
+def _booking_context(
+    request: AuthenticatedRequest, access: selectors.BookingAccess
+) -> dict[str, Any]:
     booking, me, partner = access.booking, access.seat, access.partner
     now = timezone.now()
     ids = [i for i in (booking.first_interview_id, booking.second_interview_id) if i]
@@ -251,7 +254,7 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
         "partner_time": notify.time_text(booking.starts_at, partner_zone),
         "partner_reliability": reliability,
         "steps": steps,
-        "late": services.is_late(booking, now),
+        "late": bookings.is_late(booking, now),
         "late_hours": settings.LATE_CANCEL_HOURS,
         "no_show_minutes": settings.NO_SHOW_MINUTES,
         "ends_at": booking.starts_at + timedelta(minutes=booking.minutes),
@@ -261,7 +264,7 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
         else None,
         "rematch_possible": booking.status == Booking.Status.NO_SHOW
         and me.outcome == Seat.Outcome.ATTENDED
-        and services.rematch_window(booking, now) is not None,
+        and bookings.rematch_window(booking, now) is not None,
         "blocked": selectors.is_blocked(user=request.user, other_id=partner.user_id),
         # A session that did not happen needs no plan of its interviews.
         "show_plan": booking.status in (*Booking.UPCOMING, Booking.Status.HELD)
@@ -272,7 +275,7 @@ def _booking_context(request: HttpRequest, access: selectors.BookingAccess) -> d
 
 
 @require_GET
-def booking(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def booking(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     access = _access_or_404(request, booking_id)
     member = selectors.member_for(user=request.user)
     template = "partners/booking.html"
@@ -284,7 +287,9 @@ def booking(request: HttpRequest, booking_id: UUID) -> HttpResponse:
     return _render(request, member, template, _booking_context(request, access))
 
 
-def _booking_action(request: HttpRequest, booking_id: UUID, action, success: str) -> HttpResponse:
+def _booking_action(
+    request: AuthenticatedRequest, booking_id: UUID, action, success: str
+) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
         result = action(user=request.user, booking_id=booking_id)
@@ -299,15 +304,15 @@ def _booking_action(request: HttpRequest, booking_id: UUID, action, success: str
 
 
 @require_POST
-def booking_confirm(request: HttpRequest, booking_id: UUID) -> HttpResponse:
-    return _booking_action(request, booking_id, services.booking_confirm, "Confirmed.")
+def booking_confirm(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
+    return _booking_action(request, booking_id, bookings.booking_confirm, "Confirmed.")
 
 
 @require_POST
-def booking_decline(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def booking_decline(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        services.booking_decline(user=request.user, booking_id=booking_id)
+        bookings.booking_decline(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -316,17 +321,17 @@ def booking_decline(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def booking_cancel(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def booking_cancel(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     return _booking_action(
-        request, booking_id, services.booking_cancel, "Cancelled. Your partner has been told."
+        request, booking_id, bookings.booking_cancel, "Cancelled. Your partner has been told."
     )
 
 
 @require_POST
-def booking_rematch(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def booking_rematch(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        found = services.rematch_find(user=request.user, booking_id=booking_id)
+        found = bookings.rematch_find(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -342,10 +347,10 @@ def booking_rematch(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def booking_release(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def booking_release(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     _access_or_404(request, booking_id)
     try:
-        back = services.booking_release(user=request.user, booking_id=booking_id)
+        back = bookings.booking_release(user=request.user, booking_id=booking_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -359,10 +364,10 @@ def booking_release(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def block(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def block(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     access = _access_or_404(request, booking_id)
     try:
-        services.block_add(user=request.user, blocked_id=access.partner.user_id)
+        conduct.block_add(user=request.user, blocked_id=access.partner.user_id)
     except services.PartnerError as exc:
         messages.error(request, exc.message)
         return redirect("partners:booking", booking_id=booking_id)
@@ -371,20 +376,20 @@ def block(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def unblock(request: HttpRequest, user_id: int) -> HttpResponse:
-    if services.block_remove(user=request.user, blocked_id=user_id):
+def unblock(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    if conduct.block_remove(user=request.user, blocked_id=user_id):
         messages.info(request, "Unblocked.")
     return redirect("partners:settings")
 
 
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, booking_id: UUID) -> HttpResponse:
+def report(request: AuthenticatedRequest, booking_id: UUID) -> HttpResponse:
     access = _access_or_404(request, booking_id)
     member = selectors.member_for(user=request.user)
     form = MisconductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.misconduct_report(
+            conduct.misconduct_report(
                 user=request.user, booking_id=booking_id, text=form.cleaned_data["text"]
             )
         except services.PartnerError as exc:
@@ -404,7 +409,7 @@ def report(request: HttpRequest, booking_id: UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def rate(request: HttpRequest, interview_id: UUID) -> HttpResponse:
+def rate(request: AuthenticatedRequest, interview_id: UUID) -> HttpResponse:
     access = access_or_404(request, interview_id)
     interview = access.interview
     if interview.is_solo or access.role != Role.CANDIDATE:
@@ -417,9 +422,7 @@ def rate(request: HttpRequest, interview_id: UUID) -> HttpResponse:
     form = RatingForm(request.POST or None)
     if request.method == "POST" and existing is None and form.is_valid():
         try:
-            services.rating_submit(
-                user=request.user, interview_id=interview.pk, **form.cleaned_data
-            )
+            conduct.rating_submit(user=request.user, interview_id=interview.pk, **form.cleaned_data)
         except services.PartnerError as exc:
             form.add_error(None, exc.message)
         else:
@@ -446,7 +449,7 @@ def rate(request: HttpRequest, interview_id: UUID) -> HttpResponse:
 
 
 @require_GET
-def coming_up(request: HttpRequest) -> HttpResponse:
+def coming_up(request: AuthenticatedRequest) -> HttpResponse:
     member = selectors.member_for(user=request.user)
     now = timezone.now()
     upcoming = selectors.bookings_for(user=request.user, statuses=Booking.UPCOMING, since=now)
@@ -472,14 +475,14 @@ def coming_up(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedRequest) -> HttpResponse:
     services.notifications_read(user=request.user)
     if request.htmx:
         return _notices_partial(request)
     return redirect("partners:coming_up")
 
 
-def _notices_partial(request: HttpRequest) -> HttpResponse:
+def _notices_partial(request: AuthenticatedRequest) -> HttpResponse:
     member = selectors.member_for(user=request.user)
     notifications = selectors.notifications_for(user=request.user)
     return _render(
@@ -497,7 +500,7 @@ def _notices_partial(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedRequest) -> HttpResponse:
     """The member's own page: how their interviewing is rated, how their scores compare with
     other interviewers' of the same candidates, and their reliability. Only ever their own."""
     member = selectors.member_for(user=request.user)
@@ -517,7 +520,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def member_settings(request: HttpRequest) -> HttpResponse:
+def member_settings(request: AuthenticatedRequest) -> HttpResponse:
     member = selectors.member_for(user=request.user)
     form = SettingsForm(
         request.POST or None,
@@ -548,7 +551,7 @@ def member_settings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def cohort_join(request: HttpRequest) -> HttpResponse:
+def cohort_join(request: AuthenticatedRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if form.is_valid():
         try:
@@ -563,13 +566,13 @@ def cohort_join(request: HttpRequest) -> HttpResponse:
 # --- Moderation (staff) -----------------------------------------------------------------------
 
 
-def _moderator(request: HttpRequest) -> None:
+def _moderator(request: AuthenticatedRequest) -> None:
     if not request.user.has_perm("partners.moderate_members"):
         raise PermissionDenied
 
 
 @require_GET
-def moderation(request: HttpRequest) -> HttpResponse:
+def moderation(request: AuthenticatedRequest) -> HttpResponse:
     _moderator(request)
     member = selectors.member_for(user=request.user)
     cohorts = list(
@@ -599,7 +602,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def cohort_create(request: HttpRequest) -> HttpResponse:
+def cohort_create(request: AuthenticatedRequest) -> HttpResponse:
     _moderator(request)
     form = CohortForm(request.POST)
     if form.is_valid():
@@ -614,7 +617,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def code_create(request: HttpRequest) -> HttpResponse:
+def code_create(request: AuthenticatedRequest) -> HttpResponse:
     _moderator(request)
     form = InviteCodeForm(request.POST)
     if form.is_valid():
@@ -639,7 +642,7 @@ def code_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def code_deactivate(request: HttpRequest, code_id: int) -> HttpResponse:
+def code_deactivate(request: AuthenticatedRequest, code_id: int) -> HttpResponse:
     _moderator(request)
     services.invite_code_deactivate(staff=request.user, code_id=code_id)
     messages.info(request, "That code no longer works.")
@@ -647,9 +650,9 @@ def code_deactivate(request: HttpRequest, code_id: int) -> HttpResponse:
 
 
 @require_POST
-def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_review(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     _moderator(request)
-    services.report_review(
+    conduct.report_review(
         staff=request.user, report_id=report_id, note=request.POST.get("note", "")[:2000]
     )
     messages.info(request, "Marked as reviewed.")
@@ -657,14 +660,14 @@ def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @require_POST
-def suspend(request: HttpRequest, user_id: int) -> HttpResponse:
+def suspend(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     _moderator(request)
     form = SuspendForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason for the suspension.")
         return redirect("partners:moderation")
     try:
-        services.member_suspend(
+        conduct.member_suspend(
             staff=request.user, user_id=user_id, reason=form.cleaned_data["reason"]
         )
     except (services.PartnerError, services.User.DoesNotExist) as exc:
@@ -675,10 +678,10 @@ def suspend(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-def unsuspend(request: HttpRequest, user_id: int) -> HttpResponse:
+def unsuspend(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     _moderator(request)
     try:
-        services.member_unsuspend(staff=request.user, user_id=user_id)
+        conduct.member_unsuspend(staff=request.user, user_id=user_id)
     except services.User.DoesNotExist:
         raise Http404 from None
     messages.success(request, "Suspension lifted.")

@@ -2,12 +2,16 @@
 four behavioural anchors."""
 
 import itertools
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from casestudies.content import TARGET_LEVELS
 from casestudies.forms import MarkdownField, OneLineField, TagsField
@@ -25,6 +29,10 @@ BAND_FIELDS = (
     "no_hire_band",
 )
 HINT_CAP_FIELDS = ("first_hint_cap", "second_hint_cap", "answer_hint_cap")
+
+
+class _CriteriaTotal(TypedDict):  # RubricAdmin.get_queryset's annotation
+    criteria_total: int
 
 
 class RubricAdminForm(forms.ModelForm):
@@ -68,6 +76,7 @@ class RubricAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # a model form's clean returns its cleaned_data
         # Scoring refuses numbers out of order (rubrics.scoring.Policy); say so here, on the
         # field, rather than when the first report is compiled.
         self._check_order(cleaned, BAR_FIELDS, rising=True, what="The bars must rise")
@@ -100,7 +109,7 @@ class RubricAdminForm(forms.ModelForm):
                 self.add_error(
                     high_name,
                     f"{what}: this must be {'above' if rising else 'below'} "
-                    f"{self.fields[low_name].label.lower()} ({low}).",
+                    f"{str(self.fields[low_name].label or low_name).lower()} ({low}).",
                 )
 
 
@@ -132,7 +141,9 @@ class CriterionInline(admin.TabularInline):
     show_change_link = True  # the four anchors are edited on the criterion's own page
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
-        request._rubric_framework_id = obj.framework_id if obj is not None else None
+        vars(request)["_rubric_framework_id"] = (
+            obj.framework_id if obj is not None else None
+        )  # read by _steps_of
         return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -196,7 +207,7 @@ class RubricAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="criteria", ordering="criteria_total")
-    def criteria_count(self, obj: Rubric) -> int:
+    def criteria_count(self, obj: "WithAnnotations[Rubric, _CriteriaTotal]") -> int:
         return obj.criteria_total
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -335,7 +346,9 @@ class CriterionAdmin(admin.ModelAdmin):
             services.rubric_mark_edited(rubric=form.instance.rubric)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        request._rubric_framework_id = obj.rubric.framework_id if obj is not None else None
+        vars(request)["_rubric_framework_id"] = (
+            obj.rubric.framework_id if obj is not None else None
+        )  # read by _steps_of
         return super().get_form(request, obj, change=change, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -352,4 +365,4 @@ class CriterionAdmin(admin.ModelAdmin):
 
     @admin.display(description="step", ordering="framework_step__position")
     def step(self, obj: Criterion) -> str:
-        return obj.framework_step.title if obj.framework_step_id else "(across all steps)"
+        return obj.framework_step.title if obj.framework_step else "(across all steps)"

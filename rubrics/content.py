@@ -6,6 +6,7 @@ The scoring rules these numbers feed are in ``rubrics/scoring.py`` and, for peop
 
 import itertools
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from casestudies.content import (
     FORMAT,
@@ -93,7 +94,7 @@ def parse_rubric(data: dict, *, source: str, frameworks: dict[str, list[str]]) -
     top = Reader(data, source=source)
     top.only(RUBRIC_FIELDS)
     check_format(top)
-    doc = {
+    doc: dict[str, Any] = {
         "format": FORMAT,
         "slug": top.key("slug"),
         "title": top.text("title", multiline=False, max_length=200),
@@ -163,13 +164,8 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
     studies against them, then the glossary. Returns (files read, problems)."""
     from pathlib import Path
 
-    from casestudies.content import (
-        framework_base,
-        load_yaml,
-        parse_case_study,
-        parse_framework,
-        parse_glossary,
-    )
+    from casestudies.content import framework_base, load_yaml, parse_case_study, parse_framework
+    from casestudies.glossary_content import parse_glossary
 
     casestudies_dir, rubrics_dir = Path(casestudies_dir), Path(rubrics_dir)
     problems: list[str] = []

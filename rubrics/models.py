@@ -101,7 +101,7 @@ class Criterion(models.Model):
 
     @property
     def step_key(self) -> str:
-        return self.framework_step.key if self.framework_step_id else ""
+        return self.framework_step.key if self.framework_step else ""
 
 
 class CriterionLevel(models.Model):

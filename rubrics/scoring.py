@@ -47,6 +47,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 NOT_OBSERVED = "not_observed"
 LEVELS = (1, 2, 3, 4)
@@ -372,26 +373,18 @@ def _percent(share: Fraction, threshold: Fraction | None = None) -> str:
 # --- Scoring ----------------------------------------------------------------------------------
 
 
-def score(
+def _checked_inputs(
     criteria: Sequence[CriterionSpec],
     scores: Mapping[str, ScoreValue],
     policy: Policy,
     *,
     target_level: str,
     step_order: Sequence[str],
-    reached: Iterable[str] | None = None,
-    hints: Mapping[str, HintUse] | None = None,
-    knockouts: Iterable[tuple[str, str]] = (),
-    step_titles: Mapping[str, str] | None = None,
-) -> Result:
-    """Apply the rules in the module docstring.
-
-    ``criteria`` carry their weights with the case's overrides applied (``apply_weights``).
-    ``scores`` maps criterion key to a level, ``NOT_OBSERVED`` or None; an absent key is
-    missing. ``reached`` is the set of step keys the interview reached (None: all of them).
-    ``hints`` maps a step key to the hints sent on it; ``knockouts`` are the critical red flags
-    observed, as (step key, text). ``step_titles`` only words the evidence gaps.
-    """
+    reached: Iterable[str] | None,
+    knockouts: Iterable[tuple[str, str]],
+) -> tuple[set[str], tuple[tuple[str, str], ...]]:
+    """Refuse inputs that do not fit together (ValueError); return the steps reached and the
+    knock-outs as (step key, text) pairs."""
     if target_level not in TARGET_LEVELS:
         raise ValueError(f"unknown target level {target_level!r}")
     steps_known = set(step_order)
@@ -412,62 +405,56 @@ def score(
     missing_required = [key for key in policy.required_steps if key not in steps_known]
     if missing_required:
         raise ValueError(f"required steps not in the framework: {', '.join(missing_required)}")
-    knockouts = tuple((str(step), str(text)) for step, text in knockouts)
-    for step, _text in knockouts:
+    pairs = tuple((str(step), str(text)) for step, text in knockouts)
+    for step, _text in pairs:
         if step not in steps_known:
             raise ValueError(f"a knock-out on an unknown step {step!r}")
-    caps = step_caps(policy, hints, step_order)
+    return reached_set, pairs
 
-    results = []
-    for criterion in criteria:
-        value = scores.get(criterion.key)
-        _check(value, criterion.key)
-        spec = (criterion.key, criterion.step, criterion.weight)
-        if value is None or value == NOT_OBSERVED:
-            if criterion.step and criterion.step not in reached_set:
-                results.append(CriterionResult(*spec, 1, NOT_REACHED))
-            elif value is None:
-                results.append(CriterionResult(*spec, None, MISSING))
-            else:
-                results.append(CriterionResult(*spec, None, NOT_OBSERVED_STATUS))
-            continue
-        level, cap = int(value), caps.get(criterion.step) if criterion.step else None
-        if cap is not None and level > cap:
-            results.append(CriterionResult(*spec, cap, SCORED, capped_from=level))
-        else:
-            results.append(CriterionResult(*spec, level, SCORED))
 
-    def group(key: str, members: list[CriterionResult], **extra) -> GroupResult:
-        counted = [r for r in members if r.counted]
-        return GroupResult(
-            key=key,
-            score=weighted_mean((r.weight, r.level) for r in counted),
-            counted=len(counted),
-            total=len(members),
-            weight_counted=sum(r.weight for r in counted),
-            weight_total=sum(r.weight for r in members),
-            **extra,
-        )
+def _criterion_result(
+    criterion: CriterionSpec,
+    value: ScoreValue | None,
+    reached_set: set[str],
+    caps: Mapping[str, int | None],
+) -> CriterionResult:
+    """How one criterion counts: scored (at most its step's hint cap), not reached (level 1),
+    not observed or missing (left out)."""
+    _check(value, criterion.key)
+    spec = (criterion.key, criterion.step, criterion.weight)
+    if value is None or value == NOT_OBSERVED:
+        if criterion.step and criterion.step not in reached_set:
+            return CriterionResult(*spec, 1, NOT_REACHED)
+        if value is None:
+            return CriterionResult(*spec, None, MISSING)
+        return CriterionResult(*spec, None, NOT_OBSERVED_STATUS)
+    level, cap = int(value), caps.get(criterion.step) if criterion.step else None
+    if cap is not None and level > cap:
+        return CriterionResult(*spec, cap, SCORED, capped_from=level)
+    return CriterionResult(*spec, level, SCORED)
 
-    steps = {
-        key: group(
-            key,
-            [r for r in results if r.step == key],
-            cap=caps.get(key),
-            reached=key in reached_set,
-        )
-        for key in step_order
-    }
-    cross = group("", [r for r in results if not r.step])
-    everything = group("*", results)
-    coverage = (
-        Fraction(everything.weight_counted, everything.weight_total)
-        if everything.weight_total
-        else Fraction(0)
+
+def _group(key: str, members: list[CriterionResult], **extra: Any) -> GroupResult:
+    """The weighted mean of the members that count, and how much of the weight they carry."""
+    counted = [r for r in members if r.counted]
+    return GroupResult(
+        key=key,
+        score=weighted_mean((r.weight, r.level) for r in counted if r.level is not None),
+        counted=len(counted),
+        total=len(members),
+        weight_counted=sum(r.weight for r in counted),
+        weight_total=sum(r.weight for r in members),
+        **extra,
     )
-    overall = everything.score
 
-    titles = step_titles or {}
+
+def _evidence_gaps(
+    coverage: Fraction,
+    steps: Mapping[str, GroupResult],
+    policy: Policy,
+    titles: Mapping[str, str],
+) -> list[str]:
+    """Why there is not enough evidence for a hire signal; empty when there is."""
     gaps = []
     if coverage < policy.min_coverage:
         gaps.append(
@@ -477,35 +464,111 @@ def score(
     for key in policy.required_steps:
         if not steps[key].counted:
             gaps.append(f"nothing was scored in {titles.get(key, key)}")
-    enough = not gaps
+    return gaps
 
-    distance = band = signal = level = level_met = None
-    knocked_out = False
-    if overall is not None:
-        distance = overall - policy.bars[target_level]
-        if enough:
-            band = hire_signal(distance, policy.bands)
-            signal = band
-            if knockouts and HIRE_SIGNALS.index(signal) > HIRE_SIGNALS.index("lean_hire"):
-                signal, knocked_out = "lean_hire", True
-            level, level_met = level_signal(overall, policy.bars, target_level)
-        else:
-            signal = "insufficient"
+
+@dataclass(frozen=True)
+class _Signals:
+    distance: Fraction | None = None
+    band: str | None = None
+    hire: str | None = None
+    level: str | None = None
+    level_met: str | None = None
+    knocked_out: bool = False
+
+
+def _signals(
+    overall: Fraction | None,
+    policy: Policy,
+    *,
+    target_level: str,
+    enough: bool,
+    knocked: bool,
+) -> _Signals:
+    """The hire and level signals of an overall score: none without one, "insufficient"
+    without enough evidence, at most lean hire after a knock-out."""
+    if overall is None:
+        return _Signals()
+    distance = overall - policy.bars[target_level]
+    if not enough:
+        return _Signals(distance=distance, hire="insufficient")
+    band = hire_signal(distance, policy.bands)
+    signal, knocked_out = band, False
+    if knocked and HIRE_SIGNALS.index(signal) > HIRE_SIGNALS.index("lean_hire"):
+        signal, knocked_out = "lean_hire", True
+    level, level_met = level_signal(overall, policy.bars, target_level)
+    return _Signals(distance, band, signal, level, level_met, knocked_out)
+
+
+def score(
+    criteria: Sequence[CriterionSpec],
+    scores: Mapping[str, ScoreValue],
+    policy: Policy,
+    *,
+    target_level: str,
+    step_order: Sequence[str],
+    reached: Iterable[str] | None = None,
+    hints: Mapping[str, HintUse] | None = None,
+    knockouts: Iterable[tuple[str, str]] = (),
+    step_titles: Mapping[str, str] | None = None,
+) -> Result:
+    """Apply the rules in the module docstring.
+
+    ``criteria`` carry their weights with the case's overrides applied (``apply_weights``).
+    ``scores`` maps criterion key to a level, ``NOT_OBSERVED`` or None; an absent key is
+    missing. ``reached`` is the set of step keys the interview reached (None: all of them).
+    ``hints`` maps a step key to the hints sent on it; ``knockouts`` are the critical red flags
+    observed, as (step key, text). ``step_titles`` only words the evidence gaps.
+    """
+    reached_set, knocks = _checked_inputs(
+        criteria,
+        scores,
+        policy,
+        target_level=target_level,
+        step_order=step_order,
+        reached=reached,
+        knockouts=knockouts,
+    )
+    caps = step_caps(policy, hints, step_order)
+    results = [_criterion_result(c, scores.get(c.key), reached_set, caps) for c in criteria]
+    steps = {
+        key: _group(
+            key,
+            [r for r in results if r.step == key],
+            cap=caps.get(key),
+            reached=key in reached_set,
+        )
+        for key in step_order
+    }
+    everything = _group("*", results)
+    coverage = (
+        Fraction(everything.weight_counted, everything.weight_total)
+        if everything.weight_total
+        else Fraction(0)
+    )
+    gaps = _evidence_gaps(coverage, steps, policy, step_titles or {})
+    signals = _signals(
+        everything.score,
+        policy,
+        target_level=target_level,
+        enough=not gaps,
+        knocked=bool(knocks),
+    )
     return Result(
         criteria=results,
         steps=steps,
-        cross_cutting=cross,
-        overall=overall,
+        cross_cutting=_group("", [r for r in results if not r.step]),
+        overall=everything.score,
         coverage=coverage,
-        hire_signal=signal,
-        level_signal=level,
-        level_met=level_met,
+        hire_signal=signals.hire,
+        level_signal=signals.level,
+        level_met=signals.level_met,
         target_level=target_level,
-        distance=distance,
-        band=band,
-        knocked_out=knocked_out,
-        knockouts=knockouts,
-        enough_evidence=enough,
+        distance=signals.distance,
+        band=signals.band,
+        knocked_out=signals.knocked_out,
+        knockouts=knocks,
+        enough_evidence=not gaps,
         evidence_gaps=gaps,
         not_reached=[r.key for r in results if r.status == NOT_REACHED],
         unreached_steps=[key for key in step_order if key not in reached_set],
@@ -513,118 +576,6 @@ def score(
         not_observed=[r.key for r in results if r.status == NOT_OBSERVED_STATUS],
         missing=[r.key for r in results if r.status == MISSING],
     )
-
-
-# --- Explanation in words -----------------------------------------------------------------------
-
-
-def _signed(value: Fraction) -> str:
-    """A band threshold as written in the rubric: 0.5, 0, −0.25 (a real minus sign)."""
-    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace("-", "−")
-
-
-def _band_range(band: str, bands: Mapping[str, Fraction]) -> str:
-    if band == "strong_no_hire":
-        return f"below {_signed(bands['no_hire'])}"
-    if band == "strong_hire":
-        return f"{_signed(bands['strong_hire'])} and above"
-    above = BANDS[BANDS.index(band) - 1]
-    return f"{_signed(bands[band])} to {_signed(bands[above])}"
-
-
-def _join(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _name(signal: str) -> str:
-    return signal.replace("_", "-")
-
-
-def explain(
-    result: Result,
-    policy: Policy,
-    *,
-    step_titles: Mapping[str, str] | None = None,
-    criterion_titles: Mapping[str, str] | None = None,
-) -> str:
-    """The result in plain sentences with its numbers, e.g. "Overall 2.81 is 0.19 below the
-    Senior bar of 3.00, in the lean-no-hire band (−0.25 to 0); it meets the Mid-level bar of
-    2.50." plus, where they apply, the knock-out, the evidence gaps, the steps not reached and
-    the hint caps."""
-    steps = step_titles or {}
-    crits = criterion_titles or {}
-    if result.overall is None:
-        return "Nothing was scored, so there is no overall score and no signal."
-    target = result.target_level
-    bar = policy.bars[target]
-    shown = fmt(result.overall)
-    bar_text = f"the {LEVEL_LABELS[target]} bar of {fmt(bar)}"
-    sentences = []
-    if not result.enough_evidence:
-        sentences.append(
-            f"Overall {shown}, but there is not enough evidence for a hire signal: "
-            + "; ".join(result.evidence_gaps)
-            + "."
-        )
-    else:
-        # The distance from the rounded overall, so that the numbers on the page add up.
-        gap = Fraction(shown) - bar
-        if result.distance == 0:
-            where = f"is exactly on {bar_text}"
-        elif gap == 0:
-            side = "below" if result.distance < 0 else "above"
-            where = f"is just {side} {bar_text}"
-        else:
-            side = "below" if gap < 0 else "above"
-            where = f"is {fmt(abs(gap))} {side} {bar_text}"
-        band = result.band or ""
-        sentence = (
-            f"Overall {shown} {where}, in the {_name(band)} band "
-            f"({_band_range(band, policy.bands)})"
-        )
-        if result.level_signal == "below":
-            if result.level_met:
-                met = result.level_met
-                sentence += f"; it meets the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
-            else:
-                lowest = TARGET_LEVELS[0]
-                sentence += (
-                    f"; it meets no level's bar (the {LEVEL_LABELS[lowest]} bar is "
-                    f"{fmt(policy.bars[lowest])})"
-                )
-        elif result.level_signal == "exceeds":
-            met = result.level_met or target
-            sentence += f"; it also reaches the {LEVEL_LABELS[met]} bar of {fmt(policy.bars[met])}"
-        sentences.append(sentence + ".")
-    if result.knockouts:
-        flags = "; ".join(f"{steps.get(step, step)}: “{text}”" for step, text in result.knockouts)
-        plural = "s were" if len(result.knockouts) > 1 else " was"
-        if result.knocked_out:
-            sentences.append(
-                f"A critical red flag{plural} observed ({flags}), so the signal is capped at "
-                f"lean hire instead of {_name(result.band or '').replace('-', ' ')}."
-            )
-        else:
-            sentences.append(f"A critical red flag{plural} observed ({flags}).")
-    if result.unreached_steps:
-        names = _join([steps.get(key, key) for key in result.unreached_steps])
-        whose = "their" if len(result.unreached_steps) > 1 else "its"
-        sentences.append(
-            f"The interview did not reach {names}: "
-            f"{whose} criteria count at level 1 unless they were scored."
-        )
-    capped = [r for r in result.criteria if r.capped_from is not None]
-    if capped:
-        parts = ", ".join(f"{crits.get(r.key, r.key)} {r.capped_from} → {r.level}" for r in capped)
-        sentences.append(
-            f"Hint caps lowered {len(capped)} level{'s' if len(capped) > 1 else ''} ({parts})."
-        )
-    return " ".join(sentences)
 
 
 # --- Calibration: self against interviewer ------------------------------------------------------

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 
-from casestudies import content
+from casestudies import content, glossary_content
 from casestudies import selectors as case_selectors
 from casestudies import services as case_services
 from casestudies.models import CaseStudy, Framework, Glossary
@@ -215,7 +215,7 @@ def content_load(
     for path in sorted((casestudies_dir / "glossary").glob("*.yaml")):
         _load_file(
             path,
-            lambda d, s: content.parse_glossary(d, source=s),
+            lambda d, s: glossary_content.parse_glossary(d, source=s),
             partial(case_services.glossary_upsert, slug=path.stem),
             report,
             force=force,

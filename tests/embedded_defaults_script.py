@@ -29,7 +29,9 @@ async def drive(interview, ines, carl) -> None:
             application, f"/ws/interviews/{interview.pk}/", headers=headers
         )
         assert (await communicator.connect())[0]
-        assert (await communicator.receive_json_from())["type"] == "snapshot"
+        # The first snapshot loads the room (several queries): on a busy machine that takes
+        # more than receive_json_from's default second.
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "snapshot"
         return communicator
 
     async def next_of(communicator, kind: str) -> dict:
@@ -68,7 +70,7 @@ async def drive(interview, ines, carl) -> None:
     await next_of(candidate, "ended")
     await interviewer.disconnect()
     await candidate.disconnect()
-    from interviews.live import Registry
+    from interviews.registry import Registry
 
     await Registry.current().stop()
 

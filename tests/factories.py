@@ -483,9 +483,9 @@ def member(account=None, *, cohort=None, zone: str = "UTC", across: bool = False
 
 
 def partner_request(account, *, starts, roles="swap", level="senior", minutes=60, now=None, **kw):
-    from partners import services
+    from partners import matchmaking
 
-    return services.request_submit(
+    return matchmaking.request_submit(
         user=account,
         roles=roles,
         target_level=level,
@@ -499,7 +499,7 @@ def partner_request(account, *, starts, roles="swap", level="senior", minutes=60
 def proposed_booking(*, start, now, roles=("swap", "swap"), levels=("senior", "senior"), **kw):
     """Two members of one cohort with requests for ``start``, matched by the service at
     ``now``: (first member, second member, booking). The first has waited longer."""
-    from partners import services
+    from partners import matchmaking
 
     partner_bank()
     group = kw.pop("cohort", None) or cohort()
@@ -507,7 +507,7 @@ def proposed_booking(*, start, now, roles=("swap", "swap"), levels=("senior", "s
     b = kw.pop("b", None) or member(cohort=group, name="Bo Partner")
     partner_request(a, starts=[start], roles=roles[0], level=levels[0], now=now)
     partner_request(b, starts=[start], roles=roles[1], level=levels[1], now=now)
-    made = services.requests_match(now=now)
+    made = matchmaking.requests_match(now=now)
     if not made:
         # With on-commit callbacks running (transactional tests), the matcher the second
         # request triggered may have paired them already.
@@ -519,11 +519,11 @@ def proposed_booking(*, start, now, roles=("swap", "swap"), levels=("senior", "s
 
 
 def confirmed_booking(*, start, now, **kw):
-    from partners import services
+    from partners import bookings
 
     a, b, booking = proposed_booking(start=start, now=now, **kw)
-    services.booking_confirm(user=a, booking_id=booking.pk, now=now)
-    services.booking_confirm(user=b, booking_id=booking.pk, now=now)
+    bookings.booking_confirm(user=a, booking_id=booking.pk, now=now)
+    bookings.booking_confirm(user=b, booking_id=booking.pk, now=now)
     booking.refresh_from_db()
     return a, b, booking
 

@@ -25,6 +25,7 @@ PURE = (
     "interviews/flow.py",
     "interviews/protocol.py",
     "rubrics/scoring.py",
+    "rubrics/explanation.py",
     "partners/matching.py",
     "partners/zones.py",
 )
@@ -56,7 +57,15 @@ def test_pure_logic_imports_no_django(module):
     assert not {m for m in imported_modules(ROOT / module) if m.split(".")[0] == "django"}
 
 
-HEAVY = ("weasyprint", "celery", "kombu", "feedback.charts", "feedback.pdf", "feedback.reports")
+HEAVY = (
+    "weasyprint",
+    "celery",
+    "kombu",
+    "feedback.charts",
+    "feedback.pdf",
+    "feedback.reports",
+    "feedback.report_render",
+)
 
 
 def test_the_room_process_loads_neither_the_pdf_stack_nor_charts_nor_celery():

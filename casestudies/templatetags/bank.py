@@ -41,7 +41,7 @@ def glossary_linker(context: template.Context) -> GlossaryLinker:
     entries = getattr(context, "_glossary_entries", None)
     if entries is None:
         entries = selectors.glossary_entries()
-        context._glossary_entries = entries
+        vars(context)["_glossary_entries"] = entries
     return GlossaryLinker(entries, url=reverse("casestudies:glossary"))
 
 

@@ -22,7 +22,7 @@ def _titles(context: template.Context, case_id: int) -> dict[str, str]:
         return given
     cache = getattr(context, "_criterion_titles", None)
     if cache is None:
-        cache = context._criterion_titles = {}
+        cache = vars(context)["_criterion_titles"] = {}
     if case_id not in cache:
         cache[case_id] = selectors.criterion_titles(case_id=case_id)
     return cache[case_id]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudies import content
+from casestudies import content, glossary_content
 from casestudies.models import CaseStudy, Framework, GlossaryTerm
 from rubrics import services
 from rubrics.content import check_files, criteria_by_step, parse_rubric
@@ -76,7 +76,9 @@ def bank() -> dict:
             errors[path.name] = str(exc)
     for path in GLOSSARY_FILES:
         try:
-            parsed[f"glossary/{path.name}"] = content.parse_glossary(read(path), source=str(path))
+            parsed[f"glossary/{path.name}"] = glossary_content.parse_glossary(
+                read(path), source=str(path)
+            )
         except content.ContentError as exc:
             errors[f"glossary/{path.name}"] = str(exc)
     return {"docs": parsed, "errors": errors, "criteria": criteria, "frameworks": frameworks}

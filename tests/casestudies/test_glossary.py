@@ -4,7 +4,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from casestudies import content, selectors
+from casestudies import content, glossary_content, selectors
 from casestudies import services as case_services
 from casestudies.markdown import GlossaryEntry, GlossaryLinker, render_inline_markdown
 from casestudies.markdown import render_markdown as md
@@ -168,7 +168,7 @@ def term(key, name, definition="One sentence.", aliases=()):
 )
 def test_a_bad_glossary_is_refused_with_field_and_problem(doc, field, problem):
     with pytest.raises(content.ContentError) as refused:
-        content.parse_glossary(doc, source="glossary.yaml")
+        glossary_content.parse_glossary(doc, source="glossary.yaml")
     assert refused.value.field == field
     assert problem in refused.value.message
 
@@ -178,7 +178,10 @@ def test_definitions_of_one_or_two_sentences_pass_abbreviations_and_decimals_inc
         term("a", "Alpha", "Weights, e.g. 0.5 or 3.5, scale the loss. They are tuned."),
         term("b", "Beta", "A score (say 0.2) that is calibrated."),
     )
-    assert [t["key"] for t in content.parse_glossary(doc, source="g.yaml")["terms"]] == ["a", "b"]
+    assert [t["key"] for t in glossary_content.parse_glossary(doc, source="g.yaml")["terms"]] == [
+        "a",
+        "b",
+    ]
 
 
 # --- The page and the guides ------------------------------------------------------------------

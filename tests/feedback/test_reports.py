@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from feedback import reports, tasks
+from feedback import report_render, reports, tasks
 from feedback import services as feedback_services
 from interviews import services, writebehind
 from interviews.models import Event, Interview, Report
@@ -493,7 +493,7 @@ def scored(session, *, level=4, **kwargs) -> dict:
 
 
 def page_text(data) -> str:
-    html_page = render_to_string("feedback/_report.html", reports.report_context(data))
+    html_page = render_to_string("feedback/_report.html", report_render.report_context(data))
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", html_page)))
 
 
@@ -517,7 +517,7 @@ def test_a_hint_caps_its_steps_criteria_and_the_report_says_so():
     assert "Capped at 3: one hint on this step" in text
     assert "Hints were used here (one hint on this step): its criteria count at most 3." in text
     assert "3/4 (4 given)" in text
-    markdown = reports.report_markdown(data)
+    markdown = report_render.report_markdown(data)
     assert "Capped at 3: one hint on this step" in markdown and "3/4 (4 given)" in markdown
 
 
@@ -554,7 +554,7 @@ def test_a_step_never_reached_counts_at_level_one_with_the_reason():
     text = page_text(data)
     assert "Not reached: counted at level 1" in text
     assert "Not reached: the interview ended before this step." in text
-    assert "1/4 (not reached)" in reports.report_markdown(data)
+    assert "1/4 (not reached)" in report_render.report_markdown(data)
 
 
 def test_a_critical_red_flag_caps_the_signal_at_lean_hire_and_names_the_flag():
@@ -596,7 +596,7 @@ def test_not_enough_evidence_gives_no_signal_and_says_what_is_missing():
     text = page_text(data)
     assert "Not enough evidence for a hire or level signal." in text
     assert "Coverage is 60%, below 80%" in text and "Nothing was scored in Step serve" in text
-    assert "What is missing:" in reports.report_markdown(data)
+    assert "What is missing:" in report_render.report_markdown(data)
 
 
 @pytest.mark.parametrize(
@@ -632,7 +632,7 @@ def test_the_same_scores_read_against_each_target_level(target, sentence, hire, 
     assert (overall["hire_label"], overall["level_label"]) == (hire, level)
     text = page_text(data)
     assert f"Why this signal. {sentence}" in text
-    assert f"**Why this signal.** {sentence}" in reports.report_markdown(data)
+    assert f"**Why this signal.** {sentence}" in report_render.report_markdown(data)
 
 
 def test_the_checklist_is_counted_against_the_target_level():
@@ -663,7 +663,7 @@ def test_the_checklist_is_counted_against_the_target_level():
     text = page_text(data)
     assert checklist["summary"] in text and "Beyond your level, raised unprompted" in text
     assert "| Concept 2 of factory-case. | Step data | Mid-level | Raised after a hint |" in (
-        reports.report_markdown(data)
+        report_render.report_markdown(data)
     )
 
 

@@ -17,8 +17,8 @@ from django.test import Client
 from pycrdt import Doc, Text
 
 from interviews import protocol, services
-from interviews.live import Registry
 from interviews.models import Interview
+from interviews.registry import Registry
 from tests import factories
 
 
@@ -187,8 +187,35 @@ class Socket:
         await self.send("ping", id="alive")
         assert (await self.expect("pong"))["id"] == "alive"
 
+    async def usable_again(self, timeout: float = 5) -> None:
+        """Ping until a pong comes back: a rate-limited socket recovers as its bucket refills
+        (no fixed wait that mirrors the rate)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            message_id = await self.send("ping", id=f"again-{attempt}")
+            reply = await self.receive()
+            if reply["type"] == "pong":
+                assert reply["id"] == message_id
+                return
+            assert reply["type"] == "error" and reply["payload"]["code"] == "rate_limited", reply
+            assert loop.time() < deadline, f"still rate-limited after {timeout}s"
+            await asyncio.sleep(0.05)
+
     async def close(self) -> None:
         await self.communicator.disconnect()
+
+
+async def until(check, *, what: str, timeout: float = 5) -> None:
+    """Wait until the awaitable ``check()`` is true: for an effect (a flush, say) instead of a
+    fixed sleep."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, f"timed out after {timeout}s waiting for {what}"
+        await asyncio.sleep(0.05)
 
 
 async def open_socket(user, interview_id, origin: bytes = b"http://testserver"):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interviews import protocol
-from interviews.live import Registry
+from interviews.registry import Registry
 from tests import factories
 from tests.conftest import row_locked
 from tests.interviews.conftest import join, make_peer

@@ -1,4 +1,4 @@
-"""The guide rule (interviews.selectors.guide_access): a case's interviewer guide is never shown
+"""The guide rule (interviews.guides.guide_access): a case's interviewer guide is never shown
 to someone who is, or is about to be, the candidate on that case in a session that is not
 finished, whatever other session they start or page they open. Each unlock path found in the
 hardening review is a test here; seeing a guide is recorded, and practising a case whose guide
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from casestudies.models import GuideView
 from feedback import services as feedback_services
-from interviews import selectors, services
+from interviews import guides, services
 from interviews.errors import ServiceError
 from interviews.models import Interview
 from tests import factories
@@ -236,9 +236,9 @@ def test_an_earlier_sessions_pages_close_while_a_new_one_on_the_case_is_unfinish
 
 
 def test_the_access_function_reports_the_locking_session(live):
-    access = selectors.guide_access(user=live.candidate, case=live.interview.case_study)
+    access = guides.guide_access(user=live.candidate, case=live.interview.case_study)
     assert (access.visible, access.why, access.locked_by) == (False, "locked", live.interview.pk)
-    own = selectors.guide_access(
+    own = guides.guide_access(
         user=live.candidate, case=live.interview.case_study, session=live.interview
     )
     assert own.visible  # a session's own pages are never locked by itself

@@ -1,6 +1,7 @@
 """The wire format's own rules: every server message is built by its constructor, which refuses
 what does not belong; the document for people follows from the same definitions."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,18 @@ def test_a_server_message_refuses_an_unknown_field():
 def test_a_server_message_refuses_a_mistyped_field(value):
     with pytest.raises(TypeError, match="update"):
         protocol.DocUpdate(doc="diagram", update=value)
+
+
+@pytest.mark.parametrize("data", ["an offer as text", 3, ["a", "list"]])
+def test_a_field_of_several_types_refuses_another_with_a_coded_error(data):
+    # call.signal's data is an object or null; anything else is the sender's mistake, said
+    # plainly (it used to raise AttributeError while wording the message).
+    raw = {"type": "call.signal", "id": "s1", "payload": {"kind": "offer", "data": data}}
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.parse(json.dumps(raw))
+    assert refused.value.code == protocol.ErrorCode.BAD_MESSAGE
+    assert refused.value.in_response == "s1"
+    assert "'data' must be dict or NoneType" in refused.value.message
 
 
 def test_optional_fields_leave_the_payload_when_empty():

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from partners import services
+from partners import bookings, matchmaking, services
 from partners.forms import RequestForm
 from partners.models import Booking, Member, Notification
 from tests import factories
@@ -75,8 +75,8 @@ def test_confirmation_updates_the_same_event_and_cancellation_cancels_it(
     now = timezone.now()
     a, b, booking = factories.proposed_booking(start=start, now=now)
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_confirm(user=a, booking_id=booking.pk, now=now)
-        services.booking_confirm(user=b, booking_id=booking.pk, now=now)
+        bookings.booking_confirm(user=a, booking_id=booking.pk, now=now)
+        bookings.booking_confirm(user=b, booking_id=booking.pk, now=now)
     [confirmed] = mail_to(a)
     event = calendar_of(confirmed)
     assert str(event["STATUS"]) == "CONFIRMED" and int(event["SEQUENCE"]) == 1
@@ -84,7 +84,7 @@ def test_confirmation_updates_the_same_event_and_cancellation_cancels_it(
     assert "you are the candidate first, then you swap" in " ".join(confirmed.body.split())
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(user=a, booking_id=booking.pk, now=now)
+        bookings.booking_cancel(user=a, booking_id=booking.pk, now=now)
     [cancelled] = mail.outbox
     assert cancelled.to == [b.email]
     event = calendar_of(cancelled)
@@ -135,7 +135,7 @@ def test_an_e_mail_is_sent_once_even_if_its_task_runs_twice(start):
 
 def test_news_that_is_no_longer_true_is_not_sent(start):
     a, b, booking = factories.proposed_booking(start=start, now=timezone.now())
-    services.booking_decline(user=b, booking_id=booking.pk, now=timezone.now())
+    bookings.booking_decline(user=b, booking_id=booking.pk, now=timezone.now())
     stale = Notification.objects.get(user=a, kind="proposed")
     assert services.notification_email(notification_id=stale.pk) is False
     declined = Notification.objects.get(user=a, kind="declined")
@@ -186,7 +186,7 @@ def offer(user, *, day, clock, zone, now, **kwargs):
     )
     assert form.is_valid(), form.errors
     services.member_settings_update(user=user, time_zone=zone)
-    return services.request_submit(
+    return matchmaking.request_submit(
         user=user,
         roles="swap",
         target_level="senior",
@@ -208,9 +208,9 @@ def test_times_cross_the_march_change_in_each_readers_zone(django_capture_on_com
     offer(london, day=date(2027, 3, 29), clock=time(18, 0), zone="Europe/London", now=now)
     offer(new_york, day=date(2027, 3, 29), clock=time(13, 0), zone="America/New_York", now=now)
     with django_capture_on_commit_callbacks(execute=True):
-        [booking] = services.requests_match(now=now)
+        [booking] = matchmaking.requests_match(now=now)
         for user in (london, new_york):
-            services.booking_confirm(user=user, booking_id=booking.pk, now=now)
+            bookings.booking_confirm(user=user, booking_id=booking.pk, now=now)
     assert booking.starts_at == datetime(2027, 3, 29, 17, 0, tzinfo=UTC)
     confirmed = {m.to[0]: m for m in mail.outbox if "Booked" in m.subject}
     assert "Mon 29 Mar, 18:00–19:00 (Europe/London)" in confirmed[london.email].subject

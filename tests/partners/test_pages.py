@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from interviews import services as interview_services
 from interviews.models import Interview, Score
-from partners import services
+from partners import conduct, services
 from partners.models import (
     Block,
     Booking,
@@ -220,7 +220,7 @@ def test_coming_up_lists_sessions_answers_needed_and_notifications(client, start
 
 def test_the_moderation_page_is_for_moderators_only(client, booked):
     ada, bo, booking = booked
-    services.misconduct_report(user=ada, booking_id=booking.pk, text="Abusive in chat.")
+    conduct.misconduct_report(user=ada, booking_id=booking.pk, text="Abusive in chat.")
     for user in (ada, factories.user(staff=True)):
         assert logged_in(client, user).get(reverse("partners:moderation")).status_code == 403
         client.post(reverse("partners:suspend", args=[bo.pk]), {"reason": "x"})
@@ -279,7 +279,7 @@ def test_the_interviewing_page_compares_scores_only_with_enough_candidates(clien
     rated = Interview.objects.filter(participants__user=peers[0]).filter(
         participants__user=interviewer
     )
-    services.rating_submit(
+    conduct.rating_submit(
         user=peers[0],
         interview_id=rated.get().pk,
         preparation=4,
@@ -301,8 +301,8 @@ def test_the_interviewing_page_compares_scores_only_with_enough_candidates(clien
 
 def test_no_page_shows_another_members_e_mail_address(client, booked, start):
     ada, bo, booking = booked
-    services.misconduct_report(user=bo, booking_id=booking.pk, text="Late and rude.")
-    services.block_add(user=bo, blocked_id=ada.pk)
+    conduct.misconduct_report(user=bo, booking_id=booking.pk, text="Late and rude.")
+    conduct.block_add(user=bo, blocked_id=ada.pk)
     group = Member.objects.get(user=ada).cohort
     carla = factories.member(cohort=group, name="Carla")
     dora = factories.member(cohort=group, name="Dora")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from interviews.models import Interview, Participant
-from partners import matching, selectors, services
+from partners import bookings, conduct, matching, matchmaking, selectors, services
 from partners.models import (
     Booking,
     InterviewerRating,
@@ -122,7 +122,7 @@ def test_the_matcher_proposes_a_booking_and_tells_both(clock):
 def test_running_the_matcher_again_proposes_nothing_more(clock):
     now, start = clock
     factories.proposed_booking(start=start, now=now)
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
     assert Booking.objects.count() == 1
 
 
@@ -141,7 +141,7 @@ def test_a_request_changed_after_the_matcher_read_it_is_not_claimed(clock, monke
         return pool
 
     monkeypatch.setattr(selectors, "matching_pool", pool_then_edit)
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
     assert set(PracticeRequest.objects.values_list("status", flat=True)) == {"open"}
 
 
@@ -152,9 +152,9 @@ def test_members_of_different_cohorts_meet_only_if_both_opt_in(clock):
     b = factories.member(cohort=factories.cohort())
     factories.partner_request(a, starts=[start], now=now)
     factories.partner_request(b, starts=[start], now=now)
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
     Member.objects.filter(user=b).update(match_across_cohorts=True)
-    assert len(services.requests_match(now=now)) == 1
+    assert len(matchmaking.requests_match(now=now)) == 1
 
 
 def test_paused_suspended_and_inactive_members_are_not_matched(clock):
@@ -165,18 +165,18 @@ def test_paused_suspended_and_inactive_members_are_not_matched(clock):
     factories.partner_request(a, starts=[start], now=now)
     factories.partner_request(b, starts=[start], now=now)
     Member.objects.filter(user=b).update(paused_until=now + timedelta(days=1))
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
     Member.objects.filter(user=b).update(paused_until=None, suspended_at=now)
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
     Member.objects.filter(user=b).update(suspended_at=None)
-    assert len(services.requests_match(now=now)) == 1
+    assert len(matchmaking.requests_match(now=now)) == 1
 
 
 def test_requests_whose_times_have_all_passed_lapse(clock):
     now, _start = clock
     ada = factories.member()
     factories.partner_request(ada, starts=[now + timedelta(hours=2)], now=now)
-    services.requests_match(now=now + timedelta(hours=3))
+    matchmaking.requests_match(now=now + timedelta(hours=3))
     assert PracticeRequest.objects.get(user=ada).status == PracticeRequest.Status.LAPSED
 
 
@@ -186,10 +186,10 @@ def test_requests_whose_times_have_all_passed_lapse(clock):
 def test_when_both_confirm_two_interviews_are_made_back_to_back_one_per_direction(clock):
     now, start = clock
     a, b, booking = factories.proposed_booking(start=start, now=now)
-    services.booking_confirm(user=a, booking_id=booking.pk, now=now)
+    bookings.booking_confirm(user=a, booking_id=booking.pk, now=now)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.PROPOSED and booking.first_interview is None
-    services.booking_confirm(user=b, booking_id=booking.pk, now=now)
+    bookings.booking_confirm(user=b, booking_id=booking.pk, now=now)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CONFIRMED
     first, second = booking.first_interview, booking.second_interview
@@ -204,7 +204,7 @@ def test_when_both_confirm_two_interviews_are_made_back_to_back_one_per_directio
     assert set(PracticeRequest.objects.values_list("status", flat=True)) == {"booked"}
     assert kinds(a) == kinds(b) == ["confirmed", "proposed"]
     # Confirming again changes nothing.
-    services.booking_confirm(user=a, booking_id=booking.pk, now=now)
+    bookings.booking_confirm(user=a, booking_id=booking.pk, now=now)
     assert Interview.objects.count() == 2
 
 
@@ -223,40 +223,40 @@ def test_only_the_two_members_may_confirm_and_not_after_the_deadline(clock):
     now, start = clock
     a, _b, booking = factories.proposed_booking(start=start, now=now)
     with pytest.raises(PartnerError, match="no such booking"):
-        services.booking_confirm(user=factories.user(), booking_id=booking.pk, now=now)
+        bookings.booking_confirm(user=factories.user(), booking_id=booking.pk, now=now)
     with pytest.raises(PartnerError, match="expired"):
-        services.booking_confirm(user=a, booking_id=booking.pk, now=booking.expires_at)
+        bookings.booking_confirm(user=a, booking_id=booking.pk, now=booking.expires_at)
 
 
 def test_declining_returns_both_to_the_pool_and_they_are_not_proposed_again_at_once(clock):
     now, start = clock
     a, b, booking = factories.proposed_booking(start=start, now=now)
     waiting = dict(PracticeRequest.objects.values_list("user_id", "created_at"))
-    services.booking_decline(user=b, booking_id=booking.pk, now=now)
+    bookings.booking_decline(user=b, booking_id=booking.pk, now=now)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.DECLINED
     assert set(PracticeRequest.objects.values_list("status", flat=True)) == {"open"}
     assert dict(PracticeRequest.objects.values_list("user_id", "created_at")) == waiting
     assert kinds(a) == ["declined", "proposed"] and kinds(b) == ["proposed"]
     assert set(Seat.objects.values_list("outcome", flat=True)) == {"excused"}
-    assert services.requests_match(now=now) == []  # not the same pair twice in a row
+    assert matchmaking.requests_match(now=now) == []  # not the same pair twice in a row
     carla = factories.member(cohort=Member.objects.get(user=a).cohort)
     factories.partner_request(carla, starts=[start], now=now)
-    [again] = services.requests_match(now=now)
+    [again] = matchmaking.requests_match(now=now)
     assert carla.pk in {s.user_id for s in again.seats.all()}
 
 
 def test_an_unconfirmed_match_expires_and_both_return_to_the_pool(clock):
     now, start = clock
     a, b, booking = factories.proposed_booking(start=start, now=now)
-    services.booking_confirm(user=a, booking_id=booking.pk, now=now)
-    assert services.proposals_expire(now=booking.expires_at - timedelta(seconds=1)) == []
-    assert services.proposals_expire(now=booking.expires_at) == [booking.pk]
+    bookings.booking_confirm(user=a, booking_id=booking.pk, now=now)
+    assert bookings.proposals_expire(now=booking.expires_at - timedelta(seconds=1)) == []
+    assert bookings.proposals_expire(now=booking.expires_at) == [booking.pk]
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
     assert set(PracticeRequest.objects.values_list("status", flat=True)) == {"open"}
     assert "expired" in kinds(a) and "expired" in kinds(b)
-    assert services.proposals_expire(now=booking.expires_at) == []
+    assert bookings.proposals_expire(now=booking.expires_at) == []
 
 
 # --- Cancelling ----------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def test_an_unconfirmed_match_expires_and_both_return_to_the_pool(clock):
 def test_cancelling_early_counts_against_nobody_and_returns_the_partner_to_the_pool(clock):
     now, start = clock
     a, b, booking = factories.confirmed_booking(start=start, now=now)
-    services.booking_cancel(user=a, booking_id=booking.pk, now=start - timedelta(hours=13))
+    bookings.booking_cancel(user=a, booking_id=booking.pk, now=start - timedelta(hours=13))
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert set(Seat.objects.values_list("outcome", flat=True)) == {"excused"}
@@ -279,7 +279,7 @@ def test_cancelling_early_counts_against_nobody_and_returns_the_partner_to_the_p
 def test_cancelling_late_counts_against_the_canceller(clock):
     now, start = clock
     a, b, booking = factories.confirmed_booking(start=start, now=now)
-    services.booking_cancel(user=a, booking_id=booking.pk, now=start - timedelta(hours=11))
+    bookings.booking_cancel(user=a, booking_id=booking.pk, now=start - timedelta(hours=11))
     outcomes = dict(Seat.objects.values_list("user_id", "outcome"))
     assert outcomes == {a.pk: "late_cancel", b.pk: "excused"}
     reliability = selectors.reliability_of(user_ids=[a.pk, b.pk])
@@ -291,7 +291,7 @@ def test_a_session_that_has_started_cannot_be_cancelled(clock):
     now, start = clock
     a, _b, booking = factories.confirmed_booking(start=start, now=now)
     with pytest.raises(PartnerError, match="has started"):
-        services.booking_cancel(user=a, booking_id=booking.pk, now=start)
+        bookings.booking_cancel(user=a, booking_id=booking.pk, now=start)
 
 
 # --- No-shows, rematch, reliability, pauses ------------------------------------------------------
@@ -313,12 +313,12 @@ def test_no_shows_are_marked_ten_minutes_after_the_start_and_not_before(soon):
     matched_at, start = soon
     a, b, booking = factories.confirmed_booking(start=start, now=matched_at)
     join(a, booking)
-    assert services.no_shows_mark(now=start + timedelta(minutes=9)) == {
+    assert bookings.no_shows_mark(now=start + timedelta(minutes=9)) == {
         "held": [],
         "no_show": [],
         "missed": [],
     }
-    outcome = services.no_shows_mark(now=start + timedelta(minutes=10))
+    outcome = bookings.no_shows_mark(now=start + timedelta(minutes=10))
     assert outcome["no_show"] == [booking.pk]
     booking.refresh_from_db()
     assert booking.status == Booking.Status.NO_SHOW
@@ -329,7 +329,7 @@ def test_no_shows_are_marked_ten_minutes_after_the_start_and_not_before(soon):
     assert "no_show" in kinds(a) and "missed" in kinds(b)
     assert {i.status for i in Interview.objects.all()} == {Interview.Status.ABANDONED}
     # Marking again finds nothing to do.
-    assert services.no_shows_mark(now=start + timedelta(minutes=20))["no_show"] == []
+    assert bookings.no_shows_mark(now=start + timedelta(minutes=20))["no_show"] == []
 
 
 def test_a_session_both_joined_is_held_and_one_nobody_joined_is_missed(soon):
@@ -339,8 +339,8 @@ def test_a_session_both_joined_is_held_and_one_nobody_joined_is_missed(soon):
     join(b, held)
     later = start + timedelta(hours=3)
     c, _d, missed = factories.confirmed_booking(start=later, now=matched_at)
-    assert services.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [held.pk]
-    assert services.no_shows_mark(now=later + timedelta(minutes=10))["missed"] == [missed.pk]
+    assert bookings.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [held.pk]
+    assert bookings.no_shows_mark(now=later + timedelta(minutes=10))["missed"] == [missed.pk]
     reliability = selectors.reliability_of(user_ids=[a.pk, c.pk])
     assert reliability[a.pk].label == "100%: came to 1 of 1 session"
     assert reliability[c.pk].percent == 0
@@ -358,7 +358,7 @@ def test_presence_long_before_the_start_does_not_count(soon):
         kind="offline",
         at=start - timedelta(hours=2) + timedelta(minutes=3),
     )
-    assert services.no_shows_mark(now=start + timedelta(minutes=10))["no_show"] == [booking.pk]
+    assert bookings.no_shows_mark(now=start + timedelta(minutes=10))["no_show"] == [booking.pk]
 
 
 def test_someone_who_came_early_and_stayed_is_present(soon):
@@ -367,7 +367,7 @@ def test_someone_who_came_early_and_stayed_is_present(soon):
     for user in (a, b):
         # Both opened the room an hour early and have not left.
         factories.room_presence(user, booking.first_interview_id, at=start - timedelta(hours=1))
-    assert services.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [booking.pk]
+    assert bookings.no_shows_mark(now=start + timedelta(minutes=10))["held"] == [booking.pk]
 
 
 def test_reliability_counts_the_last_sessions_only(settings, clock):
@@ -400,7 +400,7 @@ def test_repeated_no_shows_pause_matching_for_a_while(soon, settings):
             start=begins, now=matched_at, b=absent, cohort=group
         )
         join(booking.seats.exclude(user=absent).get().user, booking)
-        services.no_shows_mark(now=begins + timedelta(minutes=10))
+        bookings.no_shows_mark(now=begins + timedelta(minutes=10))
         member = Member.objects.get(user=absent)
         assert (member.paused_until is not None) == (n == 1)
     when = start + timedelta(hours=3, minutes=10)
@@ -408,8 +408,8 @@ def test_repeated_no_shows_pause_matching_for_a_while(soon, settings):
     factories.partner_request(absent, starts=[when + timedelta(days=9)], now=when)
     other = factories.member(cohort=group)
     factories.partner_request(other, starts=[when + timedelta(days=9)], now=when)
-    assert services.requests_match(now=when) == []  # paused
-    assert len(services.requests_match(now=when + timedelta(days=7, minutes=1))) == 1
+    assert matchmaking.requests_match(now=when) == []  # paused
+    assert len(matchmaking.requests_match(now=when + timedelta(days=7, minutes=1))) == 1
     assert "pauses matching for 7 days" in selectors.pause_rule()
 
 
@@ -418,7 +418,7 @@ def test_the_present_member_is_offered_a_rematch_with_someone_free_now(soon):
     a, b, booking = factories.confirmed_booking(start=start, now=matched_at)
     join(a, booking)
     marked = start + timedelta(minutes=10)
-    services.no_shows_mark(now=marked)
+    bookings.no_shows_mark(now=marked)
     group = Member.objects.get(user=a).cohort
     # Carla is free from a quarter of an hour before until after the slot's end.
     carla = factories.member(cohort=group, name="Carla")
@@ -429,8 +429,8 @@ def test_the_present_member_is_offered_a_rematch_with_someone_free_now(soon):
     dan = factories.member(cohort=group, name="Dan")
     factories.partner_request(dan, starts=[start + timedelta(hours=2)], now=matched_at)
     with pytest.raises(PartnerError, match="partner did not come"):
-        services.rematch_find(user=b, booking_id=booking.pk, now=marked)
-    rematch = services.rematch_find(user=a, booking_id=booking.pk, now=marked)
+        bookings.rematch_find(user=b, booking_id=booking.pk, now=marked)
+    rematch = bookings.rematch_find(user=a, booking_id=booking.pk, now=marked)
     assert rematch is not None and rematch.rematch_of_id == booking.pk
     assert {s.user_id for s in rematch.seats.all()} == {a.pk, carla.pk}
     assert rematch.starts_at == matching.ceil_to_grid(marked)
@@ -438,8 +438,8 @@ def test_the_present_member_is_offered_a_rematch_with_someone_free_now(soon):
     assert rematch.expires_at == marked + timedelta(minutes=10)
     assert kinds(carla) == ["proposed"]
     # Asking again gives the same proposal; Carla confirms and the room is ready.
-    assert services.rematch_find(user=a, booking_id=booking.pk, now=marked) == rematch
-    services.booking_confirm(user=carla, booking_id=rematch.pk, now=marked)
+    assert bookings.rematch_find(user=a, booking_id=booking.pk, now=marked) == rematch
+    bookings.booking_confirm(user=carla, booking_id=rematch.pk, now=marked)
     rematch.refresh_from_db()
     assert rematch.status == Booking.Status.CONFIRMED and rematch.first_interview is not None
 
@@ -449,10 +449,10 @@ def test_without_anyone_free_there_is_no_rematch_and_the_slot_can_be_released(so
     a, _b, booking = factories.confirmed_booking(start=start, now=matched_at)
     join(a, booking)
     marked = start + timedelta(minutes=10)
-    services.no_shows_mark(now=marked)
-    assert services.rematch_find(user=a, booking_id=booking.pk, now=marked) is None
+    bookings.no_shows_mark(now=marked)
+    assert bookings.rematch_find(user=a, booking_id=booking.pk, now=marked) is None
     assert booking.events.filter(kind="rematch.none").exists()
-    assert services.booking_release(user=a, booking_id=booking.pk, now=marked) is False
+    assert bookings.booking_release(user=a, booking_id=booking.pk, now=marked) is False
     assert PracticeRequest.objects.get(user=a).status == PracticeRequest.Status.LAPSED
 
 
@@ -462,7 +462,7 @@ def test_without_anyone_free_there_is_no_rematch_and_the_slot_can_be_released(so
 def test_blocking_cancels_upcoming_sessions_and_the_two_never_meet_again(clock):
     now, start = clock
     a, b, booking = factories.confirmed_booking(start=start, now=now)
-    services.block_add(user=a, blocked_id=b.pk, now=now)
+    conduct.block_add(user=a, blocked_id=b.pk, now=now)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert set(Seat.objects.values_list("outcome", flat=True)) == {"excused"}
@@ -471,27 +471,27 @@ def test_blocking_cancels_upcoming_sessions_and_the_two_never_meet_again(clock):
     factories.partner_request(b, starts=[start + timedelta(days=1)], now=now)
     # Not even after someone else came between them.
     Seat.objects.all().delete()
-    assert services.requests_match(now=now) == []
+    assert matchmaking.requests_match(now=now) == []
 
 
 def test_only_a_past_or_present_partner_can_be_blocked(clock):
     ada = factories.member()
     with pytest.raises(PartnerError, match="matched or practised"):
-        services.block_add(user=ada, blocked_id=factories.user().pk)
+        conduct.block_add(user=ada, blocked_id=factories.user().pk)
     with pytest.raises(PartnerError, match="yourself"):
-        services.block_add(user=ada, blocked_id=ada.pk)
+        conduct.block_add(user=ada, blocked_id=ada.pk)
 
 
 def test_a_report_reaches_the_moderators_who_may_suspend_the_account(clock, client):
     now, start = clock
     a, b, booking = factories.confirmed_booking(start=start, now=now)
-    report = services.misconduct_report(user=a, booking_id=booking.pk, text="Rude and abusive.")
+    report = conduct.misconduct_report(user=a, booking_id=booking.pk, text="Rude and abusive.")
     assert report.reported == b and report.status == MisconductReport.Status.OPEN
     with pytest.raises(PartnerError, match="moderators"):
-        services.member_suspend(staff=a, user_id=b.pk, reason="no")
+        conduct.member_suspend(staff=a, user_id=b.pk, reason="no")
     moderator = factories.moderator()
-    services.report_review(staff=moderator, report_id=report.pk, note="Seen.")
-    services.member_suspend(staff=moderator, user_id=b.pk, reason="Abuse", now=now)
+    conduct.report_review(staff=moderator, report_id=report.pk, note="Seen.")
+    conduct.member_suspend(staff=moderator, user_id=b.pk, reason="Abuse", now=now)
     b.refresh_from_db()
     assert not b.is_active
     booking.refresh_from_db()
@@ -501,7 +501,7 @@ def test_a_report_reaches_the_moderators_who_may_suspend_the_account(clock, clie
     assert "cancelled" in kinds(a)
     assert not client.login(email=b.email, password=factories.PASSWORD)
     assert not client.login(username=b.username, password=factories.PASSWORD)
-    services.member_unsuspend(staff=moderator, user_id=b.pk)
+    conduct.member_unsuspend(staff=moderator, user_id=b.pk)
     b.refresh_from_db()
     assert b.is_active and Member.objects.get(user=b).suspended_at is None
 
@@ -512,7 +512,7 @@ def test_a_report_needs_a_booking_with_the_member():
         start=timezone.now() + timedelta(days=2), now=timezone.now()
     )
     with pytest.raises(PartnerError, match="no such booking"):
-        services.misconduct_report(user=stranger, booking_id=booking.pk, text="Hm.")
+        conduct.misconduct_report(user=stranger, booking_id=booking.pk, text="Hm.")
 
 
 # --- Invite codes --------------------------------------------------------------------------------
@@ -556,7 +556,7 @@ def test_expired_and_turned_off_codes_do_not_work(clock):
 def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():
     session = factories.finished_interview()
     with pytest.raises(PartnerError, match="once the interview is complete"):
-        services.rating_submit(
+        conduct.rating_submit(
             user=session.candidate,
             interview_id=session.interview.pk,
             preparation=3,
@@ -566,7 +566,7 @@ def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():
     factories.self_assess(session)
     factories.finalise(session)
     with pytest.raises(PartnerError, match="Only the candidate"):
-        services.rating_submit(
+        conduct.rating_submit(
             user=session.interviewer,
             interview_id=session.interview.pk,
             preparation=3,
@@ -574,14 +574,14 @@ def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():
             fairness=3,
         )
     with pytest.raises(PartnerError, match="1, 2, 3 or 4"):
-        services.rating_submit(
+        conduct.rating_submit(
             user=session.candidate,
             interview_id=session.interview.pk,
             preparation=5,
             hints=3,
             fairness=3,
         )
-    rating = services.rating_submit(
+    rating = conduct.rating_submit(
         user=session.candidate,
         interview_id=session.interview.pk,
         preparation=4,
@@ -591,7 +591,7 @@ def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():
     )
     assert rating.interviewer == session.interviewer and rating.note.startswith("Clear")
     with pytest.raises(PartnerError, match="already"):
-        services.rating_submit(
+        conduct.rating_submit(
             user=session.candidate,
             interview_id=session.interview.pk,
             preparation=1,
@@ -599,7 +599,7 @@ def test_the_candidate_rates_the_interviewer_once_the_interview_is_complete():
             fairness=1,
         )
     with pytest.raises(PartnerError, match="no such interview"):
-        services.rating_submit(
+        conduct.rating_submit(
             user=factories.user(),
             interview_id=session.interview.pk,
             preparation=1,

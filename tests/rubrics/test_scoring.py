@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rubrics import scoring
+from rubrics import explanation, scoring
 from rubrics.scoring import NOT_OBSERVED, CriterionSpec, HintUse, Policy
 
 STEPS = ("clarify", "frame", "data", "features", "model", "serve", "monitor")
@@ -107,7 +107,7 @@ def test_scenario_2_reaching_every_step_at_2_beats_never_getting_there():
     assert result.hire_signal == "lean_no_hire"
     assert (result.level_signal, result.level_met) == ("below", "mid")  # a down-level
     assert result.overall > run(scenario_one(), reached=STEPS[:5]).overall
-    assert scoring.explain(result, POLICY) == (
+    assert explanation.explain(result, POLICY) == (
         "Overall 2.81 is 0.19 below the Senior bar of 3.00, in the lean-no-hire band "
         "(−0.25 to 0); it meets the Mid-level bar of 2.50."
     )
@@ -129,7 +129,7 @@ def test_scenario_3_too_little_evidence_gives_no_signal_and_says_what_is_missing
         "nothing was scored in serve",
         "nothing was scored in monitor",
     ]
-    assert "not enough evidence" in scoring.explain(result, POLICY)
+    assert "not enough evidence" in explanation.explain(result, POLICY)
 
 
 def test_evidence_gaps_use_step_titles_when_given():
@@ -208,7 +208,7 @@ def test_nothing_scored_gives_no_overall_and_no_signals():
     assert result.overall is None
     assert result.coverage == 0
     assert (result.hire_signal, result.level_signal, result.level_met) == (None, None, None)
-    assert scoring.explain(result, POLICY).startswith("Nothing was scored")
+    assert explanation.explain(result, POLICY).startswith("Nothing was scored")
 
 
 # --- Hint caps ---------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_a_knock_out_caps_hire_and_strong_hire_at_lean_hire(lifted, band):
     assert result.knockouts == (FLAG,)
     assert result.level_signal == plain.level_signal  # the arithmetic is unchanged
     assert result.overall == plain.overall
-    text = scoring.explain(result, POLICY)
+    text = explanation.explain(result, POLICY)
     assert "critical red flag was observed" in text
     assert "capped at lean hire" in text
     assert FLAG[1] in text
@@ -407,7 +407,7 @@ def test_weight_overrides_for_unknown_criteria_or_bad_weights_are_refused():
 
 
 def test_explain_scenario_1_names_the_band_the_missing_bar_and_the_unreached_steps():
-    text = scoring.explain(
+    text = explanation.explain(
         run(scenario_one(), reached=STEPS[:5]),
         POLICY,
         step_titles={"serve": "Deployment and serving", "monitor": "Monitoring"},
@@ -422,11 +422,11 @@ def test_explain_scenario_1_names_the_band_the_missing_bar_and_the_unreached_ste
 
 def test_explain_at_the_bar_and_above_it():
     at = run(levels(3, *STEPS, ""))
-    assert scoring.explain(at, POLICY) == (
+    assert explanation.explain(at, POLICY) == (
         "Overall 3.00 is exactly on the Senior bar of 3.00, in the lean-hire band (0 to 0.2)."
     )
     high = run(levels(4, *STEPS, ""), target="mid")
-    assert scoring.explain(high, POLICY) == (
+    assert explanation.explain(high, POLICY) == (
         "Overall 4.00 is 1.50 above the Mid-level bar of 2.50, in the strong-hire band (0.5 and "
         "above); it also reaches the Staff bar of 3.50."
     )
@@ -438,12 +438,14 @@ def test_explain_says_just_below_when_rounding_hides_the_gap():
     result = run({"a": 2, "b": 3}, criteria=criteria, policy=policy)  # 599/200 = 2.995
     assert scoring.fmt(result.overall) == "3.00"
     assert result.hire_signal == "lean_no_hire"
-    assert "Overall 3.00 is just below the Senior bar of 3.00" in scoring.explain(result, policy)
+    assert "Overall 3.00 is just below the Senior bar of 3.00" in explanation.explain(
+        result, policy
+    )
 
 
 def test_explain_lists_the_hint_caps_with_criterion_titles():
     result = run(levels(4, *STEPS, ""), hints={"data": HintUse(2)})
-    text = scoring.explain(result, POLICY, criterion_titles={"data-1": "Labels"})
+    text = explanation.explain(result, POLICY, criterion_titles={"data-1": "Labels"})
     assert "Hint caps lowered 2 levels (Labels 4 → 2, data-2 4 → 2)." in text
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from partners import services
+from partners import demo
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        result = services.demo_ensure()
+        result = demo.demo_ensure()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Partners: cohort {result['cohort']!r}, invite code {result['code']}"

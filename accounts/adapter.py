@@ -44,5 +44,7 @@ class AccountAdapter(DefaultAccountAdapter):
     ) -> EmailMessage:
         mail = as_mail(super().render_mail(template_prefix, email, context, headers))
         if mail.content_subtype == "plain" and not mail.alternatives:
-            mail.attach_alternative(html_from_text(mail.body, title=mail.subject), "text/html")
+            mail.attach_alternative(
+                html_from_text(str(mail.body), title=str(mail.subject)), "text/html"
+            )
         return mail

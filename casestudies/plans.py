@@ -114,7 +114,7 @@ def plan_for(framework: Framework, criteria: dict[str, str]) -> Plan:
         steps=tuple(steps),
         criterion_step=criterion_step,
         section_step=section_step,
-        based_on=framework.based_on.slug if framework.based_on_id else "",
+        based_on=framework.based_on.slug if framework.based_on is not None else "",
         criterion_base=dict(criteria),
     )
 
@@ -214,7 +214,7 @@ def _no_section_notes(plan: Plan, step: PlanStep) -> str:
     if step.sections:
         return ""
     homes = plan.map_steps(plan.criterion_base.get(c, "") for c in plan.criteria_of(step.key))
-    titles = [plan.step(key).title for key in homes if plan.step(key) is not None]
+    titles = [found.title for key in homes if (found := plan.step(key)) is not None]
     if not titles:
         return ""
     where = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"

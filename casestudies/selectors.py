@@ -59,7 +59,7 @@ def framework_doc(framework: Framework) -> dict:
         "title": framework.title,
         "description": framework.description,
     }
-    if framework.based_on_id:
+    if framework.based_on is not None:
         doc["based_on"] = framework.based_on.slug
     doc["steps"] = []
     for step in framework.steps.all():

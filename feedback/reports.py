@@ -214,7 +214,9 @@ def _score(inputs: _Inputs) -> _Results:
         for spec in scoring.apply_weights(rubric_specs, weights)
     ]
     policy = scoring_policy(inputs.rubric)
-    policy = dataclasses.replace(policy, required_steps=plan.map_steps(policy.required_steps))
+    policy = dataclasses.replace(
+        policy, required_steps=tuple(plan.map_steps(policy.required_steps))
+    )
     step_keys = [step.key for step in inputs.framework_steps]
     interview = inputs.interview
     reached = flow.reached_steps(interview.elapsed, interview.step_index, step_keys)

@@ -104,7 +104,7 @@ class SharedDoc:
             raise CrdtError("bad_message", "that is not a document update") from exc
         finally:
             if watched is not None:
-                watched[0].unobserve(watched[1])
+                watched[0].unobserve(watched[1])  # type: ignore[arg-type]  # a Subscription
         self._since_bytes += len(update)
         problem = self._problem() or _board_problem(changed, self)
         if problem:

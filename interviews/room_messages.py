@@ -114,6 +114,7 @@ class RoomMessages:
         docs: dict[str, crdt.SharedDoc]
         chat: deque
         deliveries: dict[tuple[str, str, int], JSON]
+        held_hints: dict[tuple[str, str, int], dict]
         scores: dict[str, JSON]
         marks: dict[tuple[str, str], JSON]
         references: dict[str, str]
@@ -427,7 +428,9 @@ class RoomMessages:
         if data is not None and len(orjson.dumps(data)) > protocol.MAX_SIGNAL_CHARS:
             raise ServiceError(ErrorCode.TOO_LARGE, "That signal is too large.")
         other = Role.CANDIDATE if socket.role == Role.INTERVIEWER else Role.INTERVIEWER
-        signal = protocol.CallSignal(sender=socket.role, kind=message.payload["kind"], data=data)
+        signal = protocol.CallSignal(
+            sender=socket.role, kind=message.payload["kind"], data=data or {}
+        )
         self.deliver(protocol.envelope(signal), role=other)
         return []
 

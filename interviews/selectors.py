@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -97,7 +97,7 @@ def interview_get_for_user(
 def framework_of(interview: Interview) -> Framework:
     """The framework the session walks through: the one picked at creation, else the case's."""
     if interview.framework_id and interview.framework_id != interview.case_study.framework_id:
-        return interview.framework
+        return cast(Framework, interview.framework)
     return interview.case_study.framework
 
 
@@ -115,7 +115,7 @@ def plan_of(interview: Interview) -> plans.Plan:
         cached = plans.plan_for(
             framework_of(interview), {key: step or "" for key, step in criteria.items()}
         )
-        interview._plan = cached
+        vars(interview)["_plan"] = cached  # a cache on the instance, not a field
     return cached
 
 
@@ -354,8 +354,10 @@ def _render_panel(interview: Interview, step_key: str, scores: dict) -> str:
     keys = [step.key for step in steps]
     last = bool(keys) and step_key == keys[-1]
     for criterion in criteria:
-        criterion.plan_step = criterion_step(interview, criterion)  # data-criterion-step
-    shown = [c for c in criteria if c.plan_step == step_key or (last and not c.plan_step)]
+        vars(criterion)["plan_step"] = criterion_step(interview, criterion)  # data-criterion-step
+    shown = [
+        c for c in criteria if (home := vars(c)["plan_step"]) == step_key or (last and not home)
+    ]
     guides = case_steps(interview)
     tagged = tagged_signals(guides, steps)
     shown_keys = {c.key for c in shown}
@@ -396,7 +398,7 @@ def case_steps(interview: Interview) -> dict[str, Any]:
             ).select_related("framework_step")
         }
         cached = plans.compose_guides(plan_of(interview), guides, case_id=interview.case_study_id)
-        interview._guides = cached
+        vars(interview)["_guides"] = cached  # a cache on the instance, not a field
     return cached
 
 

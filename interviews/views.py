@@ -314,14 +314,14 @@ def room(request: AuthenticatedRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def board_image(request: HttpRequest, interview_id) -> JsonResponse:
+def board_image(request: AuthenticatedRequest, interview_id) -> JsonResponse:
     """A participant's browser sends the board as a PNG (for the report); 400 with a code for
     anything that is not a sensible PNG, 409 once the interview is over."""
     access = access_or_404(request, interview_id)
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"code": "bad_image", "message": "No image was sent."}, status=400)
-    if upload.size > boardimage.MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > boardimage.MAX_UPLOAD_BYTES:
         data = b"x" * (boardimage.MAX_UPLOAD_BYTES + 1)  # refused by size, unread
     else:
         data = upload.read()
@@ -347,11 +347,11 @@ def invite_renew(request: AuthenticatedRequest, interview_id) -> HttpResponse:
 
 
 @require_POST
-def call_link_edit(request: HttpRequest, interview_id) -> HttpResponse:
+def call_link_edit(request: AuthenticatedRequest, interview_id) -> HttpResponse:
     access = access_or_404(request, interview_id)
     form = CallLinkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["call_link"]))
+        messages.error(request, " ".join(str(e) for e in form.errors["call_link"]))
         return redirect(access.interview)
     try:
         services.call_link_set(

@@ -270,7 +270,7 @@ def _rows(
             [f.get_db_prep_save(row[i], connection) for row in rows]  # type: ignore[union-attr]
             for i, f in enumerate(fields)
         ]
-        casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)  # type: ignore[union-attr]
+        casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({casts})"  # noqa: S608
             + (f" {tail}" if tail else ""),

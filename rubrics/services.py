@@ -154,7 +154,8 @@ def framework_files(folder: Path) -> tuple[list[Path], list[Path]]:
     """The framework files in load order: (those based on no other, those based on another).
     The second load after the rubrics, whose criteria their steps draw from. A file that is not
     readable YAML is put first, where its error is reported."""
-    bases, derived = [], []
+    bases: list[Path] = []
+    derived: list[Path] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
             data = content.load_yaml(path.read_text(encoding="utf-8"), source=str(path))

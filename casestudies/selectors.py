@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
-from . import content
+from . import content, framework_content
 from .markdown import GlossaryEntry
 from .models import CaseStep, CaseStudy, CaseStudyQuerySet, Framework, Glossary, GlossaryTerm
 
@@ -73,7 +73,9 @@ def framework_doc(framework: Framework) -> dict:
         if framework.based_on_id:
             draws = step.draws_from or {}
             item["draws_from"] = {
-                name: list(draws[name]) for name in content.DRAWS_FROM_FIELDS if draws.get(name)
+                name: list(draws[name])
+                for name in framework_content.DRAWS_FROM_FIELDS
+                if draws.get(name)
             }
         doc["steps"].append(item)
     return doc

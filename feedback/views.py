@@ -311,6 +311,20 @@ def _wrapup_candidate(request: AuthenticatedRequest, access: room.Access) -> Htt
     return render(request, "feedback/wrapup.html", context, status=status)
 
 
+def _scorecard_initial(interview: Interview, live: dict, live_marks: list[dict]) -> dict[str, Any]:
+    """The scorecard as the room left it (live scores and marks), then the saved draft over it."""
+    initial: dict[str, Any] = {}
+    for key, score in live.items():
+        level = "not_observed" if score.not_observed else str(score.level or "")
+        initial[f"level-{key}"] = level
+        initial[f"note-{key}"] = score.evidence
+    for mark in live_marks:
+        concept = mark["kind"] == "concept"
+        initial[f"{mark['kind']}-{mark['key']}"] = mark["value"] if concept else True
+    initial.update(selectors.draft_fields(interview, source=Score.Source.INTERVIEWER))
+    return initial
+
+
 def _wrapup_interviewer(request: AuthenticatedRequest, access: room.Access) -> HttpResponse:
     interview = access.interview
     assessments = selectors.assessments_of(interview)
@@ -330,16 +344,8 @@ def _wrapup_interviewer(request: AuthenticatedRequest, access: room.Access) -> H
     criteria = selectors.rubric_criteria(interview)
     aids = _aids(interview, signals=True)
     live = selectors.scores_of(interview, source=Score.Source.INTERVIEWER)
-    initial: dict[str, Any] = {}
-    for key, score in live.items():
-        level = "not_observed" if score.not_observed else str(score.level or "")
-        initial[f"level-{key}"] = level
-        initial[f"note-{key}"] = score.evidence
     live_marks = room.marks_of(interview.pk, source=Score.Source.INTERVIEWER)
-    for mark in live_marks:
-        concept = mark["kind"] == "concept"
-        initial[f"{mark['kind']}-{mark['key']}"] = mark["value"] if concept else True
-    initial.update(selectors.draft_fields(interview, source=Score.Source.INTERVIEWER))
+    initial = _scorecard_initial(interview, live, live_marks)
     form = ScorecardForm(
         request.POST or None,
         criteria=criteria,

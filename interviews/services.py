@@ -144,13 +144,7 @@ def interview_create(
     rubric = rubric_for_framework(case_study.framework)
     if rubric is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No rubric exists for this case's framework.")
-    framework = framework or case_study.framework
-    if framework.pk != case_study.framework_id and framework.based_on_id != case_study.framework_id:
-        raise ServiceError(
-            ErrorCode.BAD_MESSAGE,
-            f"The framework “{framework.title}” does not fit this case: a case runs under its "
-            "own framework or one based on it.",
-        )
+    framework = _framework_for(case_study, framework)
     if kind == Interview.Kind.SOLO:
         role = Role.CANDIDATE
     call_link = _call_link(call_link) if kind == Interview.Kind.PEER else ""
@@ -198,6 +192,19 @@ def interview_create(
             interview_id=interview.pk, kind=EventKind.JOINED, actor=peer, role=_other(role)
         )
     return interview
+
+
+def _framework_for(case_study: CaseStudy, framework: Framework | None) -> Framework:
+    """The framework a new session on this case walks through: the case's own, or one based on
+    it (refused otherwise)."""
+    framework = framework or case_study.framework
+    if framework.pk != case_study.framework_id and framework.based_on_id != case_study.framework_id:
+        raise ServiceError(
+            ErrorCode.BAD_MESSAGE,
+            f"The framework “{framework.title}” does not fit this case: a case runs under its "
+            "own framework or one based on it.",
+        )
+    return framework
 
 
 @transaction.atomic

@@ -164,7 +164,8 @@ def check_files(casestudies_dir, rubrics_dir) -> tuple[int, list[str]]:
     studies against them, then the glossary. Returns (files read, problems)."""
     from pathlib import Path
 
-    from casestudies.content import framework_base, load_yaml, parse_case_study, parse_framework
+    from casestudies.content import load_yaml, parse_case_study
+    from casestudies.framework_content import framework_base, parse_framework
     from casestudies.glossary_content import parse_glossary
 
     casestudies_dir, rubrics_dir = Path(casestudies_dir), Path(rubrics_dir)

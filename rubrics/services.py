@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 
-from casestudies import content, glossary_content
+from casestudies import content, framework_content, glossary_content
 from casestudies import selectors as case_selectors
 from casestudies import services as case_services
 from casestudies.models import CaseStudy, Framework, Glossary
@@ -161,7 +161,7 @@ def framework_files(folder: Path) -> tuple[list[Path], list[Path]]:
             data = content.load_yaml(path.read_text(encoding="utf-8"), source=str(path))
         except content.ContentError:
             data = {}
-        (derived if content.framework_base(data) else bases).append(path)
+        (derived if framework_content.framework_base(data) else bases).append(path)
     return bases, derived
 
 
@@ -180,7 +180,7 @@ def content_load(
     for path in bases:
         _load_file(
             path,
-            lambda d, s: content.parse_framework(d, source=s),
+            lambda d, s: framework_content.parse_framework(d, source=s),
             case_services.framework_upsert,
             report,
             force=force,
@@ -198,7 +198,9 @@ def content_load(
     for path in derived:
         _load_file(
             path,
-            lambda d, s: content.parse_framework(d, source=s, bases=frameworks, criteria=criteria),
+            lambda d, s: framework_content.parse_framework(
+                d, source=s, bases=frameworks, criteria=criteria
+            ),
             case_services.framework_upsert,
             report,
             force=force,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudies import content, glossary_content
+from casestudies import content, framework_content, glossary_content
 from casestudies.models import CaseStudy, Framework, GlossaryTerm
 from rubrics import services
 from rubrics.content import check_files, criteria_by_step, parse_rubric
@@ -53,10 +53,10 @@ def bank() -> dict:
 
     derived = []
     for path in sorted((CASES_DIR / "frameworks").glob("*.yaml")):
-        if content.framework_base(read(path)):
+        if framework_content.framework_base(read(path)):
             derived.append(path)  # after the rubrics, whose criteria its steps draw from
             continue
-        doc = content.parse_framework(read(path), source=str(path))
+        doc = framework_content.parse_framework(read(path), source=str(path))
         frameworks[doc["slug"]] = [step["key"] for step in doc["steps"]]
         parsed[f"frameworks/{path.name}"] = doc
     for path in sorted(RUBRICS_DIR.glob("*.yaml")):
@@ -64,7 +64,7 @@ def bank() -> dict:
         criteria[doc["framework"]] = criteria_by_step(doc)
         parsed[f"rubrics/{path.name}"] = doc
     for path in derived:
-        parsed[f"frameworks/{path.name}"] = content.parse_framework(
+        parsed[f"frameworks/{path.name}"] = framework_content.parse_framework(
             read(path), source=str(path), bases=frameworks, criteria=criteria
         )
     for path in CASE_FILES:
@@ -233,7 +233,7 @@ def test_the_bank_loads_exports_byte_for_byte_and_loads_again_unchanged(tmp_path
 def test_the_book_framework_places_every_step_and_criterion_of_the_default_once(bank):
     book = bank["docs"]["frameworks/book.yaml"]
     criteria = bank["criteria"]["default"]
-    owners = content.criterion_steps(book["steps"], criteria)
+    owners = framework_content.criterion_steps(book["steps"], criteria)
 
     assert book["based_on"] == "default"
     assert [step["key"] for step in book["steps"]] == [

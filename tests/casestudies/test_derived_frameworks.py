@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudies import content
+from casestudies import content, framework_content
 from casestudies.models import Framework
 from rubrics import services
 from rubrics.content import check_files
@@ -103,7 +103,7 @@ def test_criterion_steps_moves_a_listed_criterion_and_keeps_cross_cutting_ones_o
         "communication": "",
     }
 
-    assert content.criterion_steps(doc["steps"], criteria) == {
+    assert framework_content.criterion_steps(doc["steps"], criteria) == {
         "scope-goal": "scope",
         "model-choice": "build",
         "model-evaluation": "evaluate",

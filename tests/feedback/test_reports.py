@@ -727,7 +727,7 @@ def test_a_version_one_report_still_renders(client, django_capture_on_commit_cal
 
 
 def test_ties_are_never_named_the_weakest():
-    from feedback.reports import lowest_without_ties
+    from feedback.suggestions import lowest_without_ties
 
     def steps(*values):
         return [{"key": f"s{n}", "value": v} for n, v in enumerate(values)]

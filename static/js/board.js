@@ -42,6 +42,21 @@
    * Mounts a board into `container` bound to `ydoc`. options: editable (bool), theme.
    * Returns {ready (a promise), setEditable(bool), exportPng(), addElements(elements), handle}.
    */
+  // Excalidraw draws a few icon-only buttons (its menu) without a name: name them for screen
+  // readers, now and whenever it draws them again.
+  const UNNAMED = { "main-menu-trigger": "Board menu", "dropdown-menu-button": "Board menu" };
+  function nameButtons(container) {
+    container.querySelectorAll("button").forEach((button) => {
+      if (button.getAttribute("aria-label") || button.textContent.trim()) return;
+      const known = Object.keys(UNNAMED).find((name) => button.classList.contains(name));
+      button.setAttribute("aria-label", known ? UNNAMED[known] : (button.title || "Board tool"));
+    });
+  }
+  function watchNames(container) {
+    nameButtons(container);
+    new MutationObserver(() => nameButtons(container)).observe(container, { childList: true, subtree: true });
+  }
+
   function attach(container, ydoc, options) {
     const B = window.SevenstepsBoard;
     const map = ydoc.getMap(ROOT);
@@ -62,6 +77,7 @@
         schedule();
       },
     });
+    watchNames(container);
 
     function schedule() {
       if (!timer) timer = setTimeout(write, WRITE_EVERY);

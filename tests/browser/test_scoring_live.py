@@ -158,7 +158,9 @@ def test_the_scoring_panel_shows_each_levels_anchor(signed_in, allow_sync_orm): 
     box.scroll_into_view_if_needed()
     shot_viewport(page, "room-scoring-1366")
     page.set_viewport_size({"width": 390, "height": 844})
+    page.click("[data-pane-tab=guide]")  # a phone shows one panel at a time
     page.click("[data-side-tab=score]")
+    expect(box.locator("[data-score-level='3']")).to_be_visible()
     box.scroll_into_view_if_needed()
     shot_viewport(page, "room-scoring-390")
     shot(page, "room-scoring-390-full")

@@ -42,8 +42,8 @@ def element(id_: str = "box1", **fields) -> dict:
 class Drawer:
     """A browser's copy of the board document: the updates it would send, one per write."""
 
-    def __init__(self) -> None:
-        self.doc = Doc()
+    def __init__(self, client_id: int | None = None) -> None:
+        self.doc = Doc() if client_id is None else Doc(client_id=client_id)
         self.elements = self.doc.get(crdt.BOARD_ROOT, type=Map)
         self.updates: list[bytes] = []
         self.doc.observe(lambda event: self.updates.append(event.update))
@@ -103,12 +103,16 @@ def test_the_elements_excalidraw_draws_are_accepted(value):
 
 def test_the_board_document_refuses_a_bad_element_and_keeps_what_it_had():
     shared = crdt.SharedDoc.load(crdt.BOARD, ROOTS, [])
-    drawer = Drawer()
+    drawer = Drawer(client_id=1)
     shared.apply(base64.b64decode(drawer.put("box1", element())))
     before = (shared.state_vector(), shared.board_elements())
-    for key, value in [("box2", element("box2", type="image")), ("box1", "junk")]:
+    # Another browser's write to box1 wins over the first one's when its client id is higher (as
+    # Yjs orders concurrent writes to a key): the one that would replace what everyone sees. A
+    # concurrent write that loses stays out of sight in the document's history.
+    bad = [("box2", element("box2", type="image")), ("box1", "junk")]
+    for n, (key, value) in enumerate(bad):
         with pytest.raises(crdt.CrdtError) as refused:
-            shared.apply(base64.b64decode(Drawer().put(key, value)))
+            shared.apply(base64.b64decode(Drawer(client_id=2**53 - 1 - n).put(key, value)))
         assert refused.value.code == "bad_message"
         assert (shared.state_vector(), shared.board_elements()) == before
     with pytest.raises(crdt.CrdtError, match="marking it"):

@@ -242,7 +242,23 @@ def test_a_document_past_its_size_is_refused_and_the_copy_kept(monkeypatch):
     elements = browser.get(crdt.BOARD_ROOT, type=Map)
     accepted = 0
     for n in range(200):
-        elements[f"e{n}"] = {"id": f"e{n}", "type": "rectangle", "x": n, "label": "a box " * 4}
+        elements[f"e{n}"] = {
+            "id": f"e{n}",
+            "type": "text",
+            "x": n,
+            "y": 0,
+            "width": 100,
+            "height": 20,
+            "angle": 0,
+            "version": 1,
+            "versionNonce": n,
+            "isDeleted": False,
+            "groupIds": [],
+            "boundElements": None,
+            "link": None,
+            "index": f"a{n}",
+            "text": "a box " * 4,
+        }
         try:
             board.apply(updates[-1])
         except crdt.CrdtError as refused:

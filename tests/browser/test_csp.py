@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from interviews.models import ChatMessage
 from tests import factories
 from tests.browser.test_report_flow import off_loop
+from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -176,4 +177,6 @@ def test_the_room_works_under_the_policy(watched):
     for page in (interviewer, candidate):
         watched.collect(page)
     assert watched.problems == []
-    assert ChatMessage.objects.filter(author__in=[ines, carl]).count() == 2
+    # The chat is relayed at once and stored by the write-behind a moment later.
+    chats = ChatMessage.objects.filter(author__in=[ines, carl])
+    wait_until(lambda: chats.count() == 2, timeout=10, what="both chat messages stored")

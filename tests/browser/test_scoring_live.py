@@ -13,6 +13,7 @@ from interviews.models import Delivery
 from tests import factories
 from tests.browser.conftest import shot
 from tests.browser.test_report_flow import off_loop, signed_in  # noqa: F401
+from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,7 +133,9 @@ def test_a_hint_can_be_taken_back_and_a_curveball_asks_first(
         "Curveball for factory-case clarify.", timeout=10_000
     )
     expect(curveball.locator("[data-send-hint]")).to_have_text("Sent ✓")
-    assert Delivery.objects.filter(interview=session.interview, kind="curveball").count() == 1
+    # The room relays at once and stores through the write-behind a moment later.
+    curveballs = Delivery.objects.filter(interview=session.interview, kind="curveball")
+    wait_until(lambda: curveballs.count() == 1, timeout=10, what="the curveball stored")
     assert interviewer.js_errors == [] and candidate.js_errors == []
 
 

@@ -152,9 +152,14 @@ format: install-test
 # `make test PYTEST_ARGS=tests/partners COV_ARGS=`.
 COV_ARGS ?= --cov --cov-report=term:skip-covered
 
+# One pytest process per core (pytest-xdist, at most six): each has its own test database
+# (pytest-django), Redis database and live server (tests/workers.py, loaded before Django reads
+# its settings; `-m pytest` puts the project on the path). Workers steal queued tests from each
+# other, so the slow browser tests spread out. `make test XDIST_ARGS=` runs in one process.
+XDIST_ARGS ?= --numprocesses=auto --maxprocesses=6 --dist=worksteal
 test: install-test check-chromium check-graphviz check-haproxy check-coturn check-services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
-	  $(VENV)/bin/pytest $(COV_ARGS) $(PYTEST_ARGS)
+	  $(PY) -m pytest -p tests.workers $(XDIST_ARGS) $(COV_ARGS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-bench check-haproxy check-services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m bench.run $(BENCH_ARGS)

@@ -16,7 +16,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LIVE_SERVER_MAIL = ROOT / "test-artifacts" / "live-server-mail"
+# Each pytest-xdist worker has its own live server (tests/workers.py): "-gw0", ... on its files.
+WORKER_SUFFIX = (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+)
+LIVE_SERVER_MAIL = ROOT / "test-artifacts" / f"live-server-mail{WORKER_SUFFIX}"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -207,7 +211,7 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         # Mail the server sends (partner matches) lands here, where a test can read it.
         "EMAIL_FILE_DIR": str(LIVE_SERVER_MAIL),
     }
-    log = open(ROOT / "test-artifacts" / "live-server.log", "w")  # noqa: SIM115
+    log = open(ROOT / "test-artifacts" / f"live-server{WORKER_SUFFIX}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,

@@ -19,7 +19,7 @@ from casestudies.models import CaseStudy
 from interviews import services as interview_services
 from tests import factories
 from tests.browser.conftest import shot
-from tests.conftest import ROOT
+from tests.conftest import ROOT, WORKER_SUFFIX
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -339,4 +339,7 @@ def test_error_pages_have_no_violations(auditor):
 
 
 def teardown_module() -> None:
-    (ROOT / "test-artifacts" / "axe-states.json").write_text(json.dumps(STATES, indent=1))
+    # One file per xdist worker: each counts the states of the tests it ran.
+    (ROOT / "test-artifacts" / f"axe-states{WORKER_SUFFIX}.json").write_text(
+        json.dumps(STATES, indent=1)
+    )

@@ -77,7 +77,8 @@ def culprits(page) -> list[str]:
     )
 
 
-def test_main_pages_fit_a_phone_and_are_kept_as_screenshots(browser, live_server_url):
+@pytest.mark.parametrize("scheme", ["light", "dark"])  # two tests: they run side by side
+def test_main_pages_fit_a_phone_and_are_kept_as_screenshots(browser, live_server_url, scheme):
     SCREENS.mkdir(parents=True, exist_ok=True)
     session = off_loop(factories.finished_interview, bank=True)
     off_loop(factories.self_assess, session=session)
@@ -104,28 +105,25 @@ def test_main_pages_fit_a_phone_and_are_kept_as_screenshots(browser, live_server
         "email": (session.candidate, "/accounts/email/"),
     }
     too_wide = []
-    for scheme in ("light", "dark"):
-        for size in SIZES:
-            contexts = {}
-            for name, (user, path) in pages.items():
-                key = user.pk if user else None
-                if key not in contexts:
-                    contexts[key] = signed_in(
-                        browser, live_server_url, user, size=size, scheme=scheme
-                    )
-                page = contexts[key].new_page()
-                page.goto(path)
-                page.wait_for_load_state("networkidle")
-                if size == "phone" and (overflow := sideways_overflow(page)) > 0:
-                    too_wide.append(f"{name} ({scheme}): {overflow}px too wide: {culprits(page)}")
-                page.screenshot(
-                    path=str(SCREENS / f"{name}-{size}-{scheme}.png"),
-                    full_page=True,
-                    timeout=60_000,
-                )
-                page.close()
-            for context in contexts.values():
-                context.close()
+    for size in SIZES:
+        contexts = {}
+        for name, (user, path) in pages.items():
+            key = user.pk if user else None
+            if key not in contexts:
+                contexts[key] = signed_in(browser, live_server_url, user, size=size, scheme=scheme)
+            page = contexts[key].new_page()
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            if size == "phone" and (overflow := sideways_overflow(page)) > 0:
+                too_wide.append(f"{name} ({scheme}): {overflow}px too wide: {culprits(page)}")
+            page.screenshot(
+                path=str(SCREENS / f"{name}-{size}-{scheme}.png"),
+                full_page=True,
+                timeout=60_000,
+            )
+            page.close()
+        for context in contexts.values():
+            context.close()
     assert not too_wide, "\n".join(too_wide)
 
 

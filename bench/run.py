@@ -364,7 +364,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="take the relay's figures from an earlier result instead of measuring them",
     )
     parser.add_argument("--db-name", default="sevensteps_bench")
-    parser.add_argument("--redis-db", type=int, default=10)
+    # make test's workers take Redis databases 9 and up (tests/workers.py)
+    parser.add_argument("--redis-db", type=int, default=15)
     parser.add_argument(
         "--port-base", type=int, default=0, help="ports from here (proxy, then servers)"
     )

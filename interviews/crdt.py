@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, merge_updates
+from pycrdt._pycrdt import Text as NativeText
 
 from . import board
 
@@ -130,15 +131,15 @@ class SharedDoc:
         """The limits, checked after each update, cheaply: this runs once per keystroke's
         update, so neither the texts nor the document's encoding are built unless they may be
         near their limits (building them made an update cost ten times the update itself)."""
-        keys = set(self.doc.keys())
-        unknown = keys - self.roots
+        roots = self._root_lengths()
+        unknown = roots.keys() - self.roots
         if unknown:
             return "bad_message", f"the {self.name} document has no part {sorted(unknown)[0]!r}"
         if self.name != BOARD:
-            for root in keys:
+            for root, length in roots.items():
                 # pycrdt's length is in UTF-8 bytes, never fewer than the characters: only a
                 # text past the limit in bytes is counted in characters.
-                too_long = self._text_bytes(root) > MAX_TEXT_CHARS
+                too_long = length > MAX_TEXT_CHARS
                 if too_long and len(self.text(root)) > MAX_TEXT_CHARS:
                     return "too_large", f"a text is at most {MAX_TEXT_CHARS} characters"
         # The encoded document is about the size of the updates it was built from (more by a
@@ -148,11 +149,28 @@ class SharedDoc:
             return "too_large", f"the {self.name} document is full"
         return None
 
-    def _text_bytes(self, root: str) -> int:
-        try:
-            return len(self.doc.get(root, type=Text))
-        except (TypeError, ValueError):
-            return 0  # not a text: ``text`` reads it as empty too
+    def _root_lengths(self) -> dict[str, int]:
+        """Each root's name and, in a text document, its length in UTF-8 bytes (0 on the
+        board), read in one transaction from pycrdt's native document. Its public
+        ``Doc.keys()`` and ``Doc.get()`` wrap every root in a Python object first: on a
+        keystroke's update they cost over twenty times applying the update
+        (tests/interviews/test_crdt.py checks that this agrees with them). A root that came in
+        an update has no type until it is read as one; it is read as a text, as ``text`` does."""
+        native_doc = self.doc._doc
+        with self.doc.transaction() as transaction:
+            native = transaction._txn
+            assert native is not None  # set while the transaction is open
+            roots = native_doc.roots(native)
+            if self.name == BOARD or roots.keys() - self.roots:
+                return dict.fromkeys(roots, 0)
+            return {
+                key: (
+                    value
+                    if isinstance(value, NativeText)
+                    else native_doc.get_or_insert_text(native, key)
+                ).len(native)
+                for key, value in roots.items()
+            }
 
     def _parts_bytes(self) -> int:
         return len(self._base) + self._since_bytes

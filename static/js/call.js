@@ -14,7 +14,8 @@
  * Negotiation follows the "perfect negotiation" pattern (W3C WebRTC spec, section 10.2): both
  * sides may offer at any time; when offers cross, the candidate ("polite") rolls back and takes
  * the interviewer's offer, the interviewer ("impolite") ignores the candidate's. After the room's
- * socket reconnects, or when the connection fails, ICE restarts (new candidates, same call).
+ * socket reconnects, when the connection fails, or when it is not up 10 s after it started,
+ * ICE restarts (new candidates, same call), and an unanswered offer is sent again.
  *
  * The rest: mute, camera off (the camera is released, its light goes out), device choice
  * (replaceTrack, no renegotiation), a connection-quality indicator from getStats() (round-trip
@@ -34,6 +35,10 @@
   const PEER_LOWER = PEER.charAt(0).toLowerCase() + PEER.slice(1);
   const SKIPPED = "sevensteps:" + root.dataset.interview + ":call-check-skipped";
   const STATS_EVERY = 2000; // ms between two readings of getStats()
+  // A connection not up this long after it started (or after its last restart) restarts ICE:
+  // a signal lost on the way, or checks that stalled, get another go instead of "Connecting…"
+  // for ever. Long enough for a slow machine to connect the first time.
+  const CONNECT_GRACE = 10000; // ms
   const $ = (sel) => bar.querySelector(sel);
 
   const ui = {
@@ -88,6 +93,7 @@
   let micOn = true;
   let camOn = true;
   let statsTimer = null;
+  let connectTimer = null;
   let lastStats = null;
   const chosen = { audioinput: "", videoinput: "", audiooutput: "" };
   const check = { stream: null, audio: null, frame: 0, heard: false };
@@ -248,9 +254,35 @@
       if (connection.connectionState === "failed") connection.restartIce();
       render();
     };
+    watchConnecting(connection);
+  }
+
+  function watchConnecting(connection) {
+    clearTimeout(connectTimer);
+    connectTimer = setTimeout(() => {
+      if (connection !== pc || connection.connectionState === "connected") return;
+      restartIce(connection);
+      watchConnecting(connection);
+    }, CONNECT_GRACE);
+  }
+
+  function restartIce(connection) {
+    // New ICE credentials and candidates, after the signals already queued. An offer of this
+    // side's still unanswered is sent again first (the offer or its answer may have been lost;
+    // answering an offer twice is harmless), never taken back: the other side may have taken
+    // it, and an offer made after a rollback need not match what that side holds.
+    signals = signals.then(() => {
+      if (connection !== pc) return;
+      connection.setConfiguration(Object.assign(connection.getConfiguration(), { iceServers: iceServers }));
+      if (connection.signalingState === "have-local-offer" && connection.localDescription) {
+        signal("offer", { description: descriptionOf(connection.localDescription) });
+      }
+      connection.restartIce(); // offers anew once the negotiation under way is over
+    }).catch((err) => console.warn("call: ICE restart failed", err));
   }
 
   function closePeer() {
+    clearTimeout(connectTimer);
     if (pc) pc.close();
     pc = null;
     makingOffer = ignoreOffer = settingAnswer = false;
@@ -274,14 +306,7 @@
     // The socket dropped: signals may have been lost, and a network change that dropped the
     // socket may have broken the media path too. Say we are still here, and restart ICE.
     signal("join", {});
-    if (!pc) return;
-    const connection = pc;
-    signals = signals.then(async () => {
-      if (connection !== pc) return;
-      connection.setConfiguration(Object.assign(connection.getConfiguration(), { iceServers: iceServers }));
-      if (connection.signalingState === "have-local-offer") await connection.setLocalDescription({ type: "rollback" });
-      connection.restartIce();
-    }).catch((err) => console.warn("call: ICE restart failed", err));
+    if (pc) restartIce(pc);
   }
 
   // --- Media -----------------------------------------------------------------------------------

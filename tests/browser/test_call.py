@@ -38,7 +38,29 @@ document.addEventListener("securitypolicyviolation", (e) => {
   if (!Native) return;
   window.__peers = [];
   window.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); window.__peers.push(this); }
+    constructor(...args) {
+      super(...args);
+      window.__peers.push(this);
+      const n = window.__peers.length;
+      ["signalingstatechange", "iceconnectionstatechange", "connectionstatechange",
+       "icegatheringstatechange"].forEach((name) => this.addEventListener(name, () =>
+        console.debug("pc" + n, name, this.signalingState, this.iceConnectionState,
+                      this.connectionState, this.iceGatheringState)));
+    }
+  };
+})();
+// The call's signals, both ways, in the console (test-artifacts/call-console-*.log).
+document.addEventListener("room:message", (e) => {
+  const m = e.detail || {};
+  if (m.type !== "call.signal") return;
+  console.debug("received", m.payload.kind, JSON.stringify(m.payload.data).slice(0, 120));
+}, true);
+(() => {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const signal = typeof data === "string" && data.includes("call.signal");
+    if (signal) console.debug("sent", data.slice(0, 160));
+    return send.call(this, data);
   };
 })();
 """
@@ -99,6 +121,14 @@ def person(browser, base: str, email: str, password: str, **context_kwargs) -> P
     context = browser.new_context(viewport={"width": 1366, "height": 768}, **context_kwargs)
     context.set_default_timeout(15_000)
     context.add_init_script(RECORD_PEERS)
+    # What the page logs (the call's warnings, say), kept for a failed run to be read.
+    log = (ROOT / "test-artifacts" / f"call-console-{email.split('@')[0]}.log").open("w")
+    context.on(
+        "console",
+        lambda message: (
+            log.write(f"{time.time():.3f} {message.type}: {message.text}\n") or log.flush()
+        ),
+    )
     return log_in(context, base, email, password)
 
 
@@ -302,6 +332,57 @@ def test_a_refused_microphone_is_explained(live_server_url, chromium_without_med
     expect(page.locator("[data-call-status]")).to_have_text("Not in the call.")
     expect(page.locator("[data-call-join]")).to_be_enabled()
     screenshot(page, "call-refused-1366")
+
+
+def test_a_call_whose_answers_were_lost_connects_by_itself(live_server_url, media_browser, room):
+    """Each side's answers are lost on the way for the first seconds (a socket blip, a signal
+    refused): nothing moves until the side left waiting restarts ICE with a new offer."""
+    dropping = {"on": True, "dropped": 0}
+
+    def lossy(route) -> None:
+        server = route.connect_to_server()
+
+        def forward(message) -> None:
+            if dropping["on"] and '"call.signal"' in message and '"answer"' in message:
+                dropping["dropped"] += 1
+                return
+            server.send(message)
+
+        route.on_message(forward)
+
+    pages = {}
+    for role, email, password in (
+        ("interviewer", "ines@example.org", "call-test-1"),
+        ("candidate", "carl@example.org", "call-test-pass-2"),
+    ):
+        page = person(media_browser, live_server_url, email, password)
+        page.context.route_web_socket(re.compile(r"/ws/interviews/"), lossy)
+        page.goto(f"{live_server_url}/interviews/{room.pk}/")
+        expect(page.locator("[data-connection]")).to_have_text("Connected", timeout=SLOW)
+        pages[role] = page
+    for page in pages.values():
+        page.click("[data-call-check-skip]")
+        page.click("[data-call-join]")
+    # Waiting in Playwright (not in time.sleep): the route handler runs on its loop.
+    for _ in range(200):
+        if dropping["dropped"]:
+            break
+        pages["interviewer"].wait_for_timeout(100)
+    assert dropping["dropped"], "no answer was sent"
+    pages["interviewer"].wait_for_timeout(2000)  # both sides wait for answers that never come
+    for page in pages.values():
+        expect(page.locator("[data-call-status]")).to_contain_text("Connecting to")
+    dropping["on"] = False
+    for page, peer in (
+        (pages["interviewer"], "the candidate"),
+        (pages["candidate"], "your interviewer"),
+    ):
+        expect(page.locator("[data-call-status]")).to_have_text(
+            f"In the call with {peer}.", timeout=2 * SLOW
+        )
+    wait_for_audio(pages["candidate"])
+    for page in pages.values():
+        assert page.js_errors == [], page.js_errors
 
 
 @pytest.fixture

@@ -231,6 +231,31 @@ def test_the_text_limit_counts_characters_not_bytes():
     assert shared.text(ROOT) == accented
 
 
+def test_the_limits_read_the_same_roots_and_lengths_as_pycrdts_public_api():
+    """The limits read roots and text lengths from pycrdt's native document (its public
+    ``keys()`` and ``get()`` cost more than the update): what they read must agree."""
+    shared = crdt.SharedDoc.load(crdt.NOTES, ROOTS, [])
+    shared.apply(crdt.text_update(ROOT, "naïve café ✓"))
+    shared.apply(crdt.text_update("notes:frame", ""))
+    board = crdt.SharedDoc.load(crdt.BOARD, crdt.roots_for(crdt.BOARD, []), [])
+    source = Doc()
+    source.observe(lambda event: board.apply(event.update))
+    elements = source.get(crdt.BOARD_ROOT, type=Map)
+    elements["a"] = {
+        **{"id": "a", "type": "rectangle", "x": 1, "y": 2, "width": 30, "height": 20},
+        **{"angle": 0, "version": 1, "versionNonce": 5, "isDeleted": False},
+    }
+    for copy in (shared, board):
+        read = copy._root_lengths()
+        assert set(read) == set(copy.doc.keys())
+        for root, length in read.items():
+            if copy is board:
+                assert length == 0
+            else:
+                assert length == len(copy.doc.get(root, type=Text)) == len(copy.text(root).encode())
+    assert shared._root_lengths()[ROOT] == len("naïve café ✓".encode())
+
+
 def test_a_document_past_its_size_is_refused_and_the_copy_kept(monkeypatch):
     """The encoded size is checked once the updates it was built from near the limit (half
     of it): growing the board element by element is refused exactly when its state passes."""

@@ -287,6 +287,10 @@ class Load:
                 track.arrive((room.index, role, "chat", p["id"]), at)
         elif kind == "score.recorded":
             track.arrive((room.index, role, "score", p["criterion"], p["evidence"]), at)
+        elif kind == "hint.held" and role == "interviewer":
+            # Held for the undo window on purpose: the hint's delay starts when that ends.
+            key = (room.index, "candidate", "delivery", p["step"], p["kind"], p["index"])
+            track.hold(key, p["undo_ms"] / 1000)
         elif kind == "delivery":
             room.delivered.add((p["step"], p["kind"], p["index"]))
             if role == "candidate":

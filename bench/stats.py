@@ -104,6 +104,7 @@ class Tracker:
     def __init__(self) -> None:
         self.records: list[list] = []
         self.pending: dict[tuple, list] = {}
+        self.holds: dict[tuple, float] = {}  # receipts the server holds on purpose, and how long
         self.keys_of: dict[str, list[tuple]] = {}  # message id -> its expected receipts
         self.acks: list[list] = []  # [sent_at, kind, delay]
         self.ack_pending: dict[tuple[int, str], list] = {}
@@ -122,10 +123,16 @@ class Tracker:
         self.pending[key] = record
         self.keys_of.setdefault(message_id, []).append(key)
 
+    def hold(self, key: tuple, seconds: float) -> None:
+        """The server says it holds the receipt ``key`` for ``seconds`` on purpose (a hint's
+        undo window): its delay is counted from when the hold ends."""
+        if key in self.pending:
+            self.holds[key] = seconds
+
     def arrive(self, key: tuple, at: float) -> None:
         record = self.pending.pop(key, None)
         if record is not None:
-            record[2] = at - record[0]
+            record[2] = at - record[0] - self.holds.pop(key, 0.0)
 
     def expect_ack(self, room: int, message_id: str, kind: str, at: float) -> None:
         record = [at, kind, None]

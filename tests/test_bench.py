@@ -100,3 +100,18 @@ def test_a_message_in_flight_when_the_window_closes_counts_late_or_lost():
     refused = [[10.2, None, None]]
     assert stats.delivery(records + refused, 10.0, 12.0)["lost"] == 1
     assert stats.backlog_at(records + refused, 12.0)["count"] == 2
+
+
+def test_a_hint_held_for_its_undo_window_is_timed_from_the_end_of_the_hold():
+    tracker = stats.Tracker()
+    held = (1, "candidate", "delivery", "clarify", "hint", 0)
+    chat = (1, "candidate", "chat", "m2")
+    tracker.expect(held, "hint", 10.0, "m1")
+    tracker.expect(chat, "chat", 10.0, "m2")
+    tracker.hold(held, 5.0)  # the server's hint.held: undo_ms 5000
+    tracker.hold((1, "candidate", "delivery", "frame", "hint", 0), 5.0)  # not expected: ignored
+    tracker.arrive(held, 15.03)
+    tracker.arrive(chat, 10.04)
+    delays = {kind: round(delay, 3) for _, kind, delay in tracker.records}
+    assert delays == {"hint": 0.03, "chat": 0.04}
+    assert tracker.holds == {}

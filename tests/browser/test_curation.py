@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from casestudies.models import CaseStep
 from tests import factories
-from tests.browser.test_report_flow import _context, off_loop, signed_in  # noqa: F401
+from tests.browser.test_report_flow import off_loop, signed_in, signed_in_pages  # noqa: F401
 from tests.conftest import app_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,20 +26,8 @@ def admin_page(browser):
     content type, which the shared live server has cached since the session began, and the
     test database's content types are recreated with new ids after every transactional test's
     flush. (A real server's content types never change under it.)"""
-    with app_server("curation", env={}) as url:
-        contexts = []
-
-        def open_page(user):
-            context = _context(browser, url, user)
-            contexts.append(context)
-            page = context.new_page()
-            page.js_errors = []
-            page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-            return page
-
+    with app_server("curation", env={}) as url, signed_in_pages(browser, url) as open_page:
         yield open_page
-        for context in contexts:
-            context.close()
 
 
 def test_the_case_editor_shows_one_step_at_a_time_and_saves_them_all(admin_page, allow_sync_orm):

@@ -3,7 +3,9 @@ finalises the scorecard, the report appears on both screens without a reload, an
 downloads."""
 
 import io
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -39,19 +41,29 @@ def off_loop(function, /, **kwargs):
 def signed_in(browser, live_server_url):
     """Pages in browser contexts carrying a user's session cookie (the login page is tested
     elsewhere); each page collects its JavaScript errors in ``page.js_errors``."""
+    with signed_in_pages(browser, live_server_url) as open_page:
+        yield open_page
+
+
+@contextmanager
+def signed_in_pages(browser, base_url: str) -> Iterator[Callable]:
+    """``open_page(user)``: a page on ``base_url`` in a context of its own signed in as
+    ``user``; the contexts are closed at the end."""
     contexts = []
 
     def open_page(user):
-        context = _context(browser, live_server_url, user)
+        context = _context(browser, base_url, user)
         contexts.append(context)
         page = context.new_page()
         page.js_errors = []
         page.on("pageerror", lambda error: page.js_errors.append(str(error)))
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def _context(browser, base_url: str, user):
